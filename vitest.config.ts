@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: everything that needs at most Postgres, and the suites that need a
+// Kubernetes API (started once per run by test/kube's global setup, or taken from KUBECONFIG).
+const kubeSuites = ['test/kube/**/*.test.ts', 'test/operator/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        test: {
+          name: 'core',
+          include: ['**/*.test.ts'],
+          exclude: ['**/node_modules/**', '.data/**', ...kubeSuites],
+          globalSetup: ['test/support/postgres.global.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'kube',
+          include: kubeSuites,
+          globalSetup: ['test/kube/global-setup.ts'],
+          // One control plane is shared; suites create their own namespaces.
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+        },
+      },
+    ],
+  },
+});
