@@ -16,6 +16,8 @@ export const ErrorCodes = {
   AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
   AUTH_INVALID_TOKEN: { status: 401, message: 'The bearer token is invalid or expired' },
   AUTH_INVALID_API_KEY: { status: 401, message: 'The API key is not valid for this app' },
+  // The identity provider's JWKS could not be fetched: not the caller's fault, so not a 401.
+  AUTH_PROVIDER_UNAVAILABLE: { status: 503, message: 'The identity provider could not be reached; retry later' },
   // The handler failed in one of the ways the host can name.
   FUNCTION_INVALID_RESPONSE: { status: 502, message: 'The handler must return a Response object' },
   FUNCTION_THREW: { status: 500, message: 'The handler threw an error' },
