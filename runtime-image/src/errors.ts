@@ -7,8 +7,13 @@ export const ErrorCodes = {
   // Deploy-time validation of handler code and manifests (seed codes first).
   VALIDATION_INVALID_SCHEMA: { status: 400, message: 'Code must export an async function named `handler`' },
   VALIDATION_SYNTAX_ERROR: { status: 400, message: 'Code must be valid TypeScript/JavaScript' },
-  VALIDATION_UNSUPPORTED_IMPORT: { status: 400, message: 'Only Node.js built-in modules (`node:*`) can be imported' },
+  VALIDATION_UNSUPPORTED_IMPORT: {
+    status: 400,
+    message: 'Only Node.js built-in modules (`node:*`) can be imported',
+  },
   VALIDATION_INVALID_MANIFEST: { status: 400, message: 'The manifest does not match the schema' },
+  VALIDATION_UNSUPPORTED_TRIGGER: { status: 400, message: 'This trigger type is not yet implemented' },
+  VALIDATION_ROUTE_CONFLICT: { status: 409, message: 'Another function already serves this route' },
   RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },
   // Invocation (HTTP) errors.
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed for this function' },
@@ -17,7 +22,10 @@ export const ErrorCodes = {
   AUTH_INVALID_TOKEN: { status: 401, message: 'The bearer token is invalid or expired' },
   AUTH_INVALID_API_KEY: { status: 401, message: 'The API key is not valid for this app' },
   // The identity provider's JWKS could not be fetched: not the caller's fault, so not a 401.
-  AUTH_PROVIDER_UNAVAILABLE: { status: 503, message: 'The identity provider could not be reached; retry later' },
+  AUTH_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    message: 'The identity provider could not be reached; retry later',
+  },
   // The handler failed in one of the ways the host can name.
   FUNCTION_INVALID_RESPONSE: { status: 502, message: 'The handler must return a Response object' },
   FUNCTION_THREW: { status: 500, message: 'The handler threw an error' },
@@ -30,7 +38,10 @@ export const ErrorCodes = {
   FUNCTION_UNAVAILABLE: { status: 503, message: 'The function is not ready to serve' },
   // Dependencies.
   DATABASE_UNAVAILABLE: { status: 503, message: 'The app database is unavailable; retry later' },
-  DATABASE_INVALID_QUERY: { status: 500, message: 'Only parameterised queries with a text and a params array are allowed' },
+  DATABASE_INVALID_QUERY: {
+    status: 500,
+    message: 'Only parameterised queries with a text and a params array are allowed',
+  },
   IDEMPOTENCY_INVALID_KEY: { status: 500, message: 'Idempotency keys and scopes must be non-empty strings' },
   HOST_SHUTTING_DOWN: { status: 503, message: 'The function host is shutting down' },
   INTERNAL: { status: 500, message: 'Internal error' },
@@ -44,8 +55,15 @@ export class BbfnError extends Error {
   /** Extra machine-readable detail safe to show the caller (line/column, field path…). */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message ?? ErrorCodes[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(
+      message ?? ErrorCodes[code].message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'BbfnError';
     this.code = code;
     this.status = ErrorCodes[code].status;
@@ -54,7 +72,9 @@ export class BbfnError extends Error {
 
   /** The JSON body a caller sees: never a stack or an internal message for 5xx. */
   toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
-    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+    return {
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
   }
 }
 

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { API_GROUP_VERSION } from './group.ts';
+import { objectMetaSchema } from './meta.types.ts';
+
+/** `app_abc123` is not a Kubernetes name, so the app id lives in the spec. */
+export const appIdSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "_" and "-"');
+
+export const secretKeyRefSchema = z.object({ name: z.string().min(1), key: z.string().min(1) });
+
+export const appSpecSchema = z.object({
+  appId: appIdSchema,
+  database: z
+    .object({
+      urlSecretRef: secretKeyRefSchema.optional().describe('Secret key holding the app database URL'),
+      migrations: z
+        .array(z.string().min(1))
+        .optional()
+        .describe(
+          'SQL scripts (tables, RLS policies) the platform runs once each, in order, as the app database owner. ' +
+            'Append new entries rather than editing applied ones: an applied entry is not run again.',
+        ),
+    })
+    .default({}),
+  auth: z
+    .object({
+      jwt: z
+        .object({
+          secretRef: secretKeyRefSchema.optional().describe('HS256 signing secret of end-user JWTs'),
+          jwksUrl: z.url().optional().describe('JWKS of the identity provider, for RS256/ES256/EdDSA tokens'),
+          issuer: z.string().optional(),
+          audience: z.union([z.string(), z.array(z.string())]).optional(),
+        })
+        .default({}),
+    })
+    .default({ jwt: {} }),
+  roles: z
+    .object({
+      user: z.string().default('butterbase_user'),
+      service: z.string().default('butterbase_service'),
+    })
+    .default({ user: 'butterbase_user', service: 'butterbase_service' }),
+});
+export type AppSpec = z.infer<typeof appSpecSchema>;
+
+export const appSchema = z.object({
+  apiVersion: z.literal(API_GROUP_VERSION),
+  kind: z.literal('App'),
+  metadata: objectMetaSchema,
+  spec: appSpecSchema,
+});
+export type AppResource = z.infer<typeof appSchema>;

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { functionSpecSchema } from '../../api/v1alpha1/function.types.ts';
+
+/**
+ * The runtime host's settings in a pod, parsed once at start-up. This is the one
+ * home of the environment names the operator sets on runtime pods.
+ */
+export const RUNTIME_ENV = {
+  port: 'PORT',
+  address: 'BBFN_LISTEN_ADDRESS',
+  functionFile: 'BBFN_FUNCTION_FILE',
+  databaseUrl: 'DATABASE_URL',
+  jwtSecret: 'BBFN_JWT_SECRET',
+  jwksUrl: 'BBFN_JWKS_URL',
+  jwtIssuer: 'BBFN_JWT_ISSUER',
+  jwtAudience: 'BBFN_JWT_AUDIENCE',
+  apiKeys: 'BBFN_API_KEYS',
+  userRole: 'BBFN_DB_USER_ROLE',
+  serviceRole: 'BBFN_DB_SERVICE_ROLE',
+  workers: 'BBFN_WORKERS',
+  poolMax: 'BBFN_DB_POOL_MAX',
+  bodyLimit: 'BBFN_BODY_LIMIT_BYTES',
+  migrate: 'BBFN_MIGRATE',
+  trustProxy: 'BBFN_TRUST_PROXY',
+} as const;
+
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+export const hostSettingsSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  address: z.string().default('0.0.0.0'),
+  databaseUrl: z.string().optional(),
+  jwtSecret: z.string().optional(),
+  jwksUrl: z.url().optional(),
+  jwtIssuer: z.string().optional(),
+  jwtAudience: z.string().optional(),
+  apiKeys: list.default([]),
+  userRole: z.string().default('butterbase_user'),
+  serviceRole: z.string().default('butterbase_service'),
+  workers: z.coerce.number().int().min(1).max(64).default(2),
+  poolMax: z.coerce.number().int().min(1).max(100).default(10),
+  bodyLimit: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(6 * 1024 * 1024),
+  migrate: boolean.default(true),
+  trustProxy: boolean.default(true),
+});
+export type HostSettings = z.infer<typeof hostSettingsSchema>;
+
+/** The function a pod serves, as the operator mounts it (a Function's spec plus its name). */
+export const mountedFunctionSchema = functionSpecSchema.extend({ name: z.string().min(1) });
+export type MountedFunction = z.infer<typeof mountedFunctionSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the settings from the environment; fails fast, naming each bad variable. */
+export function loadHostSettings(env: NodeJS.ProcessEnv = process.env): HostSettings {
+  const raw = Object.fromEntries(
+    Object.entries(RUNTIME_ENV)
+      .map(([key, name]) => [key, env[name]])
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = hostSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]) as keyof typeof RUNTIME_ENV;
+      return `  ${RUNTIME_ENV[key] ?? key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid runtime settings:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function loadMountedFunction(file: string): MountedFunction {
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read the function definition at ${file}`, { cause: error });
+  }
+  const parsed = mountedFunctionSchema.safeParse(document);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid function definition in ${file}:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,169 @@
+import type { FunctionLimits, Trigger } from '../../../api/v1alpha1/function.types.ts';
+import { functionId } from '../../../api/v1alpha1/urls.ts';
+import type { AuthConfig } from '../auth/authenticator.ts';
+import { createAuthenticator } from '../auth/authenticator.ts';
+import { compileHandler } from '../compile/compile.ts';
+import { BbfnError } from '../errors.ts';
+import { FunctionSandbox } from '../sandbox/function-sandbox.ts';
+import type { SandboxDatabaseConfig } from '../sandbox/protocol.ts';
+import type { FunctionDeployment } from './deployment.ts';
+import { FunctionRegistry } from './function-registry.ts';
+import type { InvocationSink } from './invocation-sink.ts';
+
+export interface AppRuntimeConfig {
+  appId: string;
+  /** Connection string of a role that may switch to the user and service roles. */
+  databaseUrl: string | null;
+  roles: { user: string; service: string };
+  auth: AuthConfig;
+}
+
+export interface AppRuntime {
+  config: AppRuntimeConfig;
+  authenticator: ReturnType<typeof createAuthenticator>;
+}
+
+export interface FunctionDefinition {
+  appId: string;
+  name: string;
+  code: string;
+  trigger: Trigger;
+  envVars: Record<string, string>;
+  limits: FunctionLimits;
+}
+
+export interface HostOptions {
+  sink: InvocationSink;
+  /** Worker threads per function revision. */
+  workersPerFunction: number;
+  /** ctx.db connections per worker. */
+  poolMaxPerWorker: number;
+  /** The seed's 30 s cap on `ctx.waitUntil` work. */
+  backgroundLimitMs: number;
+  /** How long a replaced revision may finish its requests and background work. */
+  drainLimitMs: number;
+  onDrainError?: (deployment: FunctionDeployment, error: unknown) => void;
+}
+
+/**
+ * The functions of one or more apps, each running in its own sandbox. A deploy
+ * compiles and starts the new revision before it replaces the old one, so a broken
+ * deploy never takes down the version that is serving.
+ */
+export class FunctionHost {
+  readonly registry = new FunctionRegistry();
+  readonly options: HostOptions;
+  private readonly apps = new Map<string, AppRuntime>();
+  private readonly draining = new Set<Promise<void>>();
+  /** Serialises deploys of one function so two edits cannot race. */
+  private readonly deployChains = new Map<string, Promise<unknown>>();
+
+  constructor(options: HostOptions) {
+    this.options = options;
+  }
+
+  setApp(config: AppRuntimeConfig): void {
+    this.apps.set(config.appId, { config, authenticator: createAuthenticator(config.auth) });
+  }
+
+  getApp(appId: string): AppRuntime | undefined {
+    return this.apps.get(appId);
+  }
+
+  deploy(definition: FunctionDefinition): Promise<FunctionDeployment> {
+    const chainKey = `${definition.appId}/${definition.name}`;
+    const previous = this.deployChains.get(chainKey) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => this.deployNow(definition));
+    this.deployChains.set(chainKey, next);
+    void next
+      .finally(() => {
+        if (this.deployChains.get(chainKey) === next) this.deployChains.delete(chainKey);
+      })
+      .catch(() => {});
+    return next;
+  }
+
+  async undeploy(appId: string, name: string): Promise<boolean> {
+    const removed = this.registry.remove(appId, name);
+    if (removed) this.retire(removed);
+    return removed !== undefined;
+  }
+
+  /** Finishes everything in flight (requests, background work), then stops the sandboxes. */
+  async close(): Promise<void> {
+    const all = this.registry.list();
+    for (const d of all) this.registry.remove(d.appId, d.name);
+    await Promise.all([...all.map((d) => d.sandbox.drain(this.options.drainLimitMs)), ...this.draining]);
+  }
+
+  private async deployNow(definition: FunctionDefinition): Promise<FunctionDeployment> {
+    const app = this.apps.get(definition.appId);
+    if (!app) throw new BbfnError('RESOURCE_NOT_FOUND', `App "${definition.appId}" doesn't exist`);
+    const { trigger } = definition;
+    if (trigger.type === 's3_upload' || trigger.type === 'webhook') {
+      throw new BbfnError(
+        'VALIDATION_UNSUPPORTED_TRIGGER',
+        `Trigger type "${trigger.type}" is not yet implemented`,
+      );
+    }
+    if (trigger.type === 'http' && trigger.config.path) {
+      const owner = this.registry.extraRouteOwner(definition.appId, trigger.config.path);
+      if (owner && owner.name !== definition.name) {
+        throw new BbfnError(
+          'VALIDATION_ROUTE_CONFLICT',
+          `Path "${trigger.config.path}" is already served by function "${owner.name}"`,
+        );
+      }
+    }
+    const compiled = await compileHandler(definition.code, { filename: `${definition.name}.ts` });
+    const current = this.registry.get(definition.appId, definition.name);
+    if (current && current.revision === compiled.shortHash && sameConfig(current, definition)) return current;
+
+    const database: SandboxDatabaseConfig | null = app.config.databaseUrl
+      ? { url: app.config.databaseUrl, poolMax: this.options.poolMaxPerWorker, roles: app.config.roles }
+      : null;
+    const sink = this.options.sink;
+    const sandbox = new FunctionSandbox({
+      bootstrap: {
+        code: compiled.code,
+        env: definition.envVars,
+        database,
+        backgroundLimitMs: this.options.backgroundLimitMs,
+      },
+      workers: this.options.workersPerFunction,
+      memoryMb: definition.limits.memoryMb,
+      timeoutMs: definition.limits.timeoutSeconds * 1000,
+      onLines: (lines) => sink.appendLines(definition.appId, lines),
+    });
+    await sandbox.start();
+    const deployment: FunctionDeployment = {
+      appId: definition.appId,
+      name: definition.name,
+      functionId: functionId(definition.appId, definition.name),
+      revision: compiled.shortHash,
+      trigger,
+      limits: definition.limits,
+      sandbox,
+      deployedAt: new Date(),
+      envVars: definition.envVars,
+    };
+    const replaced = this.registry.put(deployment);
+    if (replaced) this.retire(replaced);
+    return deployment;
+  }
+
+  private retire(deployment: FunctionDeployment): void {
+    const drained = deployment.sandbox
+      .drain(this.options.drainLimitMs)
+      .catch((error: unknown) => this.options.onDrainError?.(deployment, error))
+      .finally(() => this.draining.delete(drained));
+    this.draining.add(drained);
+  }
+}
+
+function sameConfig(current: FunctionDeployment, definition: FunctionDefinition): boolean {
+  return (
+    JSON.stringify([current.trigger, current.limits, current.envVars]) ===
+    JSON.stringify([definition.trigger, definition.limits, definition.envVars])
+  );
+}

@@ -1,0 +1,49 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { BbfnError } from '../errors.ts';
+import type { FunctionHost } from '../host/host.ts';
+import { createFunctionRoute } from './function-route.ts';
+import { sendError, toBbfnError } from './http-errors.ts';
+
+export interface HttpAppOptions {
+  host: FunctionHost;
+  logger: FastifyBaseLogger;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  /** Trust X-Forwarded-* from the ingress in front of the host. */
+  trustProxy: boolean;
+  /** Extra plugins (health, metrics, websocket) registered before the catch-all route. */
+  register?: (app: FastifyInstance) => Promise<void> | void;
+}
+
+/** The Fastify app (plugins and routes); listening and shutdown live in server.ts. */
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // The invocation record is the access log; Fastify's per-request lines would double it.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy,
+    return503OnClosing: true,
+    // Function URLs carry arbitrary sub-paths and query strings.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+  });
+  // Handlers read the body themselves (`req.json()`, `req.text()`…): keep the bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    const bbfnError = toBbfnError(error);
+    if (bbfnError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(reply, bbfnError);
+  });
+
+  await options.register?.(app);
+  app.all('/v1/*', createFunctionRoute(options.host));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${request.url.split('?')[0]}`),
+    ),
+  );
+  return app;
+}

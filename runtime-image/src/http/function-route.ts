@@ -1,0 +1,76 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BbfnError } from '../errors.ts';
+import type { FunctionHost } from '../host/host.ts';
+import { INVOCATION_ID_HEADER, invokeFunction } from '../host/invoker.ts';
+import { sendError } from './http-errors.ts';
+
+/** Headers that describe the connection or the framing, which Fastify sets itself. */
+const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+
+/**
+ * Serves every function URL: finds the revision, enforces the trigger's method and
+ * auth, runs the handler in its sandbox and writes back what it returned.
+ */
+export function createFunctionRoute(host: FunctionHost) {
+  return async function functionRoute(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const rawUrl = request.raw.url ?? '/';
+    const query = rawUrl.indexOf('?');
+    const path = query < 0 ? rawUrl : rawUrl.slice(0, query);
+    const deployment = host.registry.route(path);
+    if (!deployment)
+      return sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${path}`));
+    const trigger = deployment.trigger;
+    if (trigger.type !== 'http') {
+      return sendError(
+        reply,
+        new BbfnError(
+          'RESOURCE_NOT_FOUND',
+          `Function "${deployment.name}" has a ${trigger.type} trigger and no HTTP endpoint`,
+        ),
+      );
+    }
+    const allowed = trigger.config.method;
+    if (allowed !== 'ANY' && request.method !== allowed) {
+      const error = new BbfnError(
+        'HTTP_METHOD_NOT_ALLOWED',
+        `Function "${deployment.name}" accepts ${allowed} only`,
+      );
+      return sendError(reply, error, { allow: allowed });
+    }
+    const app = host.getApp(deployment.appId);
+    if (!app)
+      return sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `App "${deployment.appId}" doesn't exist`));
+    let caller: Awaited<ReturnType<typeof app.authenticator.authorize>>;
+    try {
+      caller = await app.authenticator.authorize(trigger.config.auth, request.headers);
+    } catch (error) {
+      if (error instanceof BbfnError) return sendError(reply, error, { 'www-authenticate': 'Bearer' });
+      throw error;
+    }
+    // Copy: Fastify's buffer may share a pooled ArrayBuffer, and ours is transferred.
+    const body =
+      Buffer.isBuffer(request.body) && request.body.length > 0 ? new Uint8Array(request.body) : null;
+    const result = await invokeFunction(
+      deployment,
+      {
+        method: request.method,
+        url: `${request.protocol}://${request.host}${rawUrl}`,
+        path,
+        headers: request.raw.rawHeaders,
+        body,
+        caller,
+        trigger: 'http',
+      },
+      host.options.sink,
+    );
+    reply.code(result.status);
+    for (const [name, value] of result.headers) {
+      if (!HOP_BY_HOP.has(name)) reply.header(name, value);
+    }
+    reply.header(INVOCATION_ID_HEADER, result.invocationId);
+    const payload = result.body
+      ? Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength)
+      : null;
+    return reply.send(payload);
+  };
+}

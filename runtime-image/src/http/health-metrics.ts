@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+
+export interface HealthOptions {
+  metrics: Registry;
+  /** Ready means: the function revision is loaded and the host is not shutting down. */
+  isReady: () => boolean;
+}
+
+/** `/healthz` (alive), `/readyz` (serving), `/metrics` (Prometheus text format). */
+export function registerHealthAndMetrics(app: FastifyInstance, options: HealthOptions): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = options.isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', options.metrics.contentType);
+    return await options.metrics.metrics();
+  });
+}

@@ -1,0 +1,31 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * The one logger of a process: JSON on stdout (asynchronous, so logging never
+ * blocks a request), level from LOG_LEVEL, secrets redacted.
+ */
+export function createLogger(options: {
+  name: string;
+  level?: string;
+  destination?: number | string;
+}): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      redact: {
+        paths: [
+          '*.authorization',
+          '*.password',
+          '*.apiKey',
+          '*.apiKeys',
+          '*.secret',
+          '*.databaseUrl',
+          'headers.authorization',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination({ dest: options.destination ?? 1, sync: false }),
+  );
+}

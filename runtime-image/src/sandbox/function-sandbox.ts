@@ -1,0 +1,231 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BbfnError, type ErrorCode } from '../errors.ts';
+import type { CallerData, CapturedLine, SerializedError, WorkerBootstrap, WorkerToMain } from './protocol.ts';
+import { SandboxWorker } from './sandbox-worker.ts';
+
+export interface InvocationInput {
+  id: string;
+  method: string;
+  url: string;
+  headers: string[];
+  body: Uint8Array | null;
+  caller: CallerData;
+}
+
+export type InvocationResult =
+  | { ok: true; status: number; headers: [string, string][]; body: Uint8Array | null }
+  | { ok: false; error: SerializedError };
+
+export interface FunctionSandboxOptions {
+  bootstrap: WorkerBootstrap;
+  workers: number;
+  memoryMb: number;
+  timeoutMs: number;
+  /** Captured console lines, as they arrive (response, background, top level). */
+  onLines: (lines: CapturedLine[]) => void;
+  /** Background work of an invocation ended; `error` when it was cut off or lost. */
+  onBackgroundDone?: (invocationId: string, error?: SerializedError) => void;
+}
+
+interface Pending {
+  worker: SandboxWorker;
+  resolve: (result: InvocationResult) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** How long a worker may stay silent after a timed-out invocation before it is replaced. */
+const LIVENESS_GRACE_MS = 1000;
+
+/**
+ * The sandboxes of one function revision: a few worker threads, each able to run
+ * many invocations at once. A handler that blocks its thread past the time limit,
+ * exhausts its heap or crashes costs that worker (replaced at once), never the host.
+ */
+export class FunctionSandbox {
+  private readonly options: FunctionSandboxOptions;
+  private readonly workers: SandboxWorker[] = [];
+  private readonly pending = new Map<string, Pending>();
+  /** Invocation id → worker, while its `ctx.waitUntil` work runs. */
+  private readonly background = new Map<string, SandboxWorker>();
+  private readonly drainWaiters = new Map<SandboxWorker, () => void>();
+  private closing = false;
+  private pingSeq = 0;
+  private readonly pongWaiters = new Map<number, () => void>();
+
+  constructor(options: FunctionSandboxOptions) {
+    this.options = options;
+  }
+
+  /** Starts every worker; rejects (and cleans up) when the handler cannot load. */
+  async start(): Promise<void> {
+    for (let i = 0; i < Math.max(1, this.options.workers); i++) this.workers.push(this.spawn());
+    try {
+      await Promise.all(this.workers.map((w) => w.ready));
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  get inflight(): number {
+    return this.pending.size;
+  }
+
+  get backgroundCount(): number {
+    return this.background.size;
+  }
+
+  async invoke(input: InvocationInput): Promise<InvocationResult> {
+    if (this.closing) return failure('HOST_SHUTTING_DOWN');
+    const worker = await this.pickWorker();
+    if (!worker) return failure('FUNCTION_UNAVAILABLE');
+    return await new Promise<InvocationResult>((resolve) => {
+      const timer = setTimeout(() => this.onTimeout(input.id), this.options.timeoutMs);
+      this.pending.set(input.id, { worker, resolve, timer });
+      worker.inflight++;
+      const transfer = input.body ? [input.body.buffer as ArrayBuffer] : [];
+      worker.post({ type: 'invoke', ...input }, transfer);
+    });
+  }
+
+  /** Waits for in-flight invocations and their background work, then stops the workers. */
+  async drain(limitMs: number): Promise<void> {
+    this.closing = true;
+    const deadline = Date.now() + limitMs;
+    while (this.pending.size > 0 && Date.now() < deadline) await sleep(20);
+    await Promise.all(
+      this.workers
+        .filter((w) => w.alive)
+        .map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+              this.drainWaiters.set(w, () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              w.post({ type: 'drain' });
+            }),
+        ),
+    );
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.workers.map((w) => w.kill('HOST_SHUTTING_DOWN', 'The function host is shutting down')),
+    );
+  }
+
+  private spawn(): SandboxWorker {
+    const worker: SandboxWorker = new SandboxWorker({
+      bootstrap: this.options.bootstrap,
+      memoryMb: this.options.memoryMb,
+      onMessage: (message) => this.onMessage(worker, message),
+      onExit: (code, detail) => this.onWorkerExit(worker, code, detail),
+    });
+    return worker;
+  }
+
+  private async pickWorker(): Promise<SandboxWorker | undefined> {
+    let best: SandboxWorker | undefined;
+    for (const w of this.workers) if (w.alive && (!best || w.inflight < best.inflight)) best = w;
+    if (!best) return undefined;
+    // A replacement worker may still be loading; wait for it rather than fail.
+    return await best.ready.then(
+      () => best,
+      () => undefined,
+    );
+  }
+
+  private onMessage(worker: SandboxWorker, message: WorkerToMain): void {
+    switch (message.type) {
+      case 'response':
+      case 'failed': {
+        if (message.lines.length > 0) this.options.onLines(message.lines);
+        if (message.background) this.background.set(message.id, worker);
+        const result: InvocationResult =
+          message.type === 'response'
+            ? { ok: true, status: message.status, headers: message.headers, body: message.body }
+            : { ok: false, error: message.error };
+        this.settle(message.id, result);
+        break;
+      }
+      case 'background-done':
+        if (message.lines.length > 0) this.options.onLines(message.lines);
+        this.background.delete(message.id);
+        this.options.onBackgroundDone?.(message.id, message.error);
+        break;
+      case 'lines':
+        this.options.onLines(message.lines);
+        break;
+      case 'pong':
+        this.pongWaiters.get(message.seq)?.();
+        break;
+      case 'drained':
+        this.drainWaiters.get(worker)?.();
+        break;
+    }
+  }
+
+  private settle(id: string, result: InvocationResult): void {
+    const pending = this.pending.get(id);
+    if (!pending) return; // Already answered (timed out).
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    pending.worker.inflight--;
+    pending.resolve(result);
+  }
+
+  private onTimeout(id: string): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    const seconds = this.options.timeoutMs / 1000;
+    this.settle(id, failure('FUNCTION_TIMEOUT', `The handler did not respond within ${seconds} s`));
+    const worker = pending.worker;
+    worker.post({ type: 'cancel', id });
+    // An async handler that never resolves leaves its worker healthy; a CPU loop does not.
+    void this.isResponsive(worker).then((responsive) => {
+      if (!responsive && worker.alive) {
+        void worker.kill(
+          'FUNCTION_CRASHED',
+          'The sandbox was restarted: an invocation blocked it past its time limit',
+        );
+      }
+    });
+  }
+
+  private isResponsive(worker: SandboxWorker): Promise<boolean> {
+    const seq = ++this.pingSeq;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pongWaiters.delete(seq);
+        resolve(false);
+      }, LIVENESS_GRACE_MS);
+      this.pongWaiters.set(seq, () => {
+        clearTimeout(timer);
+        this.pongWaiters.delete(seq);
+        resolve(true);
+      });
+      worker.post({ type: 'ping', seq });
+    });
+  }
+
+  private onWorkerExit(worker: SandboxWorker, code: ErrorCode, detail: string): void {
+    for (const [id, pending] of this.pending)
+      if (pending.worker === worker) this.settle(id, failure(code, detail));
+    for (const [id, owner] of this.background) {
+      if (owner !== worker) continue;
+      this.background.delete(id);
+      this.options.onBackgroundDone?.(id, { code, message: `Background work was lost: ${detail}` });
+    }
+    this.drainWaiters.get(worker)?.();
+    const index = this.workers.indexOf(worker);
+    if (index >= 0 && !this.closing) this.workers[index] = this.spawn();
+  }
+}
+
+function failure(code: ErrorCode, message?: string): InvocationResult {
+  return { ok: false, error: { code, message: message ?? new BbfnError(code).message } };
+}

@@ -1,0 +1,79 @@
+/**
+ * Messages between the host's main thread and a sandbox worker. Plain data only:
+ * they cross threads by structured clone, bodies as transferred ArrayBuffers.
+ */
+import type { ErrorCode } from '../errors.ts';
+
+export type CallerData =
+  | { kind: 'user'; userId: string; claims: Record<string, unknown> }
+  | { kind: 'service' }
+  | { kind: 'anonymous' };
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface CapturedLine {
+  /** Null for output outside any invocation (module top level). */
+  invocationId: string | null;
+  seq: number;
+  at: number;
+  level: LogLevel;
+  message: string;
+}
+
+export interface SandboxDatabaseConfig {
+  url: string;
+  poolMax: number;
+  roles: { user: string; service: string };
+}
+
+/** Everything a worker needs to start; passed as `workerData`. */
+export interface WorkerBootstrap {
+  code: string;
+  env: Record<string, string>;
+  database: SandboxDatabaseConfig | null;
+  /** How long background work (`ctx.waitUntil`) may run after the response. */
+  backgroundLimitMs: number;
+}
+
+export interface InvokeMessage {
+  type: 'invoke';
+  id: string;
+  method: string;
+  url: string;
+  /** Flat [name, value, name, value…] as Node's rawHeaders. */
+  headers: string[];
+  body: Uint8Array | null;
+  caller: CallerData;
+}
+
+export type MainToWorker =
+  | InvokeMessage
+  | { type: 'cancel'; id: string }
+  | { type: 'ping'; seq: number }
+  | { type: 'drain' };
+
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+  /** For the log and the invocation record, never for the caller. */
+  internal?: string;
+}
+
+export type WorkerToMain =
+  | { type: 'ready' }
+  | { type: 'load-error'; error: SerializedError }
+  | {
+      type: 'response';
+      id: string;
+      status: number;
+      headers: [string, string][];
+      body: Uint8Array | null;
+      /** True when the invocation registered background work. */
+      background: boolean;
+      lines: CapturedLine[];
+    }
+  | { type: 'failed'; id: string; error: SerializedError; background: boolean; lines: CapturedLine[] }
+  | { type: 'background-done'; id: string; lines: CapturedLine[]; error?: SerializedError }
+  | { type: 'lines'; lines: CapturedLine[] }
+  | { type: 'pong'; seq: number }
+  | { type: 'drained' };

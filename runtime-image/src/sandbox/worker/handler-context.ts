@@ -1,0 +1,63 @@
+import type pg from 'pg';
+import { createFunctionDb, createPool } from '../../ctx/db.ts';
+import { createIdempotency } from '../../ctx/idempotency.ts';
+import { BbfnError } from '../../errors.ts';
+import type { CallerData, SandboxDatabaseConfig } from '../protocol.ts';
+import type { InvocationState } from './invocation-context.ts';
+
+/** The seed's `ctx`: what a handler gets as its second argument. */
+export interface HandlerContext {
+  db: ReturnType<typeof createFunctionDb>;
+  env: Record<string, string>;
+  user: { id: string } | null;
+  waitUntil: (promise: Promise<unknown>) => void;
+  idempotency: { claim(key: string, opts?: { scope?: string; ttlSeconds?: number }): Promise<boolean> };
+}
+
+/** What stays the same across a worker's invocations: one pool, the env, the claim helper. */
+export interface ContextFactory {
+  build(caller: CallerData, state: InvocationState): HandlerContext;
+  close(): Promise<void>;
+}
+
+function unavailable(): never {
+  throw new BbfnError('DATABASE_UNAVAILABLE', 'No database is configured for this function');
+}
+
+export function createContextFactory(
+  database: SandboxDatabaseConfig | null,
+  env: Record<string, string>,
+): ContextFactory {
+  const pool: pg.Pool | null = database ? createPool(database.url, { max: database.poolMax }) : null;
+  const roles = database?.roles ?? { user: 'butterbase_user', service: 'butterbase_service' };
+  const idempotency = pool ? createIdempotency(pool, roles) : { claim: async () => unavailable() };
+  // Frozen so one invocation cannot change what the next one sees.
+  const frozenEnv = Object.freeze({ ...env });
+  const noDb = {
+    query: async () => unavailable(),
+    transaction: async () => unavailable(),
+  } as unknown as HandlerContext['db'];
+  return {
+    build(caller, state) {
+      return {
+        db: pool ? createFunctionDb(pool, caller, roles) : noDb,
+        env: frozenEnv,
+        user: caller.kind === 'user' ? { id: caller.userId } : null,
+        waitUntil(promise) {
+          // A rejection is reported on the invocation's log, not as an unhandled rejection.
+          const tracked = Promise.resolve(promise).then(
+            () => undefined,
+            (error: unknown) => {
+              console.error('waitUntil promise rejected:', error);
+            },
+          );
+          state.background.add(tracked);
+        },
+        idempotency,
+      };
+    },
+    close: async () => {
+      await pool?.end();
+    },
+  };
+}
