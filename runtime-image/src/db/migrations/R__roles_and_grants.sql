@@ -1,0 +1,75 @@
+-- Repeatable: re-run whenever its rendered text changes, i.e. when the configured role
+-- names or the connecting admin role change. Placeholders: {{user}}, {{service}},
+-- {{admin}} (quoted identifiers) and {{user_literal}}, {{service_literal}}.
+
+-- Roles are cluster-wide, so migrations of several databases (several apps, parallel
+-- test files) can race here even under this database's advisory lock: every step
+-- checks first and tolerates losing the race to another database's migration.
+DO $bbfn$
+DECLARE
+  wanted record;
+BEGIN
+  FOR wanted IN
+    SELECT * FROM (VALUES ({{user_literal}}, false), ({{service_literal}}, true)) AS w (name, bypass)
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = wanted.name) THEN
+      BEGIN
+        EXECUTE format('CREATE ROLE %I NOLOGIN %s', wanted.name, CASE WHEN wanted.bypass THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+      END;
+    END IF;
+    -- A role created by hand gets the attributes RLS depends on: the user role must
+    -- never bypass RLS, and neither role is a login of its own.
+    IF EXISTS (
+      SELECT FROM pg_catalog.pg_roles
+      WHERE rolname = wanted.name AND (rolcanlogin OR rolsuper OR rolbypassrls <> wanted.bypass)
+    ) THEN
+      EXECUTE format('ALTER ROLE %I NOLOGIN NOSUPERUSER %s', wanted.name, CASE WHEN wanted.bypass THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END);
+    END IF;
+    -- The admin switches to the role per transaction with set_config('role', …, true),
+    -- which needs membership with the SET option (PostgreSQL 16+). A CREATEROLE admin
+    -- that is not a superuser (RDS, Cloud SQL) only gets ADMIN on roles it creates.
+    IF NOT EXISTS (
+      SELECT FROM pg_catalog.pg_auth_members m
+      WHERE m.roleid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = wanted.name)
+        AND m.member = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
+    ) OR NOT pg_catalog.pg_has_role(
+      current_user, wanted.name,
+      CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END
+    ) THEN
+      BEGIN
+        EXECUTE format('GRANT %I TO %I', wanted.name, current_user);
+      EXCEPTION WHEN unique_violation THEN
+        NULL;
+      END;
+    END IF;
+  END LOOP;
+END
+$bbfn$;
+
+-- The app's tables: both roles get the same DML; RLS policies tell them apart
+-- (the service role bypasses them). Existing objects now, future ones created by the
+-- admin role through default privileges.
+GRANT USAGE ON SCHEMA public TO {{user}}, {{service}};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {{user}}, {{service}};
+GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {{service}};
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {{user}}, {{service}};
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA public TO {{user}}, {{service}};
+
+ALTER DEFAULT PRIVILEGES FOR ROLE {{admin}} IN SCHEMA public
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {{user}}, {{service}};
+ALTER DEFAULT PRIVILEGES FOR ROLE {{admin}} IN SCHEMA public
+  GRANT TRUNCATE ON TABLES TO {{service}};
+ALTER DEFAULT PRIVILEGES FOR ROLE {{admin}} IN SCHEMA public
+  GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {{user}}, {{service}};
+ALTER DEFAULT PRIVILEGES FOR ROLE {{admin}} IN SCHEMA public
+  GRANT EXECUTE ON FUNCTIONS TO {{user}}, {{service}};
+
+-- Schema butterbase: the helper functions are callable from RLS policies, but the
+-- platform's tables (invocation records and logs, migrations) stay unreadable to
+-- function code and to PUBLIC, whatever default privileges someone else set up.
+GRANT USAGE ON SCHEMA butterbase TO {{user}}, {{service}};
+REVOKE ALL ON SCHEMA butterbase FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA butterbase FROM PUBLIC, {{user}}, {{service}};
+GRANT EXECUTE ON FUNCTION butterbase.claims(), butterbase.user_id() TO {{user}}, {{service}};

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrate } from '../db/migrate.ts';
+import { createPool } from '../db/pool.ts';
+import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
+import { queryInvocations } from './query.ts';
+import type { InvocationRecord, LogLevel } from './types.ts';
+import { createInvocationWriter } from './writer.ts';
+
+let database: TestDatabase;
+let pool: pg.Pool;
+const app = 'app_query';
+const base = Date.parse('2030-01-01T00:00:00Z');
+
+function record(
+  functionName: string,
+  minute: number,
+  overrides: Partial<InvocationRecord> = {},
+): InvocationRecord {
+  return {
+    id: randomUUID(),
+    appId: app,
+    functionName,
+    functionId: `fn_${functionName}`,
+    revision: 'r1',
+    trigger: 'http',
+    userId: 'user-1',
+    method: 'GET',
+    path: '/',
+    statusCode: 200,
+    outcome: 'ok',
+    errorCode: null,
+    errorMessage: null,
+    startedAt: new Date(base + minute * 60_000),
+    durationMs: 2.25,
+    ...overrides,
+  };
+}
+
+// Three invocations of "a", one of "b", one of another app; every level on each.
+const a1 = record('a', 1);
+const a2 = record('a', 2, {
+  outcome: 'error',
+  statusCode: 500,
+  errorCode: 'FUNCTION_THREW',
+  errorMessage: 'boom',
+});
+const a3 = record('a', 3, { trigger: 'cron', method: null, path: null, statusCode: null, userId: null });
+const b1 = record('b', 4);
+const other = record('a', 5, { appId: 'app_other' });
+const levels: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('postgresUrl'), 'bbfn_query');
+  await migrate(database.url);
+  pool = createPool(database.url, { max: 2 });
+  const writer = createInvocationWriter(pool);
+  for (const r of [a1, a2, a3, b1, other]) {
+    writer.recordInvocation(r);
+    writer.appendLines(
+      levels.map((level, seq) => ({
+        invocationId: r.id,
+        seq,
+        at: r.startedAt,
+        level,
+        message: `${level} ${seq}`,
+      })),
+    );
+  }
+  await writer.close();
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await database?.drop();
+});
+
+describe('queryInvocations', () => {
+  it('lists an app’s invocations newest first with their lines in order', async () => {
+    const result = await queryInvocations(pool, { appId: app });
+    expect(result.map((r) => r.id)).toEqual([b1.id, a3.id, a2.id, a1.id]);
+    const [, , errored] = result;
+    expect(errored).toEqual({
+      ...a2,
+      lines: levels.map((level, seq) => ({
+        invocationId: a2.id,
+        seq,
+        at: a2.startedAt,
+        level,
+        message: `${level} ${seq}`,
+      })),
+    });
+    expect(result[1]).toMatchObject({
+      trigger: 'cron',
+      method: null,
+      path: null,
+      statusCode: null,
+      userId: null,
+    });
+  });
+
+  it('filters by function, start time, invocation id and limit', async () => {
+    const ids = async (query: Parameters<typeof queryInvocations>[1]) =>
+      (await queryInvocations(pool, query)).map((r) => r.id);
+    expect(await ids({ appId: app, functionName: 'a' })).toEqual([a3.id, a2.id, a1.id]);
+    expect(await ids({ appId: app, functionName: 'a', since: a2.startedAt })).toEqual([a3.id, a2.id]);
+    expect(await ids({ appId: app, invocationId: a1.id })).toEqual([a1.id]);
+    expect(await ids({ appId: app, invocationId: other.id })).toEqual([]);
+    expect(await ids({ appId: app, invocationId: 'not-a-uuid' })).toEqual([]);
+    expect(await ids({ appId: app, limit: 2 })).toEqual([b1.id, a3.id]);
+    expect(await ids({ appId: 'app_other' })).toEqual([other.id]);
+    expect(await ids({ appId: 'app_none' })).toEqual([]);
+  });
+
+  it('keeps lines at or above the given level', async () => {
+    const levelsOf = async (level: LogLevel) =>
+      (await queryInvocations(pool, { appId: app, invocationId: a1.id, level }))[0]!.lines.map(
+        (l) => l.level,
+      );
+    expect(await levelsOf('debug')).toEqual(['debug', 'info', 'warn', 'error']);
+    expect(await levelsOf('info')).toEqual(['info', 'warn', 'error']);
+    expect(await levelsOf('warn')).toEqual(['warn', 'error']);
+    expect(await levelsOf('error')).toEqual(['error']);
+  });
+
+  it('reports an unreachable database as DATABASE_UNAVAILABLE', async () => {
+    const down = createPool('postgres://postgres:postgres@127.0.0.1:1/postgres');
+    try {
+      await expect(queryInvocations(down, { appId: app })).rejects.toMatchObject({
+        code: 'DATABASE_UNAVAILABLE',
+      });
+    } finally {
+      await down.end();
+    }
+  });
+});

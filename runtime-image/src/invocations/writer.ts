@@ -1,0 +1,200 @@
+import type pg from 'pg';
+import { databaseUnavailable, isConnectionError } from '../db/connection-errors.ts';
+import { insertBatch } from './batch-insert.ts';
+import { BoundedQueue } from './bounded-queue.ts';
+import { cleanLine, cleanRecord } from './sanitize.ts';
+import type { InvocationRecord, LogLine, LogLineInput } from './types.ts';
+
+export interface InvocationWriterOptions {
+  /** How often buffered rows are written. */
+  flushIntervalMs?: number;
+  /** Rows per table per insert; a full batch is written without waiting for the interval. */
+  maxBatch?: number;
+  /** Rows kept while the database is unreachable; beyond it the oldest are dropped. */
+  maxBuffered?: number;
+  /** Failures of background writes (the database down, a batch refused). */
+  onError?: (error: Error) => void;
+}
+
+export interface InvocationWriterStats {
+  /** Rows (records + lines) written so far. */
+  written: number;
+  /** Rows given up: buffer overflow, invalid rows, batches Postgres refused, left at close. */
+  dropped: number;
+  /** Rows buffered now. */
+  pending: number;
+}
+
+export interface InvocationWriter {
+  /** Buffers the record; never waits for the database. */
+  recordInvocation(record: InvocationRecord): void;
+  /** Buffers captured console lines, before or after their invocation's record. */
+  appendLines(lines: readonly LogLineInput[]): void;
+  /** Writes everything buffered now; rejects when the database refuses or is down. */
+  flush(): Promise<void>;
+  /** Stops the timer and flushes; what cannot be written then is counted as dropped. */
+  close(): Promise<void>;
+  stats(): InvocationWriterStats;
+}
+
+// Retries while the database is down back off up to this, instead of hammering it.
+const MAX_RETRY_DELAY_MS = 10_000;
+
+/**
+ * Data errors (class 22), constraint violations (23) and program limits (54) mean this
+ * batch will never go in: retrying would block everything behind it. Anything else
+ * (down, restarting, permissions during a migration) is worth retrying later.
+ */
+function isPoisonBatch(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+/**
+ * The store of invocation records and console lines, used by the host's main thread.
+ * Requests only push into memory; a timer (or a full batch) writes multi-row inserts
+ * off the request path. While the database is unreachable rows stay buffered up to
+ * `maxBuffered`, then the oldest console lines go first, records last.
+ */
+export function createInvocationWriter(
+  pool: pg.Pool,
+  options: InvocationWriterOptions = {},
+): InvocationWriter {
+  const flushIntervalMs = options.flushIntervalMs ?? 200;
+  const maxBatch = options.maxBatch ?? 500;
+  const maxBuffered = options.maxBuffered ?? 50_000;
+  const onError = options.onError ?? (() => {});
+
+  const records = new BoundedQueue<InvocationRecord>();
+  const lines = new BoundedQueue<LogLine>();
+  let written = 0;
+  let dropped = 0;
+  let failures = 0;
+  let retryAt = 0;
+  let closed = false;
+  let inFlight: Promise<void> | null = null;
+  let immediate: NodeJS.Immediate | null = null;
+
+  const pending = () => records.length + lines.length;
+
+  function enforceCap(): void {
+    let excess = pending() - maxBuffered;
+    if (excess <= 0) return;
+    const fromLines = lines.dropOldest(excess);
+    excess -= fromLines;
+    dropped += fromLines + records.dropOldest(excess);
+  }
+
+  /** Writes one batch; a batch Postgres refused is dropped and returned as the error. */
+  async function writeOne(): Promise<Error | undefined> {
+    const batchRecords = records.take(maxBatch);
+    const batchLines = lines.take(maxBatch);
+    try {
+      await insertBatch(pool, batchRecords, batchLines);
+    } catch (error) {
+      if (isPoisonBatch(error)) {
+        dropped += batchRecords.length + batchLines.length;
+        return new Error(
+          `Dropped ${batchRecords.length} invocation records and ${batchLines.length} log lines: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      records.putBack(batchRecords);
+      lines.putBack(batchLines);
+      enforceCap();
+      failures += 1;
+      retryAt = Date.now() + Math.min(flushIntervalMs * 2 ** failures, MAX_RETRY_DELAY_MS);
+      throw isConnectionError(error) ? databaseUnavailable(error) : error;
+    }
+    written += batchRecords.length + batchLines.length;
+    failures = 0;
+    retryAt = 0;
+    return undefined;
+  }
+
+  /**
+   * Writes batches until what was pending at the start is out (so a steady stream
+   * cannot keep one flush going forever); one drain at a time. Stops at the first
+   * retryable failure, goes on past a dropped batch and reports it at the end.
+   */
+  function drain(): Promise<void> {
+    inFlight ??= (async () => {
+      try {
+        let budget = pending();
+        let refused: Error | undefined;
+        while (budget > 0 && pending() > 0) {
+          budget -= Math.min(records.length, maxBatch) + Math.min(lines.length, maxBatch);
+          const error = await writeOne();
+          refused ??= error;
+        }
+        if (refused) throw refused;
+      } finally {
+        inFlight = null;
+      }
+    })();
+    return inFlight;
+  }
+
+  function drainInBackground(): void {
+    if (inFlight || pending() === 0 || Date.now() < retryAt) return;
+    drain().catch((error: unknown) => onError(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  const timer = setInterval(drainInBackground, flushIntervalMs);
+  // The writer alone must not keep a process alive; close() is how pending rows get out.
+  timer.unref();
+
+  function afterPush(): void {
+    enforceCap();
+    // A full batch goes now rather than at the next tick; setImmediate gathers the
+    // pushes of this turn of the event loop into it.
+    if (immediate === null && (records.length >= maxBatch || lines.length >= maxBatch)) {
+      immediate = setImmediate(() => {
+        immediate = null;
+        drainInBackground();
+      });
+    }
+  }
+
+  async function flush(): Promise<void> {
+    // A background drain may be writing a partial snapshot: wait for it, then write the rest.
+    await inFlight?.catch(() => {});
+    await drain();
+  }
+
+  return {
+    recordInvocation(record) {
+      const clean = closed ? null : cleanRecord(record);
+      if (clean === null) {
+        dropped += 1;
+        return;
+      }
+      records.push(clean);
+      afterPush();
+    },
+    appendLines(input) {
+      for (const line of input) {
+        const clean = closed ? null : cleanLine(line);
+        if (clean === null) dropped += 1;
+        else lines.push(clean);
+      }
+      afterPush();
+    },
+    flush,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      if (immediate !== null) clearImmediate(immediate);
+      try {
+        await flush();
+      } finally {
+        const left = pending();
+        records.dropOldest(left);
+        lines.dropOldest(left);
+        dropped += left;
+      }
+    },
+    stats: () => ({ written, dropped, pending: pending() }),
+  };
+}
