@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type ErrorCode, ErrorCodes } from '../errors.ts';
+import type { InvocationOutcome } from '../invocations/types.ts';
 import type { CallerData, SerializedError } from '../sandbox/protocol.ts';
 import type { FunctionDeployment } from './deployment.ts';
-import type { InvocationOutcome, InvocationSink } from './invocation-sink.ts';
+import type { InvocationSink } from './invocation-sink.ts';
 
 export interface InvokeRequest {
   method: string;

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { InvocationRecord } from '../invocations/types.ts';
 import type { CapturedLine } from '../sandbox/protocol.ts';
-import type { InvocationSink, InvocationSummary } from './invocation-sink.ts';
+import type { InvocationSink } from './invocation-sink.ts';
 
 /** The metrics a Prometheus user looks for on a function host. */
 export function createHostMetrics() {
@@ -33,7 +34,7 @@ export type HostMetrics = ReturnType<typeof createHostMetrics>;
 /** Counts every record and line on its way to the real sink. */
 export function meteredSink(metrics: HostMetrics, inner: InvocationSink): InvocationSink {
   return {
-    recordInvocation(summary: InvocationSummary) {
+    recordInvocation(summary: InvocationRecord) {
       metrics.invocations.inc({
         app: summary.appId,
         function: summary.functionName,

@@ -1,0 +1,74 @@
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClaimsResult } from './claims.ts';
+import type { LoadResult } from './load.ts';
+
+export type ResultRow =
+  | { scenario: string; baseline: LoadResult; ours: LoadResult }
+  | { scenario: 'start'; startMs: { p50: number; min: number; max: number } }
+  | { scenario: 'claims'; claims: ClaimsResult };
+
+const TARGETS: Record<string, string> = {
+  hello: '≥ 0.7× throughput, p99 ≤ 2×',
+  db: '≥ 0.6× throughput',
+  start: '< 150 ms',
+  claims: 'exactly one true; ≥ 3,000 claims/s',
+};
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function renderTable(rows: ResultRow[]): string {
+  const lines = [
+    '| scenario | baseline | runtime host | ratio | target |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const row of rows) {
+    if ('baseline' in row) {
+      const { baseline: b, ours: o } = row;
+      const ratio = o.requestsPerSecond / b.requestsPerSecond;
+      const p99 = o.p99Ms / Math.max(b.p99Ms, 1);
+      const failures = o.errors + o.non2xx > 0 ? ` (${o.errors} errors, ${o.non2xx} non-2xx)` : '';
+      lines.push(
+        `| ${row.scenario} | ${fmt(b.requestsPerSecond)} req/s, p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms | ${fmt(o.requestsPerSecond)} req/s, p50 ${o.p50Ms} ms, p99 ${o.p99Ms} ms${failures} | ${fmt(ratio, 2)}× throughput, p99 ${fmt(p99, 2)}× | ${TARGETS[row.scenario] ?? ''} |`,
+      );
+    } else if ('startMs' in row) {
+      const s = row.startMs;
+      lines.push(
+        `| start → first response | — | p50 ${fmt(s.p50)} ms (min ${fmt(s.min)}, max ${fmt(s.max)}) | — | ${TARGETS.start} |`,
+      );
+    } else {
+      const c = row.claims;
+      lines.push(
+        `| idempotency.claim | — | ${fmt(c.perSecond)} claims/s; 100 racing one key → ${c.winnersOfOneKey} true | — | ${TARGETS.claims} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export async function writeResults(
+  rows: ResultRow[],
+  options: { durationSeconds: number; connections: number; write: boolean },
+): Promise<void> {
+  const table = renderTable(rows);
+  console.log(`\n${table}\n`);
+  if (!options.write) return;
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const text = `# Benchmark results
+
+Latest run of \`npm run bench -- --write\` (${new Date().toISOString().slice(0, 10)}).
+Machine: ${machine}.
+Load: autocannon, ${options.connections} connections, ${options.durationSeconds} s per side, on loopback; the load
+generator shares the machine's cores with the servers, equally for both sides.
+
+${table}
+
+Baselines: \`bench/servers/bare-fastify.ts\` (bare Fastify writing the same bytes; for \`db\`, the same query on a
+plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it (worker-thread sandbox, auth,
+invocation records written to Postgres).
+`;
+  await writeFile(path.join(import.meta.dirname, 'RESULTS.md'), text);
+}

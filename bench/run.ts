@@ -1,0 +1,123 @@
+/**
+ * Benchmarks of the runtime host against its baselines, side by side in one run
+ * (ratios, not absolute numbers, are what carry from machine to machine).
+ * Usage: node bench/run.ts [--duration 10] [--connections 50] [--only hello,db,start,claims] [--write]
+ * Everything runs on loopback: an embedded Postgres, the servers under test, the load.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../local/postgres/embedded-postgres.ts';
+import { signUserToken } from '../runtime-image/src/auth/jwt.ts';
+import { migrate } from '../runtime-image/src/db/migrate.ts';
+import { measureClaims } from './claims.ts';
+import { runLoad } from './load.ts';
+import { startServerProcess } from './process.ts';
+import { type ResultRow, writeResults } from './results.ts';
+import { BENCH_SCHEMA, DB_HANDLER, HELLO_HANDLER } from './scenarios.ts';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    only: { type: 'string', default: 'hello,db,start,claims' },
+    write: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    'Usage: node bench/run.ts [--duration S] [--connections N] [--only hello,db,start,claims] [--write]',
+  );
+  process.exit(0);
+}
+const durationSeconds = Number(values.duration);
+const connections = Number(values.connections);
+const only = new Set(values.only.split(','));
+const HOST_ENTRY = path.join(import.meta.dirname, '../runtime-image/src/main.ts');
+const BARE_ENTRY = path.join(import.meta.dirname, 'servers/bare-fastify.ts');
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'bbfn-bench-'));
+const postgres = await startEmbeddedPostgres({ dataDir: path.join(work, 'data') });
+const rows: ResultRow[] = [];
+try {
+  await migrate(postgres.url);
+  const admin = new pg.Client(postgres.url);
+  await admin.connect();
+  await admin.query(BENCH_SCHEMA);
+  await admin.end();
+
+  async function functionFile(name: string, code: string, auth: 'none' | 'required'): Promise<string> {
+    const file = path.join(work, `${name}.json`);
+    const definition = {
+      name,
+      appId: 'bench',
+      code,
+      trigger: { type: 'http', config: { method: 'GET', auth } },
+    };
+    await writeFile(file, JSON.stringify(definition));
+    return file;
+  }
+  const hostEnv = (file: string) => ({
+    PORT: '0',
+    BBFN_LISTEN_ADDRESS: '127.0.0.1',
+    BBFN_FUNCTION_FILE: file,
+    DATABASE_URL: postgres.url,
+    BBFN_JWT_SECRET: JWT_SECRET,
+    LOG_LEVEL: 'warn',
+  });
+
+  async function compare(
+    name: string,
+    bareArgs: string[],
+    hostFile: string,
+    headers: Record<string, string> = {},
+  ) {
+    const bare = await startServerProcess([BARE_ENTRY, ...bareArgs]);
+    const baseline = await runLoad(bare.url, { durationSeconds, connections });
+    await bare.stop();
+    const host = await startServerProcess([HOST_ENTRY], hostEnv(hostFile));
+    const ours = await runLoad(`${host.url}/v1/bench/fn/${name}`, { durationSeconds, connections, headers });
+    await host.stop();
+    rows.push({ scenario: name, baseline, ours });
+    console.log(
+      `${name}: baseline ${baseline.requestsPerSecond.toFixed(0)} req/s, host ${ours.requestsPerSecond.toFixed(0)} req/s`,
+    );
+  }
+
+  if (only.has('hello'))
+    await compare('hello', ['hello'], await functionFile('hello', HELLO_HANDLER, 'none'));
+  if (only.has('db')) {
+    const token = await signUserToken({ secret: JWT_SECRET, userId: 'user-1', expiresIn: 3600 });
+    await compare('db', ['db', postgres.url], await functionFile('db', DB_HANDLER, 'required'), {
+      authorization: `Bearer ${token}`,
+    });
+  }
+  if (only.has('start')) {
+    const file = await functionFile('hello', HELLO_HANDLER, 'none');
+    const samples: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const started = performance.now();
+      const host = await startServerProcess([HOST_ENTRY], { ...hostEnv(file), BBFN_MIGRATE: 'false' });
+      const response = await fetch(`${host.url}/v1/bench/fn/hello`);
+      await response.text();
+      samples.push(performance.now() - started);
+      await host.stop();
+    }
+    samples.sort((a, b) => a - b);
+    rows.push({ scenario: 'start', startMs: { p50: samples[3]!, min: samples[0]!, max: samples[6]! } });
+    console.log(`start → first response: p50 ${samples[3]!.toFixed(0)} ms`);
+  }
+  if (only.has('claims')) {
+    const claims = await measureClaims(postgres.url, { concurrency: 100, durationMs: 3000 });
+    rows.push({ scenario: 'claims', claims });
+    console.log(`claims: ${claims.perSecond.toFixed(0)}/s; one key x100 → ${claims.winnersOfOneKey} true`);
+  }
+  await writeResults(rows, { durationSeconds, connections, write: values.write });
+} finally {
+  await postgres.stop();
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { InvocationWriter } from '../invocations/writer.ts';
+import type { CapturedLine } from '../sandbox/protocol.ts';
+import type { InvocationSink } from './invocation-sink.ts';
+
+/**
+ * Every invocation and console line goes two ways: pino JSON on stdout (what
+ * `kubectl logs` shows) and, when the app has a database, the invocation store
+ * that `bbfn logs` and `get_logs` read.
+ */
+export function createRecordingSink(log: Logger, writer: InvocationWriter | null): InvocationSink {
+  return {
+    recordInvocation(record) {
+      writer?.recordInvocation(record);
+      const level = record.outcome === 'ok' ? 'info' : 'warn';
+      log[level](
+        {
+          invocationId: record.id,
+          app: record.appId,
+          fn: record.functionName,
+          revision: record.revision,
+          trigger: record.trigger,
+          status: record.statusCode,
+          outcome: record.outcome,
+          errorCode: record.errorCode ?? undefined,
+          durationMs: Math.round(record.durationMs * 100) / 100,
+        },
+        'invocation',
+      );
+    },
+    appendLines(appId: string, lines: CapturedLine[]) {
+      const stored = [];
+      for (const line of lines) {
+        log[line.level](
+          { app: appId, invocationId: line.invocationId ?? undefined, console: true },
+          line.message,
+        );
+        if (line.invocationId !== null) stored.push({ ...line, invocationId: line.invocationId });
+      }
+      if (stored.length > 0) writer?.appendLines(stored);
+    },
+  };
+}

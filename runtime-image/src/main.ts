@@ -1,0 +1,50 @@
+/**
+ * The runtime pod's entry point: serves one function, as the operator mounted it,
+ * with settings from the environment (config.ts names them all).
+ */
+
+import { ConfigError, loadHostSettings, loadMountedFunction, RUNTIME_ENV } from './config.ts';
+import { migrate } from './db/migrate.ts';
+import { createPool } from './db/pool.ts';
+import { startHostServer } from './host-server.ts';
+import { createLogger } from './logger.ts';
+
+const log = createLogger({ name: 'bbfn-runtime' });
+
+try {
+  const settings = loadHostSettings();
+  const file = process.env[RUNTIME_ENV.functionFile];
+  if (!file) throw new ConfigError(`${RUNTIME_ENV.functionFile} must name the mounted function definition`);
+  const fn = loadMountedFunction(file);
+  const roles = { user: settings.userRole, service: settings.serviceRole };
+  if (settings.databaseUrl && settings.migrate) {
+    const result = await migrate(settings.databaseUrl, { roles });
+    if (result.applied.length > 0) log.info({ applied: result.applied }, 'database migrated');
+  }
+  const server = await startHostServer({
+    settings,
+    log,
+    apps: [
+      {
+        appId: fn.appId,
+        databaseUrl: settings.databaseUrl ?? null,
+        roles,
+        auth: {
+          apiKeys: settings.apiKeys,
+          jwt: {
+            ...(settings.jwtSecret ? { secret: settings.jwtSecret } : {}),
+            ...(settings.jwksUrl ? { jwksUrl: settings.jwksUrl } : {}),
+            ...(settings.jwtIssuer ? { issuer: settings.jwtIssuer } : {}),
+            ...(settings.jwtAudience ? { audience: settings.jwtAudience } : {}),
+          },
+        },
+      },
+    ],
+    logPool: settings.databaseUrl ? createPool(settings.databaseUrl, { max: 2 }) : null,
+  });
+  const deployment = await server.host.deploy(fn);
+  log.info({ app: fn.appId, fn: fn.name, revision: deployment.revision, url: server.url }, 'serving');
+} catch (error) {
+  log.fatal({ err: error }, error instanceof ConfigError ? error.message : 'failed to start');
+  log.flush(() => process.exit(1));
+}
