@@ -6,15 +6,17 @@ import { createHostMetrics, meteredSink } from './host/metrics.ts';
 import { createRecordingSink } from './host/recording-sink.ts';
 import { buildHttpApp } from './http/app.ts';
 import { registerHealthAndMetrics } from './http/health-metrics.ts';
-import { listenWithGracefulShutdown } from './http/server.ts';
-import { createInvocationWriter } from './invocations/writer.ts';
+import { listenWithGracefulShutdown, type ShutdownStep } from './http/server.ts';
+import { createInvocationWriter, type InvocationWriter } from './invocations/writer.ts';
 
 export interface HostServerOptions {
   settings: Pick<HostSettings, 'port' | 'address' | 'workers' | 'poolMax' | 'bodyLimit' | 'trustProxy'>;
   log: Logger;
   apps: AppRuntimeConfig[];
-  /** Where invocation records go; null keeps them on stdout only. */
-  logPool: pg.Pool | null;
+  /** Per app, the database its invocation records go to; an app without one logs to stdout only. */
+  logPools: Record<string, pg.Pool>;
+  /** Run after the invocation log is flushed (the local platform stops its Postgres here). */
+  extraShutdownSteps?: ShutdownStep[];
   /** Seed: background work has a 30-second timeout. */
   backgroundLimitMs?: number;
   exit?: (code: number) => void;
@@ -27,12 +29,15 @@ export interface HostServerOptions {
 export async function startHostServer(options: HostServerOptions) {
   const { settings, log } = options;
   const metrics = createHostMetrics();
-  const writer = options.logPool
-    ? createInvocationWriter(options.logPool, {
-        onError: (error) => log.warn({ err: error }, 'invocation log write failed; will retry'),
-      })
-    : null;
-  const sink = meteredSink(metrics, createRecordingSink(log, writer));
+  const writers = new Map<string, InvocationWriter>();
+  for (const [appId, pool] of Object.entries(options.logPools)) {
+    const onError = (error: Error) => log.warn({ err: error, app: appId }, 'invocation log write failed; will retry');
+    writers.set(appId, createInvocationWriter(pool, { onError }));
+  }
+  const sink = meteredSink(
+    metrics,
+    createRecordingSink(log, (appId) => writers.get(appId)),
+  );
   const backgroundLimitMs = options.backgroundLimitMs ?? 30_000;
   const host = new FunctionHost({
     sink,
@@ -72,11 +77,12 @@ export async function startHostServer(options: HostServerOptions) {
       {
         name: 'flush invocation log',
         run: async () => {
-          await writer?.close();
-          await options.logPool?.end();
+          await Promise.all([...writers.values()].map((writer) => writer.close()));
+          await Promise.all(Object.values(options.logPools).map((pool) => pool.end()));
         },
       },
+      ...(options.extraShutdownSteps ?? []),
     ],
   });
-  return { url, host, app, metrics, writer, shutdown };
+  return { url, host, app, metrics, writers, shutdown };
 }

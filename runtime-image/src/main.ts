@@ -40,7 +40,7 @@ try {
         },
       },
     ],
-    logPool: settings.databaseUrl ? createPool(settings.databaseUrl, { max: 2 }) : null,
+    logPools: settings.databaseUrl ? { [fn.appId]: createPool(settings.databaseUrl, { max: 2 }) } : {},
   });
   const deployment = await server.host.deploy(fn);
   log.info({ app: fn.appId, fn: fn.name, revision: deployment.revision, url: server.url }, 'serving');

@@ -8,10 +8,10 @@ import type { InvocationSink } from './invocation-sink.ts';
  * `kubectl logs` shows) and, when the app has a database, the invocation store
  * that `bbfn logs` and `get_logs` read.
  */
-export function createRecordingSink(log: Logger, writer: InvocationWriter | null): InvocationSink {
+export function createRecordingSink(log: Logger, writerFor: (appId: string) => InvocationWriter | undefined): InvocationSink {
   return {
     recordInvocation(record) {
-      writer?.recordInvocation(record);
+      writerFor(record.appId)?.recordInvocation(record);
       const level = record.outcome === 'ok' ? 'info' : 'warn';
       log[level](
         {
@@ -37,7 +37,7 @@ export function createRecordingSink(log: Logger, writer: InvocationWriter | null
         );
         if (line.invocationId !== null) stored.push({ ...line, invocationId: line.invocationId });
       }
-      if (stored.length > 0) writer?.appendLines(stored);
+      if (stored.length > 0) writerFor(appId)?.appendLines(stored);
     },
   };
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
+import { runLogs } from '../local/cli/logs.command.ts';
+import { runStart } from '../local/cli/start.command.ts';
+import { runToken } from '../local/cli/token.command.ts';
+
+const USAGE = `Usage: bbfn <command> [options]
+
+Commands:
+  start [dir]                      Run the local platform: embedded Postgres, every App and
+                                   Function manifest in dir (default: examples), hot reload, cron
+  token --app ID --user ID         Print an end-user JWT for an app of the local platform
+  logs APP_ID/NAME                 Recent invocations of a function with their console lines
+
+Run "bbfn <command> --help" for a command's options.`;
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  start: runStart,
+  token: runToken,
+  logs: runLogs,
+};
+
+const [command, ...rest] = process.argv.slice(2);
+if (!command || command === '--help' || command === '-h' || command === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
+const run = commands[command];
+if (!run) {
+  console.error(`bbfn: unknown command "${command}"\n\n${USAGE}`);
+  process.exit(2);
+}
+try {
+  const code = await run(rest);
+  if (code !== 0) process.exit(code);
+} catch (error) {
+  console.error(`bbfn ${command}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

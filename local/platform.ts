@@ -1,0 +1,200 @@
+import { watch } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { functionPath, functionUrl } from '../api/v1alpha1/urls.ts';
+import { createPool } from '../runtime-image/src/db/pool.ts';
+import { DEFAULT_DATABASE_ROLES } from '../runtime-image/src/db/roles.ts';
+import { isBbfnError } from '../runtime-image/src/errors.ts';
+import type { FunctionDefinition } from '../runtime-image/src/host/host.ts';
+import { invokeFunction } from '../runtime-image/src/host/invoker.ts';
+import { startHostServer } from '../runtime-image/src/host-server.ts';
+import { prepareAppDatabase } from './app-database.ts';
+import { createCronScheduler } from './cron/cron-scheduler.ts';
+import { formatProblem, type LoadedFunction, loadManifests } from './manifests/load-manifests.ts';
+import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
+import { ensureAppSecrets } from './secrets.ts';
+
+export interface LocalPlatformOptions {
+  manifestsDir: string;
+  dataDir: string;
+  port: number;
+  address: string;
+  log: Logger;
+  /** Print for a person (URLs, keys, errors); the log stays JSON. */
+  print: (line: string) => void;
+  watch: boolean;
+  exit?: (code: number) => void;
+}
+
+/** What `bbfn logs` and `bbfn token` read to find a running platform. */
+export const PLATFORM_STATE_FILE = 'platform.json';
+
+function toDefinition(loaded: LoadedFunction): FunctionDefinition {
+  const { metadata, spec } = loaded.resource;
+  return {
+    appId: spec.appId,
+    name: metadata.name,
+    code: spec.code,
+    trigger: spec.trigger,
+    envVars: spec.envVars,
+    limits: spec.limits,
+  };
+}
+
+/**
+ * The whole platform on one machine: an embedded Postgres (data kept in `dataDir`),
+ * one database per App, every Function of the manifests directory served on one port,
+ * cron triggers scheduled, and the directory watched so edits go live.
+ */
+export async function startLocalPlatform(options: LocalPlatformOptions) {
+  const { log, print } = options;
+  await mkdir(options.dataDir, { recursive: true });
+  print('starting embedded Postgres…');
+  const postgres = await startEmbeddedPostgres({
+    dataDir: path.join(options.dataDir, 'postgres', 'data'),
+    persistent: true,
+  });
+  const initial = await loadManifests(options.manifestsDir);
+  for (const problem of initial.problems) print(`✗ ${formatProblem(problem)} (skipped)`);
+  const appIds = initial.apps.map((a) => a.resource.spec.appId);
+  const secrets = await ensureAppSecrets(options.dataDir, appIds);
+  const apps = [];
+  const logPools: Record<string, ReturnType<typeof createPool>> = {};
+  for (const loaded of initial.apps) {
+    const spec = loaded.resource.spec;
+    const roles = spec.roles ?? DEFAULT_DATABASE_ROLES;
+    const url = await prepareAppDatabase(postgres.url, spec.appId, spec.database.migrations ?? [], roles);
+    logPools[spec.appId] = createPool(url, { max: 2 });
+    apps.push({
+      appId: spec.appId,
+      databaseUrl: url,
+      roles,
+      auth: { apiKeys: [secrets[spec.appId]!.apiKey], jwt: { secret: secrets[spec.appId]!.jwtSecret } },
+    });
+  }
+  let stopWatching = () => {};
+  const scheduler = createCronScheduler({
+    log,
+    onRun: async (fn) => {
+      const [appId, name] = fn.key.split('/') as [string, string];
+      const deployment = server.host.registry.get(appId, name);
+      if (!deployment) return;
+      const result = await invokeFunction(
+        deployment,
+        {
+          method: 'POST',
+          url: `${server.url}${functionPath(appId, name)}`,
+          path: functionPath(appId, name),
+          headers: [],
+          body: null,
+          caller: { kind: 'service' },
+          trigger: 'cron',
+        },
+        server.host.options.sink,
+      );
+      print(`cron ${fn.key}: ${result.status}${result.errorCode ? ` ${result.errorCode}` : ''}`);
+    },
+  });
+  const server = await startHostServer({
+    settings: {
+      port: options.port,
+      address: options.address,
+      workers: 1,
+      poolMax: 5,
+      bodyLimit: 6 * 1024 * 1024,
+      trustProxy: false,
+    },
+    log,
+    apps,
+    logPools,
+    ...(options.exit ? { exit: options.exit } : {}),
+    extraShutdownSteps: [
+      {
+        name: 'stop watching and scheduling',
+        run: async () => {
+          stopWatching();
+          await scheduler.stop();
+        },
+      },
+      { name: 'stop Postgres', run: () => postgres.stop() },
+    ],
+  });
+
+  const deployed = new Set<string>();
+  /** Deploys what changed; removes what is gone, except functions whose manifest is now broken. */
+  async function apply(functions: LoadedFunction[], brokenNames = new Set<string>()): Promise<void> {
+    const seen = new Set<string>();
+    for (const loaded of functions) {
+      const definition = toDefinition(loaded);
+      const key = `${definition.appId}/${definition.name}`;
+      seen.add(key);
+      try {
+        const previous = server.host.registry.get(definition.appId, definition.name)?.revision;
+        const deployment = await server.host.deploy(definition);
+        if (previous !== deployment.revision)
+          print(
+            `${previous ? '↻ updated' : '✓ deployed'} ${key} (${deployment.revision}) ${describeEndpoint(server.url, definition)}`,
+          );
+        if (definition.trigger.type === 'cron')
+          scheduler.schedule({
+            key,
+            schedule: definition.trigger.config.schedule,
+            ...(definition.trigger.config.timeZone ? { timeZone: definition.trigger.config.timeZone } : {}),
+          });
+        else scheduler.unschedule(key);
+        deployed.add(key);
+      } catch (error) {
+        const where = `${loaded.file}`;
+        const detail = isBbfnError(error) ? `${error.code}: ${error.message}` : String(error);
+        print(
+          `✗ ${key} (${where}): ${detail}${deployed.has(key) ? ' — the previous version keeps serving' : ''}`,
+        );
+      }
+    }
+    for (const key of [...deployed]) {
+      const [appId, name] = key.split('/') as [string, string];
+      if (seen.has(key) || brokenNames.has(name)) continue;
+      await server.host.undeploy(appId, name);
+      scheduler.unschedule(key);
+      deployed.delete(key);
+      print(`– removed ${key}`);
+    }
+  }
+  await apply(initial.functions);
+
+  if (options.watch) {
+    let timer: NodeJS.Timeout | undefined;
+    let running = Promise.resolve();
+    const watcher = watch(options.manifestsDir, { recursive: true }, (_event, file) => {
+      if (!file || !/\.ya?ml$/.test(String(file))) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        running = running
+          .then(async () => {
+            const set = await loadManifests(options.manifestsDir);
+            for (const problem of set.problems) print(`✗ ${formatProblem(problem)}`);
+            // A manifest that no longer validates keeps its previous version serving.
+            const broken = new Set(set.problems.flatMap((p) => (p.name ? [p.name] : [])));
+            await apply(set.functions, broken);
+          })
+          .catch((error: unknown) => print(`✗ reload failed: ${String(error)}`));
+      }, 150);
+    });
+    stopWatching = () => watcher.close();
+  }
+
+  const state = { url: server.url, postgresUrl: postgres.url, pid: process.pid, apps: appIds };
+  await writeFile(path.join(options.dataDir, PLATFORM_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  return { ...server, postgres, secrets, scheduler };
+}
+
+function describeEndpoint(baseUrl: string, definition: FunctionDefinition): string {
+  const trigger = definition.trigger;
+  if (trigger.type === 'cron') return `cron "${trigger.config.schedule}"`;
+  const url = functionUrl(baseUrl, definition.appId, definition.name);
+  if (trigger.type === 'websocket') return `websocket ${url.replace(/^http/, 'ws')} (not yet served locally)`;
+  if (trigger.type === 'http')
+    return `${trigger.config.method} ${url}${trigger.config.path ? ` and ${baseUrl}/v1/${definition.appId}${trigger.config.path}` : ''} (auth ${trigger.config.auth})`;
+  return '';
+}
