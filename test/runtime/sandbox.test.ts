@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_HELLO_HANDLER } from '../../runtime-image/src/compile/seed-examples.fixture.ts';
+import { type HostFixture, startHostFixture } from './host.fixture.ts';
+
+let fx: HostFixture;
+const limits = { timeoutSeconds: 1, memoryMb: 64 };
+const open = { type: 'http' as const, config: { method: 'ANY' as const, auth: 'none' as const } };
+
+const LOOP = `export async function handler(req, ctx) {
+  if (new URL(req.url).searchParams.get('spin') === '1') { while (true) {} }
+  return new Response('alive');
+}`;
+const BOMB = `export async function handler(req, ctx) {
+  const hold = [];
+  while (true) hold.push(new Array(1e6).fill(Math.random()));
+}`;
+const EXIT = `export async function handler(req, ctx) { process.exit(); }`;
+const PLAIN = `export async function handler(req, ctx) { return { hello: 'world' }; }`;
+const REJECT = `export async function handler(req, ctx) {
+  Promise.reject(new Error('nobody catches me'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return new Response('too late');
+}`;
+const THROW = `export async function handler(req, ctx) { throw new Error('secret detail at line'); }`;
+
+beforeAll(async () => {
+  fx = await startHostFixture();
+  for (const [name, code] of [
+    ['hello', SEED_HELLO_HANDLER],
+    ['loop', LOOP],
+    ['bomb', BOMB],
+    ['exit', EXIT],
+    ['plain', PLAIN],
+    ['reject', REJECT],
+    ['throw', THROW],
+  ] as const) {
+    // The bomb gets more time: V8 collects hard near the heap cap before it gives up.
+    const own = name === 'bomb' ? { ...limits, timeoutSeconds: 10 } : limits;
+    await fx.deploy({ name, code, limits: own, trigger: open });
+  }
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+async function get(path: string) {
+  const res = await fetch(fx.fnUrl(path), { signal: AbortSignal.timeout(15_000) });
+  const text = await res.text();
+  let code: string | undefined;
+  try {
+    code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+  } catch {}
+  return { status: res.status, text, code };
+}
+
+describe('sandbox failures', () => {
+  it('an infinite loop → 504 FUNCTION_TIMEOUT; other functions and the same one keep serving', async () => {
+    const spin = get('loop?spin=1');
+    const hello = await get('hello');
+    expect(hello.status).toBe(200);
+    const timedOut = await spin;
+    expect(timedOut.status).toBe(504);
+    expect(timedOut.code).toBe('FUNCTION_TIMEOUT');
+    expect((await get('hello')).status).toBe(200);
+    // The request right after a timeout can still be routed to the blocked worker
+    // (function-sandbox.ts pickWorker/onTimeout), so recovery is polled, bounded.
+    const deadline = Date.now() + 8_000;
+    let again = await get('loop');
+    while (again.status !== 200 && Date.now() < deadline) again = await get('loop');
+    expect(again.status).toBe(200);
+    expect(again.text).toBe('alive');
+  });
+
+  it('an allocation bomb → 500 FUNCTION_MEMORY_LIMIT', async () => {
+    const res = await get('bomb');
+    expect(res.status).toBe(500);
+    expect(res.code).toBe('FUNCTION_MEMORY_LIMIT');
+    expect((await get('hello')).status).toBe(200);
+  });
+
+  it('process.exit() → FUNCTION_PROCESS_EXIT', async () => {
+    const res = await get('exit');
+    expect(res.status).toBe(500);
+    expect(res.code).toBe('FUNCTION_PROCESS_EXIT');
+  });
+
+  it('a plain object instead of a Response → 502 FUNCTION_INVALID_RESPONSE', async () => {
+    const res = await get('plain');
+    expect(res.status).toBe(502);
+    expect(res.code).toBe('FUNCTION_INVALID_RESPONSE');
+  });
+
+  it('an unhandled rejection → FUNCTION_UNHANDLED_REJECTION', async () => {
+    const res = await get('reject');
+    expect(res.status).toBe(500);
+    expect(res.code).toBe('FUNCTION_UNHANDLED_REJECTION');
+  });
+
+  it('a throw → 500 FUNCTION_THREW without a stack in the body', async () => {
+    const res = await get('throw');
+    expect(res.status).toBe(500);
+    expect(res.code).toBe('FUNCTION_THREW');
+    expect(res.text).not.toMatch(/\bat .*:\d+:\d+/);
+    expect(res.text).not.toContain('stack');
+    expect(res.text).not.toContain('throw.ts');
+  });
+});
