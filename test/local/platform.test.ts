@@ -1,0 +1,112 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalPlatform } from '../../local/platform.ts';
+import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
+import { createLogger } from '../../runtime-image/src/logger.ts';
+
+type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
+
+/** Polls until `check` passes or the bound runs out. */
+async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+describe('local platform serving examples/', () => {
+  let root: string;
+  let platform: Platform;
+  const printed: string[] = [];
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bbfn-local-'));
+    await cp(path.resolve('examples'), path.join(root, 'manifests'), { recursive: true });
+    // An invalid manifest is reported and skipped; the rest serve.
+    await writeFile(
+      path.join(root, 'manifests', 'broken.yaml'),
+      'apiVersion: butterbase.ai/v1alpha1\nkind: Function\nmetadata: { name: broken }\nspec: { appId: demo, code: "x", trigger: { type: cron, config: { schedule: "61 * * * *" } } }\n',
+    );
+    platform = await startLocalPlatform({
+      manifestsDir: path.join(root, 'manifests'),
+      dataDir: path.join(root, 'data'),
+      port: 0,
+      address: '127.0.0.1',
+      log: createLogger({ name: 'test', level: 'silent' }),
+      print: (line) => printed.push(line),
+      watch: true,
+      exit: () => {},
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.shutdown('test');
+    await rm(root, { recursive: true, force: true });
+  }, 60_000);
+
+  it('reports the invalid manifest by file and field and serves the rest', async () => {
+    expect(printed.some((l) => l.includes('broken.yaml') && l.includes('spec.trigger.config.schedule'))).toBe(
+      true,
+    );
+    const response = await fetch(`${platform.url}/v1/demo/fn/hello`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ hello: 'world' });
+  });
+
+  it('keeps each user to their own todos through RLS, while the API key sees all', async () => {
+    const secret = platform.secrets.demo!;
+    const alice = await signUserToken({ secret: secret.jwtSecret, userId: 'alice', expiresIn: 600 });
+    const bob = await signUserToken({ secret: secret.jwtSecret, userId: 'bob', expiresIn: 600 });
+    const post = (token: string, title: string) =>
+      fetch(`${platform.url}/v1/demo/todos`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ title }),
+      });
+    expect((await post(alice, 'alice todo')).status).toBeLessThan(300);
+    expect((await post(bob, 'bob todo')).status).toBeLessThan(300);
+    const list = async (token: string) =>
+      (await (
+        await fetch(`${platform.url}/v1/demo/todos`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { title: string }[];
+    expect((await list(alice)).map((t) => t.title)).toEqual(['alice todo']);
+    expect((await list(bob)).map((t) => t.title)).toEqual(['bob todo']);
+    expect((await list(secret.apiKey)).map((t) => t.title).sort()).toEqual(['alice todo', 'bob todo']);
+    expect((await fetch(`${platform.url}/v1/demo/todos`)).status).toBe(401);
+  });
+
+  it('acknowledges a retried webhook without redoing it', async () => {
+    const send = () =>
+      fetch(`${platform.url}/v1/demo/webhooks/stripe`, {
+        method: 'POST',
+        body: JSON.stringify({ id: `evt_${root}` }),
+      });
+    expect(await (await send()).text()).toBe('ok');
+    expect(await (await send()).text()).toBe('duplicate');
+  });
+
+  it('hot-reloads an edited handler and keeps serving through a broken edit', async () => {
+    const file = path.join(root, 'manifests', 'hello', 'function.yaml');
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, original.replace('hello: "world"', 'hello: "reloaded"'));
+    await eventually(async () => {
+      expect(await (await fetch(`${platform.url}/v1/demo/fn/hello`)).json()).toEqual({ hello: 'reloaded' });
+    });
+    await writeFile(file, original.replace('const data', 'const data = ;'));
+    await eventually(async () => {
+      expect(printed.some((l) => l.includes('demo/hello') && l.includes('VALIDATION_SYNTAX_ERROR'))).toBe(
+        true,
+      );
+    });
+    const response = await fetch(`${platform.url}/v1/demo/fn/hello`);
+    expect(await response.json()).toEqual({ hello: 'reloaded' });
+  });
+});
