@@ -67,7 +67,7 @@ try {
     BBFN_FUNCTION_FILE: file,
     DATABASE_URL: postgres.url,
     BBFN_JWT_SECRET: JWT_SECRET,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   });
 
   async function compare(

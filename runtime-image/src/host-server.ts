@@ -31,7 +31,8 @@ export async function startHostServer(options: HostServerOptions) {
   const metrics = createHostMetrics();
   const writers = new Map<string, InvocationWriter>();
   for (const [appId, pool] of Object.entries(options.logPools)) {
-    const onError = (error: Error) => log.warn({ err: error, app: appId }, 'invocation log write failed; will retry');
+    const onError = (error: Error) =>
+      log.warn({ err: error, app: appId }, 'invocation log write failed; will retry');
     writers.set(appId, createInvocationWriter(pool, { onError }));
   }
   const sink = meteredSink(

@@ -8,7 +8,10 @@ import type { InvocationSink } from './invocation-sink.ts';
  * `kubectl logs` shows) and, when the app has a database, the invocation store
  * that `bbfn logs` and `get_logs` read.
  */
-export function createRecordingSink(log: Logger, writerFor: (appId: string) => InvocationWriter | undefined): InvocationSink {
+export function createRecordingSink(
+  log: Logger,
+  writerFor: (appId: string) => InvocationWriter | undefined,
+): InvocationSink {
   return {
     recordInvocation(record) {
       writerFor(record.appId)?.recordInvocation(record);
