@@ -118,21 +118,23 @@ export function createInvocationWriter(
    * retryable failure, goes on past a dropped batch and reports it at the end.
    */
   function drain(): Promise<void> {
-    inFlight ??= (async () => {
-      try {
-        let budget = pending();
-        let refused: Error | undefined;
-        while (budget > 0 && pending() > 0) {
-          budget -= Math.min(records.length, maxBatch) + Math.min(lines.length, maxBatch);
-          const error = await writeOne();
-          refused ??= error;
-        }
-        if (refused) throw refused;
-      } finally {
-        inFlight = null;
+    if (inFlight) return inFlight;
+    const run: Promise<void> = (async () => {
+      let budget = pending();
+      let refused: Error | undefined;
+      while (budget > 0 && pending() > 0) {
+        budget -= Math.min(records.length, maxBatch) + Math.min(lines.length, maxBatch);
+        const error = await writeOne();
+        refused ??= error;
       }
-    })();
-    return inFlight;
+      if (refused) throw refused;
+    })().finally(() => {
+      // Cleared in a later microtask, after the assignment below: with nothing pending the
+      // body finishes synchronously, and clearing inside it would leave a stale promise here.
+      if (inFlight === run) inFlight = null;
+    });
+    inFlight = run;
+    return run;
   }
 
   function drainInBackground(): void {

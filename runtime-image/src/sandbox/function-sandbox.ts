@@ -129,14 +129,26 @@ export class FunctionSandbox {
   }
 
   private async pickWorker(): Promise<SandboxWorker | undefined> {
-    let best: SandboxWorker | undefined;
-    for (const w of this.workers) if (w.alive && (!best || w.inflight < best.inflight)) best = w;
-    if (!best) return undefined;
-    // A replacement worker may still be loading; wait for it rather than fail.
-    return await best.ready.then(
-      () => best,
-      () => undefined,
-    );
+    // A worker under a liveness check may be stuck in a handler's loop: skip it, or, when
+    // every worker is under one, wait for the check (and the replacement it may bring).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let best: SandboxWorker | undefined;
+      for (const w of this.workers) {
+        if (w.alive && !w.checking && (!best || w.inflight < best.inflight)) best = w;
+      }
+      if (best) {
+        const chosen = best;
+        // A replacement worker may still be loading; wait for it rather than fail.
+        return await chosen.ready.then(
+          () => chosen,
+          () => undefined,
+        );
+      }
+      const checking = this.workers.find((w) => w.checking)?.checking;
+      if (!checking) return undefined;
+      await checking;
+    }
+    return undefined;
   }
 
   private onMessage(worker: SandboxWorker, message: WorkerToMain): void {
@@ -186,14 +198,18 @@ export class FunctionSandbox {
     const worker = pending.worker;
     worker.post({ type: 'cancel', id });
     // An async handler that never resolves leaves its worker healthy; a CPU loop does not.
-    void this.isResponsive(worker).then((responsive) => {
-      if (!responsive && worker.alive) {
-        void worker.kill(
-          'FUNCTION_CRASHED',
-          'The sandbox was restarted: an invocation blocked it past its time limit',
-        );
-      }
-    });
+    worker.checking ??= this.isResponsive(worker)
+      .then(async (responsive) => {
+        if (!responsive && worker.alive) {
+          await worker.kill(
+            'FUNCTION_CRASHED',
+            'The sandbox was restarted: an invocation blocked it past its time limit',
+          );
+        }
+      })
+      .finally(() => {
+        worker.checking = null;
+      });
   }
 
   private isResponsive(worker: SandboxWorker): Promise<boolean> {

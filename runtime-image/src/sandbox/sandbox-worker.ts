@@ -21,6 +21,8 @@ export class SandboxWorker {
   readonly worker: Worker;
   /** Invocations sent and not yet answered. */
   inflight = 0;
+  /** Set while a liveness check runs after a timeout; no new work goes here meanwhile. */
+  checking: Promise<void> | null = null;
   private exited = false;
   private exitReason: { code: ErrorCode; detail: string } | null = null;
   readonly ready: Promise<void>;
