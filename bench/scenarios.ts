@@ -2,13 +2,7 @@
 export const HELLO_BODY = JSON.stringify({ hello: 'world' });
 
 /** The seed's hello-world example, verbatim. */
-export const HELLO_HANDLER = `export async function handler(req, ctx) {
-const data = { hello: "world" };
-return new Response(JSON.stringify(data), {
-status: 200,
-headers: { "Content-Type": "application/json" }
-});
-}`;
+export { SEED_HELLO_HANDLER as HELLO_HANDLER } from '../runtime-image/src/compile/seed-examples.fixture.ts';
 
 export const BENCH_QUERY = 'SELECT id, title FROM bench_todos WHERE owner_id = $1 ORDER BY id LIMIT 10';
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Caller } from '../auth/caller.ts';
 import { databaseUnavailable, isConnectionError } from '../db/connection-errors.ts';
 import type { DatabaseRoles } from '../db/roles.ts';
 import { BbfnError } from '../errors.ts';
@@ -12,14 +13,10 @@ import {
   runPipelined,
 } from './db-session.ts';
 
+/** Who an invocation runs for; decides the role and the JWT claims of every `ctx.db` query. */
+export type { Caller } from '../auth/caller.ts';
 export { createPool, type PoolOptions } from '../db/pool.ts';
 export type { DbResult, FieldInfo } from './db-result.ts';
-
-/** Who an invocation runs for; decides the role and the JWT claims of every `ctx.db` query. */
-export type Caller =
-  | { kind: 'user'; userId: string; claims: Record<string, unknown> }
-  | { kind: 'service' }
-  | { kind: 'anonymous' };
 
 export interface DbQueryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(

@@ -1,16 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BbfnError, type ErrorCode } from '../errors.ts';
-import type { CallerData, CapturedLine, SerializedError, WorkerBootstrap, WorkerToMain } from './protocol.ts';
+import type {
+  CapturedLine,
+  InvokeMessage,
+  SerializedError,
+  WorkerBootstrap,
+  WorkerToMain,
+} from './protocol.ts';
 import { SandboxWorker } from './sandbox-worker.ts';
 
-export interface InvocationInput {
-  id: string;
-  method: string;
-  url: string;
-  headers: string[];
-  body: Uint8Array | null;
-  caller: CallerData;
-}
+export type InvocationInput = Omit<InvokeMessage, 'type'>;
 
 export type InvocationResult =
   | { ok: true; status: number; headers: [string, string][]; body: Uint8Array | null }

@@ -2,12 +2,11 @@
  * Messages between the host's main thread and a sandbox worker. Plain data only:
  * they cross threads by structured clone, bodies as transferred ArrayBuffers.
  */
+import type { Caller } from '../auth/caller.ts';
 import type { ErrorCode } from '../errors.ts';
 
-export type CallerData =
-  | { kind: 'user'; userId: string; claims: Record<string, unknown> }
-  | { kind: 'service' }
-  | { kind: 'anonymous' };
+/** Who is calling: the auth result, carried as plain data. */
+export type CallerData = Caller;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
