@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
 import { runLogs } from '../local/cli/logs.command.ts';
+import { runRunOnce } from '../local/cli/run-once.command.ts';
 import { runStart } from '../local/cli/start.command.ts';
 import { runToken } from '../local/cli/token.command.ts';
 
@@ -11,6 +12,7 @@ Commands:
                                    Function manifest in dir (default: examples), hot reload, cron
   token --app ID --user ID         Print an end-user JWT for an app of the local platform
   logs APP_ID/NAME                 Recent invocations of a function with their console lines
+  run-once                         Run the mounted function once as a cron trigger (CronJob pods)
 
 Run "bbfn <command> --help" for a command's options.`;
 
@@ -18,6 +20,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   start: runStart,
   token: runToken,
   logs: runLogs,
+  'run-once': runRunOnce,
 };
 
 const [command, ...rest] = process.argv.slice(2);

@@ -2,12 +2,12 @@ import { watch } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { functionPath, functionUrl } from '../api/v1alpha1/urls.ts';
+import { functionUrl } from '../api/v1alpha1/urls.ts';
 import { createPool } from '../runtime-image/src/db/pool.ts';
 import { DEFAULT_DATABASE_ROLES } from '../runtime-image/src/db/roles.ts';
 import { isBbfnError } from '../runtime-image/src/errors.ts';
 import type { FunctionDefinition } from '../runtime-image/src/host/host.ts';
-import { invokeFunction } from '../runtime-image/src/host/invoker.ts';
+import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
 import { prepareAppDatabase } from './app-database.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
@@ -80,19 +80,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
       const [appId, name] = fn.key.split('/') as [string, string];
       const deployment = server.host.registry.get(appId, name);
       if (!deployment) return;
-      const result = await invokeFunction(
-        deployment,
-        {
-          method: 'POST',
-          url: `${server.url}${functionPath(appId, name)}`,
-          path: functionPath(appId, name),
-          headers: [],
-          body: null,
-          caller: { kind: 'service' },
-          trigger: 'cron',
-        },
-        server.host.options.sink,
-      );
+      const result = await runScheduled(deployment, server.host.options.sink, server.url);
       print(`cron ${fn.key}: ${result.status}${result.errorCode ? ` ${result.errorCode}` : ''}`);
     },
   });

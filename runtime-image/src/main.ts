@@ -8,6 +8,7 @@ import { migrate } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { startHostServer } from './host-server.ts';
 import { createLogger } from './logger.ts';
+import { appFromSettings, rolesFromSettings } from './settings-app.ts';
 
 const log = createLogger({ name: 'bbfn-runtime' });
 
@@ -16,30 +17,14 @@ try {
   const file = process.env[RUNTIME_ENV.functionFile];
   if (!file) throw new ConfigError(`${RUNTIME_ENV.functionFile} must name the mounted function definition`);
   const fn = loadMountedFunction(file);
-  const roles = { user: settings.userRole, service: settings.serviceRole };
   if (settings.databaseUrl && settings.migrate) {
-    const result = await migrate(settings.databaseUrl, { roles });
+    const result = await migrate(settings.databaseUrl, { roles: rolesFromSettings(settings) });
     if (result.applied.length > 0) log.info({ applied: result.applied }, 'database migrated');
   }
   const server = await startHostServer({
     settings,
     log,
-    apps: [
-      {
-        appId: fn.appId,
-        databaseUrl: settings.databaseUrl ?? null,
-        roles,
-        auth: {
-          apiKeys: settings.apiKeys,
-          jwt: {
-            ...(settings.jwtSecret ? { secret: settings.jwtSecret } : {}),
-            ...(settings.jwksUrl ? { jwksUrl: settings.jwksUrl } : {}),
-            ...(settings.jwtIssuer ? { issuer: settings.jwtIssuer } : {}),
-            ...(settings.jwtAudience ? { audience: settings.jwtAudience } : {}),
-          },
-        },
-      },
-    ],
+    apps: [appFromSettings(settings, fn.appId)],
     logPools: settings.databaseUrl ? { [fn.appId]: createPool(settings.databaseUrl, { max: 2 }) } : {},
   });
   const deployment = await server.host.deploy(fn);

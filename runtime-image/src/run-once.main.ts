@@ -1,0 +1,48 @@
+/**
+ * What a CronJob pod runs (`bbfn run-once`): the mounted function once, as the service
+ * role, then its background work, then the invocation log; exit 1 when the run failed.
+ */
+import { ConfigError, loadHostSettings, loadMountedFunction, RUNTIME_ENV } from './config.ts';
+import { migrate } from './db/migrate.ts';
+import { createPool } from './db/pool.ts';
+import { FunctionHost } from './host/host.ts';
+import { createRecordingSink } from './host/recording-sink.ts';
+import { runScheduled } from './host/run-once.ts';
+import { createInvocationWriter } from './invocations/writer.ts';
+import type { createLogger } from './logger.ts';
+import { appFromSettings, rolesFromSettings } from './settings-app.ts';
+
+export async function runOnceFromEnvironment(log: ReturnType<typeof createLogger>): Promise<number> {
+  const settings = loadHostSettings();
+  const file = process.env[RUNTIME_ENV.functionFile];
+  if (!file) throw new ConfigError(`${RUNTIME_ENV.functionFile} must name the mounted function definition`);
+  const fn = loadMountedFunction(file);
+  if (settings.databaseUrl && settings.migrate)
+    await migrate(settings.databaseUrl, { roles: rolesFromSettings(settings) });
+  const pool = settings.databaseUrl ? createPool(settings.databaseUrl, { max: 2 }) : null;
+  const writer = pool
+    ? createInvocationWriter(pool, { onError: (error) => log.warn({ err: error }, 'log write failed') })
+    : null;
+  const host = new FunctionHost({
+    sink: createRecordingSink(log, () => writer ?? undefined),
+    workersPerFunction: 1,
+    poolMaxPerWorker: settings.poolMax,
+    backgroundLimitMs: 30_000,
+    drainLimitMs: 35_000,
+  });
+  host.setApp(appFromSettings(settings, fn.appId));
+  try {
+    const deployment = await host.deploy(fn);
+    const result = await runScheduled(deployment, host.options.sink, 'http://localhost');
+    const failed = result.errorCode !== null || result.status >= 500;
+    log[failed ? 'error' : 'info'](
+      { status: result.status, errorCode: result.errorCode, invocationId: result.invocationId },
+      'run finished',
+    );
+    return failed ? 1 : 0;
+  } finally {
+    await host.close();
+    await writer?.close().catch((error: unknown) => log.error({ err: error }, 'invocation log not flushed'));
+    await pool?.end();
+  }
+}
