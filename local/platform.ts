@@ -181,7 +181,7 @@ function describeEndpoint(baseUrl: string, definition: FunctionDefinition): stri
   const trigger = definition.trigger;
   if (trigger.type === 'cron') return `cron "${trigger.config.schedule}"`;
   const url = functionUrl(baseUrl, definition.appId, definition.name);
-  if (trigger.type === 'websocket') return `websocket ${url.replace(/^http/, 'ws')} (not yet served locally)`;
+  if (trigger.type === 'websocket') return `websocket ${url.replace(/^http/, 'ws')}`;
   if (trigger.type === 'http')
     return `${trigger.config.method} ${url}${trigger.config.path ? ` and ${baseUrl}/v1/${definition.appId}${trigger.config.path}` : ''} (auth ${trigger.config.auth})`;
   return '';

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },
   // Invocation (HTTP) errors.
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed for this function' },
+  HTTP_UPGRADE_REQUIRED: { status: 426, message: 'This function is reached over WebSocket' },
   HTTP_BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
   AUTH_INVALID_TOKEN: { status: 401, message: 'The bearer token is invalid or expired' },

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startLocalPlatform } from '../../local/platform.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
@@ -91,6 +92,31 @@ describe('local platform serving examples/', () => {
       });
     expect(await (await send()).text()).toBe('ok');
     expect(await (await send()).text()).toBe('duplicate');
+  });
+
+  it('answers each websocket message with its own invocation, and refuses plain HTTP with 426', async () => {
+    const socket = new WebSocket(`${platform.url.replace('http', 'ws')}/v1/demo/fn/echo-socket`);
+    const replies: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      socket.on('message', (data) => {
+        replies.push(String(data));
+        if (replies.length === 2) resolve();
+      });
+      socket.on('error', reject);
+      setTimeout(() => reject(new Error(`only ${replies.length} replies`)), 10_000);
+    });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    socket.send('one');
+    socket.send('two');
+    await done;
+    socket.close();
+    expect(replies).toEqual(['echo: one', 'echo: two']);
+    const plain = await fetch(`${platform.url}/v1/demo/fn/echo-socket`);
+    expect(plain.status).toBe(426);
+    expect(((await plain.json()) as { error: { code: string } }).error.code).toBe('HTTP_UPGRADE_REQUIRED');
   });
 
   it('hot-reloads an edited handler and keeps serving through a broken edit', async () => {

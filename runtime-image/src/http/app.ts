@@ -1,8 +1,10 @@
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { createFunctionRoute } from './function-route.ts';
 import { sendError, toBbfnError } from './http-errors.ts';
+import { createWebsocketRoute } from './websocket-route.ts';
 
 export interface HttpAppOptions {
   host: FunctionHost;
@@ -38,7 +40,20 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   await options.register?.(app);
-  app.all('/v1/*', createFunctionRoute(options.host));
+  await app.register(fastifyWebsocket, { options: { maxPayload: options.bodyLimit } });
+  const functionRoute = createFunctionRoute(options.host);
+  // GET serves both: plain requests go to the handler, upgrades to the websocket trigger.
+  app.route({
+    method: 'GET',
+    url: '/v1/*',
+    handler: functionRoute,
+    wsHandler: createWebsocketRoute(options.host),
+  });
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/v1/*',
+    handler: functionRoute,
+  });
   app.setNotFoundHandler((request, reply) =>
     sendError(
       reply,

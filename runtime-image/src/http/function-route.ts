@@ -20,6 +20,13 @@ export function createFunctionRoute(host: FunctionHost) {
     if (!deployment)
       return sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${path}`));
     const trigger = deployment.trigger;
+    if (trigger.type === 'websocket') {
+      const error = new BbfnError(
+        'HTTP_UPGRADE_REQUIRED',
+        `Function "${deployment.name}" is reached over WebSocket`,
+      );
+      return sendError(reply, error, { upgrade: 'websocket' });
+    }
     if (trigger.type !== 'http') {
       return sendError(
         reply,

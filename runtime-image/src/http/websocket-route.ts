@@ -1,0 +1,66 @@
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { BbfnError } from '../errors.ts';
+import type { FunctionHost } from '../host/host.ts';
+import { invokeFunction } from '../host/invoker.ts';
+
+const decoder = new TextDecoder();
+
+/** Close codes a client can act on: 1008 policy (auth, wrong trigger), 1011 server error. */
+function reject(socket: WebSocket, error: BbfnError, closeCode: number): void {
+  socket.send(JSON.stringify(error.toJSON()));
+  socket.close(closeCode, error.code);
+}
+
+/**
+ * WebSocket trigger: a client connects to the function URL (credentials in a header or
+ * the `access_token` query parameter); each message is one invocation whose `Request`
+ * carries the message as its body, and whose response body goes back on the socket.
+ */
+export function createWebsocketRoute(host: FunctionHost) {
+  return async function websocketRoute(socket: WebSocket, request: FastifyRequest): Promise<void> {
+    const rawUrl = request.raw.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const deployment = host.registry.route(path);
+    if (!deployment || deployment.trigger.type !== 'websocket') {
+      const what = deployment
+        ? `Function "${deployment.name}" has no websocket trigger`
+        : `No function at ${path}`;
+      return reject(socket, new BbfnError('RESOURCE_NOT_FOUND', what), 1008);
+    }
+    const app = host.getApp(deployment.appId);
+    if (!app)
+      return reject(
+        socket,
+        new BbfnError('RESOURCE_NOT_FOUND', `App "${deployment.appId}" doesn't exist`),
+        1008,
+      );
+    const query = new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
+    let caller: Awaited<ReturnType<typeof app.authenticator.authorize>>;
+    try {
+      caller = await app.authenticator.authorize(deployment.trigger.config.auth, request.headers, query);
+    } catch (error) {
+      if (error instanceof BbfnError) return reject(socket, error, 1008);
+      throw error;
+    }
+    const url = `${request.protocol === 'https' ? 'wss' : 'ws'}://${request.host}${rawUrl}`;
+    // Messages of one connection are answered in order.
+    let queue = Promise.resolve();
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      const body = new Uint8Array(data);
+      queue = queue.then(async () => {
+        // The revision may have been replaced since the connection opened: use the current one.
+        const current = host.registry.get(deployment.appId, deployment.name) ?? deployment;
+        const result = await invokeFunction(
+          current,
+          { method: 'POST', url, path, headers: request.raw.rawHeaders, body, caller, trigger: 'websocket' },
+          host.options.sink,
+        );
+        if (socket.readyState !== socket.OPEN) return;
+        const payload = result.body ?? new Uint8Array();
+        socket.send(isBinary ? payload : decoder.decode(payload), { binary: isBinary });
+      });
+    });
+  };
+}
