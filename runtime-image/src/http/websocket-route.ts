@@ -23,7 +23,7 @@ export function createWebsocketRoute(host: FunctionHost) {
     const queryAt = rawUrl.indexOf('?');
     const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
     const deployment = host.registry.route(path);
-    if (!deployment || deployment.trigger.type !== 'websocket') {
+    if (deployment?.trigger.type !== 'websocket') {
       const what = deployment
         ? `Function "${deployment.name}" has no websocket trigger`
         : `No function at ${path}`;
