@@ -2,10 +2,12 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLocalPlatform } from '../../local/platform.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
+import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 
 type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
@@ -35,6 +37,25 @@ describe('local platform serving examples/', () => {
     await writeFile(
       path.join(root, 'manifests', 'broken.yaml'),
       'apiVersion: butterbase.ai/v1alpha1\nkind: Function\nmetadata: { name: broken }\nspec: { appId: demo, code: "x", trigger: { type: cron, config: { schedule: "61 * * * *" } } }\n',
+    );
+    // A cron function: runs at the next minute boundary as the service role.
+    await writeFile(
+      path.join(root, 'manifests', 'tick.yaml'),
+      [
+        'apiVersion: butterbase.ai/v1alpha1',
+        'kind: Function',
+        'metadata: { name: tick }',
+        'spec:',
+        '  appId: demo',
+        '  trigger: { type: cron, config: { schedule: "* * * * *" } }',
+        '  code: |',
+        '    export async function handler(req, ctx) {',
+        "      const { rows } = await ctx.db.query('SELECT count(*)::int AS n FROM todos', []);",
+        "      console.log('tick as', ctx.user === null ? 'service' : 'user', 'sees', rows[0].n);",
+        "      return new Response('ticked');",
+        '    }',
+        '',
+      ].join('\n'),
     );
     platform = await startLocalPlatform({
       manifestsDir: path.join(root, 'manifests'),
@@ -118,6 +139,25 @@ describe('local platform serving examples/', () => {
     expect(plain.status).toBe(426);
     expect(((await plain.json()) as { error: { code: string } }).error.code).toBe('HTTP_UPGRADE_REQUIRED');
   });
+
+  it('runs a cron function on its schedule as the service role, and records the run', async () => {
+    await eventually(async () => {
+      expect(printed).toContain('cron demo/tick: 200');
+    }, 75_000);
+    const pool = new pg.Pool({
+      connectionString: platform.postgres.url.replace(/\/postgres$/, '/app_demo'),
+      max: 1,
+    });
+    try {
+      await eventually(async () => {
+        const [run] = await queryInvocations(pool, { appId: 'demo', functionName: 'tick' });
+        expect(run).toMatchObject({ trigger: 'cron', outcome: 'ok', userId: null });
+        expect(run?.lines[0]?.message).toMatch(/^tick as service sees \d+$/);
+      });
+    } finally {
+      await pool.end();
+    }
+  }, 90_000);
 
   it('hot-reloads an edited handler and keeps serving through a broken edit', async () => {
     const file = path.join(root, 'manifests', 'hello', 'function.yaml');
