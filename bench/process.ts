@@ -17,6 +17,8 @@ export async function startServerProcess(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 30_000,
+  /** For servers that print their URL for a person rather than as JSON. */
+  urlPattern?: RegExp,
 ): Promise<StartedProcess> {
   const started = performance.now();
   const child = spawn(process.execPath, args, {
@@ -30,6 +32,12 @@ export async function startServerProcess(
     );
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
+      const printed = urlPattern?.exec(line)?.[1];
+      if (printed) {
+        clearTimeout(timer);
+        resolve(printed);
+        return;
+      }
       try {
         const parsed = JSON.parse(line) as { url?: string };
         if (parsed.url) {

