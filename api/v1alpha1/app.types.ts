@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { API_GROUP_VERSION } from './group.ts';
-import { objectMetaSchema } from './meta.types.ts';
+import { DEFAULT_DATABASE_ROLES } from '../../runtime-image/src/db/roles.ts';
+import { resourceSchema } from './meta.types.ts';
 
 /** `app_abc123` is not a Kubernetes name, so the app id lives in the spec. */
 export const appIdSchema = z
@@ -39,17 +39,12 @@ export const appSpecSchema = z.object({
     .default({ jwt: {} }),
   roles: z
     .object({
-      user: z.string().default('butterbase_user'),
+      user: z.string().default(DEFAULT_DATABASE_ROLES.user),
       service: z.string().default('butterbase_service'),
     })
-    .default({ user: 'butterbase_user', service: 'butterbase_service' }),
+    .default({ ...DEFAULT_DATABASE_ROLES }),
 });
 export type AppSpec = z.infer<typeof appSpecSchema>;
 
-export const appSchema = z.object({
-  apiVersion: z.literal(API_GROUP_VERSION),
-  kind: z.literal('App'),
-  metadata: objectMetaSchema,
-  spec: appSpecSchema,
-});
+export const appSchema = resourceSchema('App', appSpecSchema);
 export type AppResource = z.infer<typeof appSchema>;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { validateCronSchedule, validateTimeZone } from './cron-schedule.ts';
-import { API_GROUP_VERSION } from './group.ts';
-import { objectMetaSchema } from './meta.types.ts';
+import { resourceSchema } from './meta.types.ts';
 
 /** Which credentials a function accepts; see the seed's "Row-Level Security in Functions". */
 export const authModeSchema = z
@@ -92,10 +91,5 @@ export const functionSpecSchema = z.object({
 });
 export type FunctionSpec = z.infer<typeof functionSpecSchema>;
 
-export const functionSchema = z.object({
-  apiVersion: z.literal(API_GROUP_VERSION),
-  kind: z.literal('Function'),
-  metadata: objectMetaSchema,
-  spec: functionSpecSchema,
-});
+export const functionSchema = resourceSchema('Function', functionSpecSchema);
 export type FunctionResource = z.infer<typeof functionSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_GROUP_VERSION } from './group.ts';
 
 /** A DNS-1123 label: what Kubernetes accepts as an object name, and what a function URL uses. */
 export const dnsLabelSchema = z
@@ -18,3 +19,13 @@ export const objectMetaSchema = z
     annotations: z.record(z.string(), z.string()).optional(),
   })
   .loose();
+
+/** The envelope every kind of this API shares: apiVersion, kind, metadata, spec. */
+export function resourceSchema<Kind extends string, Spec extends z.ZodType>(kind: Kind, spec: Spec) {
+  return z.object({
+    apiVersion: z.literal(API_GROUP_VERSION),
+    kind: z.literal(kind),
+    metadata: objectMetaSchema,
+    spec,
+  });
+}

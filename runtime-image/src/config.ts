@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { functionSpecSchema } from '../../api/v1alpha1/function.types.ts';
+import { DEFAULT_DATABASE_ROLES } from './db/roles.ts';
 
 /**
  * The runtime host's settings in a pod, parsed once at start-up. This is the one
@@ -43,8 +44,8 @@ export const hostSettingsSchema = z.object({
   jwtIssuer: z.string().optional(),
   jwtAudience: z.string().optional(),
   apiKeys: list.default([]),
-  userRole: z.string().default('butterbase_user'),
-  serviceRole: z.string().default('butterbase_service'),
+  userRole: z.string().default(DEFAULT_DATABASE_ROLES.user),
+  serviceRole: z.string().default(DEFAULT_DATABASE_ROLES.service),
   workers: z.coerce.number().int().min(1).max(64).default(2),
   poolMax: z.coerce.number().int().min(1).max(100).default(10),
   bodyLimit: z.coerce

@@ -3,6 +3,7 @@ import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { INVOCATION_ID_HEADER, invokeFunction } from '../host/invoker.ts';
 import { sendError } from './http-errors.ts';
+import { splitUrl } from './split-url.ts';
 
 /** Headers that describe the connection or the framing, which Fastify sets itself. */
 const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
@@ -13,9 +14,7 @@ const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection',
  */
 export function createFunctionRoute(host: FunctionHost) {
   return async function functionRoute(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const rawUrl = request.raw.url ?? '/';
-    const query = rawUrl.indexOf('?');
-    const path = query < 0 ? rawUrl : rawUrl.slice(0, query);
+    const { rawUrl, path } = splitUrl(request.raw.url);
     const deployment = host.registry.route(path);
     if (!deployment)
       return sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${path}`));

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { invokeFunction } from '../host/invoker.ts';
+import { splitUrl } from './split-url.ts';
 
 const decoder = new TextDecoder();
 
@@ -19,9 +20,7 @@ function reject(socket: WebSocket, error: BbfnError, closeCode: number): void {
  */
 export function createWebsocketRoute(host: FunctionHost) {
   return async function websocketRoute(socket: WebSocket, request: FastifyRequest): Promise<void> {
-    const rawUrl = request.raw.url ?? '/';
-    const queryAt = rawUrl.indexOf('?');
-    const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const { rawUrl, path, query } = splitUrl(request.raw.url);
     const deployment = host.registry.route(path);
     if (deployment?.trigger.type !== 'websocket') {
       const what = deployment
@@ -36,10 +35,13 @@ export function createWebsocketRoute(host: FunctionHost) {
         new BbfnError('RESOURCE_NOT_FOUND', `App "${deployment.appId}" doesn't exist`),
         1008,
       );
-    const query = new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
     let caller: Awaited<ReturnType<typeof app.authenticator.authorize>>;
     try {
-      caller = await app.authenticator.authorize(deployment.trigger.config.auth, request.headers, query);
+      caller = await app.authenticator.authorize(
+        deployment.trigger.config.auth,
+        request.headers,
+        new URLSearchParams(query),
+      );
     } catch (error) {
       if (error instanceof BbfnError) return reject(socket, error, 1008);
       throw error;

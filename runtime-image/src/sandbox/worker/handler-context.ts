@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { createFunctionDb, createPool } from '../../ctx/db.ts';
 import { createIdempotency } from '../../ctx/idempotency.ts';
+import { DEFAULT_DATABASE_ROLES } from '../../db/roles.ts';
 import { BbfnError } from '../../errors.ts';
 import type { CallerData, SandboxDatabaseConfig } from '../protocol.ts';
 import type { InvocationState } from './invocation-context.ts';
@@ -29,7 +30,7 @@ export function createContextFactory(
   env: Record<string, string>,
 ): ContextFactory {
   const pool: pg.Pool | null = database ? createPool(database.url, { max: database.poolMax }) : null;
-  const roles = database?.roles ?? { user: 'butterbase_user', service: 'butterbase_service' };
+  const roles = database?.roles ?? DEFAULT_DATABASE_ROLES;
   const idempotency = pool ? createIdempotency(pool, roles) : { claim: async () => unavailable() };
   // Frozen so one invocation cannot change what the next one sees.
   const frozenEnv = Object.freeze({ ...env });
