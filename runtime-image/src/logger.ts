@@ -13,15 +13,17 @@ export function createLogger(options: {
     {
       name: options.name,
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      // Exact paths only: wildcard paths made redaction the costliest part of each line.
       redact: {
         paths: [
-          '*.authorization',
-          '*.password',
-          '*.apiKey',
-          '*.apiKeys',
-          '*.secret',
-          '*.databaseUrl',
+          'authorization',
+          'password',
+          'apiKey',
+          'apiKeys',
+          'secret',
+          'databaseUrl',
           'headers.authorization',
+          'settings.databaseUrl',
         ],
         censor: '[redacted]',
       },

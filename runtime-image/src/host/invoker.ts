@@ -21,7 +21,8 @@ export interface InvokeResponse {
   invocationId: string;
   status: number;
   headers: [string, string][];
-  body: Uint8Array | null;
+  /** A string when the handler's Response was built from one. */
+  body: string | Uint8Array | null;
   /** Set when the host (not the handler) produced the response. */
   errorCode: ErrorCode | null;
 }
@@ -37,13 +38,9 @@ const OUTCOME_BY_CODE: Partial<Record<ErrorCode, InvocationOutcome>> = {
   FUNCTION_PROCESS_EXIT: 'process_exit',
 };
 
-const encoder = new TextEncoder();
-
 /** The JSON body of a host-made error; 5xx bodies carry no internals. */
-export function errorBody(code: ErrorCode, message: string, invocationId?: string): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({ error: { code, message, ...(invocationId ? { invocationId } : {}) } }),
-  );
+export function errorBody(code: ErrorCode, message: string, invocationId?: string): string {
+  return JSON.stringify({ error: { code, message, ...(invocationId ? { invocationId } : {}) } });
 }
 
 function callerMessage(error: SerializedError): string {

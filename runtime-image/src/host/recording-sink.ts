@@ -15,7 +15,10 @@ export function createRecordingSink(
   return {
     recordInvocation(record) {
       writerFor(record.appId)?.recordInvocation(record);
-      const level = record.outcome === 'ok' ? 'info' : 'warn';
+      // The invocation store is the access log; a stdout line for every successful call
+      // cost a third of the host's throughput, so those are debug (LOG_LEVEL=debug).
+      const level = record.outcome === 'ok' ? 'debug' : 'warn';
+      if (!log.isLevelEnabled(level)) return;
       log[level](
         {
           invocationId: record.id,

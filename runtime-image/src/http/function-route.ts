@@ -74,9 +74,9 @@ export function createFunctionRoute(host: FunctionHost) {
       if (!HOP_BY_HOP.has(name)) reply.header(name, value);
     }
     reply.header(INVOCATION_ID_HEADER, result.invocationId);
-    const payload = result.body
-      ? Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength)
-      : null;
+    const out = result.body;
+    const payload =
+      typeof out === 'string' || out === null ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     return reply.send(payload);
   };
 }

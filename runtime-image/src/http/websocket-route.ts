@@ -6,6 +6,14 @@ import { invokeFunction } from '../host/invoker.ts';
 import { splitUrl } from './split-url.ts';
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** A text frame for a text message, a binary frame for a binary one, whatever the handler built. */
+function asFrame(body: string | Uint8Array | null, binary: boolean): string | Uint8Array {
+  if (body === null) return binary ? new Uint8Array() : '';
+  if (typeof body === 'string') return binary ? encoder.encode(body) : body;
+  return binary ? body : decoder.decode(body);
+}
 
 /** Close codes a client can act on: 1008 policy (auth, wrong trigger), 1011 server error. */
 function reject(socket: WebSocket, error: BbfnError, closeCode: number): void {
@@ -60,8 +68,7 @@ export function createWebsocketRoute(host: FunctionHost) {
           host.options.sink,
         );
         if (socket.readyState !== socket.OPEN) return;
-        const payload = result.body ?? new Uint8Array();
-        socket.send(isBinary ? payload : decoder.decode(payload), { binary: isBinary });
+        socket.send(asFrame(result.body, isBinary), { binary: isBinary });
       });
     });
   };

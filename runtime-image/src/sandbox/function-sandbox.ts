@@ -12,7 +12,7 @@ import { SandboxWorker } from './sandbox-worker.ts';
 export type InvocationInput = Omit<InvokeMessage, 'type'>;
 
 export type InvocationResult =
-  | { ok: true; status: number; headers: [string, string][]; body: Uint8Array | null }
+  | { ok: true; status: number; headers: [string, string][]; body: string | Uint8Array | null }
   | { ok: false; error: SerializedError };
 
 export interface FunctionSandboxOptions {

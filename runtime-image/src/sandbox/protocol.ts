@@ -66,7 +66,8 @@ export type WorkerToMain =
       id: string;
       status: number;
       headers: [string, string][];
-      body: Uint8Array | null;
+      /** A string when the handler gave one: it crosses threads and goes out as is. */
+      body: string | Uint8Array | null;
       /** True when the invocation registered background work. */
       background: boolean;
       lines: CapturedLine[];

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { BbfnError, type ErrorCode } from '../errors.ts';
+import { MessageBatcher } from './message-batcher.ts';
 import type { MainToWorker, SerializedError, WorkerBootstrap, WorkerToMain } from './protocol.ts';
 
 const WORKER_ENTRY = new URL('./worker/worker-main.ts', import.meta.url);
@@ -26,6 +27,7 @@ export class SandboxWorker {
   private exited = false;
   private exitReason: { code: ErrorCode; detail: string } | null = null;
   readonly ready: Promise<void>;
+  private readonly outbox: MessageBatcher<MainToWorker>;
 
   constructor(options: SandboxWorkerOptions) {
     this.worker = new Worker(WORKER_ENTRY, {
@@ -36,10 +38,15 @@ export class SandboxWorker {
         maxYoungGenerationSizeMb: Math.max(4, Math.min(32, Math.floor(options.memoryMb / 4))),
       },
     });
+    this.outbox = new MessageBatcher((batch, transfer) => {
+      if (!this.exited) this.worker.postMessage(batch, transfer);
+    });
     this.ready = new Promise((resolve, reject) => {
-      const onReadyMessage = (message: WorkerToMain) => {
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'load-error') reject(loadError(message.error));
+      const onReadyMessage = (batch: WorkerToMain[]) => {
+        for (const message of batch) {
+          if (message.type === 'ready') resolve();
+          else if (message.type === 'load-error') reject(loadError(message.error));
+        }
       };
       this.worker.on('message', onReadyMessage);
       this.worker.once('exit', () =>
@@ -52,7 +59,9 @@ export class SandboxWorker {
       );
     });
     this.ready.catch(() => {});
-    this.worker.on('message', options.onMessage);
+    this.worker.on('message', (batch: WorkerToMain[]) => {
+      for (const message of batch) options.onMessage(message);
+    });
     this.worker.on('error', (error: Error & { code?: string }) => {
       this.exitReason =
         error.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -77,7 +86,7 @@ export class SandboxWorker {
   }
 
   post(message: MainToWorker, transfer?: ArrayBuffer[]): void {
-    if (!this.exited) this.worker.postMessage(message, transfer ?? []);
+    if (!this.exited) this.outbox.send(message, transfer);
   }
 
   /** Ends the worker now, naming why for the invocations it still had. */

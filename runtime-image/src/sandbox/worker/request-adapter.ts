@@ -1,34 +1,49 @@
 import type { InvokeMessage } from '../protocol.ts';
+import { LazyRequest } from './lazy-request.ts';
+import { LightResponse, nativeResponse } from './light-response.ts';
 
-const BODYLESS = new Set(['GET', 'HEAD']);
-
-/** Builds the Web `Request` the handler receives from what the main thread sent. */
+/** The `Request` the handler receives for what the main thread sent. */
 export function toWebRequest(message: InvokeMessage, signal: AbortSignal): Request {
-  const headers = new Headers();
-  const raw = message.headers;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  const hasBody = message.body !== null && !BODYLESS.has(message.method);
-  return new Request(message.url, {
+  const request = new LazyRequest({
     method: message.method,
-    headers,
-    body: hasBody ? message.body : null,
+    url: message.url,
+    rawHeaders: message.headers,
+    body: message.body,
     signal,
-    ...(hasBody ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
+  return request as unknown as Request;
 }
 
 export interface SerializedResponse {
   status: number;
   headers: [string, string][];
-  body: Uint8Array | null;
+  body: string | Uint8Array | null;
 }
 
-/** Reads a handler's `Response` into plain data (the body is buffered whole). */
-export async function fromWebResponse(response: Response): Promise<SerializedResponse> {
-  const headers: [string, string][] = [];
-  response.headers.forEach((value, name) => {
-    headers.push([name, value]);
+function headerList(headers: Headers): [string, string][] {
+  const list: [string, string][] = [];
+  headers.forEach((value, name) => {
+    list.push([name, value]);
   });
+  return list;
+}
+
+/**
+ * Reads a handler's `Response` into plain data. A light Response with a string or
+ * bytes body is read as is; anything else is buffered whole through its stream.
+ */
+export function fromWebResponse(response: Response): SerializedResponse | Promise<SerializedResponse> {
+  const fast = LightResponse.fastParts(response);
+  if (fast) {
+    // Strings cross as strings (the main thread writes them as Fastify would). Bytes are
+    // copied: they are transferred, and a handler may return the same Response again.
+    const body = typeof fast.body === 'string' ? fast.body : (fast.body?.slice() ?? null);
+    return { status: fast.status, headers: headerList(fast.headers), body };
+  }
+  return readNative(nativeResponse(response));
+}
+
+async function readNative(response: Response): Promise<SerializedResponse> {
   const body = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
-  return { status: response.status, headers, body };
+  return { status: response.status, headers: headerList(response.headers), body };
 }

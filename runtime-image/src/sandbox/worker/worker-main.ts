@@ -6,8 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadHandlerModule } from '../../compile/load.ts';
 import { BbfnError, isBbfnError } from '../../errors.ts';
+import { MessageBatcher } from '../message-batcher.ts';
 import type {
-  CapturedLine,
   InvokeMessage,
   MainToWorker,
   SerializedError,
@@ -23,14 +23,18 @@ import {
   newInvocationState,
   takeLines,
 } from './invocation-context.ts';
+import { installLazyRequestSupport } from './lazy-request.ts';
+import { installLightResponse } from './light-response.ts';
 import { installProcessGuards } from './process-guards.ts';
 import { fromWebResponse, toWebRequest } from './request-adapter.ts';
 
 const port = parentPort!;
 const bootstrap = workerData as WorkerBootstrap;
 
+const outbox = new MessageBatcher<WorkerToMain>((batch, transfer) => port.postMessage(batch, transfer));
+
 function send(message: WorkerToMain, transfer?: ArrayBuffer[]): void {
-  port.postMessage(message, transfer ?? []);
+  outbox.send(message, transfer);
 }
 
 /** Turns anything thrown into the stable code the caller sees and the detail the log keeps. */
@@ -45,17 +49,11 @@ function serializeError(
   return { code: fallback, message: new BbfnError(fallback).message, internal };
 }
 
-let orphanBuffer: CapturedLine[] = [];
-installConsoleCapture((line) => {
-  orphanBuffer.push(line);
-  if (orphanBuffer.length === 1) {
-    setImmediate(() => {
-      send({ type: 'lines', lines: orphanBuffer });
-      orphanBuffer = [];
-    });
-  }
-});
+// Lines printed outside any invocation (module top level); the outbox batches them.
+installConsoleCapture((line) => send({ type: 'lines', lines: [line] }));
 installProcessGuards();
+installLightResponse();
+installLazyRequestSupport();
 
 // A rejection nobody handled fails the invocation it came from (async context survives here).
 process.on('unhandledRejection', (reason) => failFromOutside(reason, 'FUNCTION_UNHANDLED_REJECTION'));
@@ -113,7 +111,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
       const response = await runHandler(message, state);
       const serialized = await fromWebResponse(response);
       state.responded = true;
-      const transfer = serialized.body ? [serialized.body.buffer as ArrayBuffer] : [];
+      const transfer = serialized.body instanceof Uint8Array ? [serialized.body.buffer as ArrayBuffer] : [];
       send(
         {
           type: 'response',
@@ -177,7 +175,11 @@ async function finishBackground(state: InvocationState): Promise<void> {
   send({ type: 'background-done', id: state.id, lines: takeLines(state), ...(error ? { error } : {}) });
 }
 
-port.on('message', (message: MainToWorker) => {
+port.on('message', (batch: MainToWorker[]) => {
+  for (const message of batch) receive(message);
+});
+
+function receive(message: MainToWorker): void {
   switch (message.type) {
     case 'invoke':
       void invoke(message);
@@ -195,4 +197,4 @@ port.on('message', (message: MainToWorker) => {
       });
       break;
   }
-});
+}
