@@ -14,9 +14,13 @@ export const MAX_MESSAGE_LENGTH = 16 * 1024;
 const MAX_FIELD_LENGTH = 2 * 1024;
 const INT32_MAX = 2 ** 31 - 1;
 
-/** Postgres text cannot contain NUL; long values keep their start and say they were cut. */
+/**
+ * Postgres text cannot contain NUL, and the JSON a batch travels in cannot carry a lone
+ * surrogate half; long values keep their start and say they were cut.
+ */
 export function cleanText(value: string, max: number): string {
-  const text = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  let text = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  if (!text.isWellFormed()) text = text.toWellFormed();
   if (text.length <= max) return text;
   const note = `… [truncated ${text.length - max} characters]`;
   return text.slice(0, max) + note;

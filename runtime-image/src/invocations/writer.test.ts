@@ -128,11 +128,12 @@ describe('invocation writer', () => {
       line(r.id, 0, { message: 'x'.repeat(MAX_MESSAGE_LENGTH + 100) }),
       line(r.id, 1, { message: 'a\u0000b' }),
       line(r.id, 2, { level: 'trace' as never }),
+      line(r.id, 4, { message: 'half \uD83D pair' }),
       line(r.id, -1),
       { ...line(r.id, 3), invocationId: null as never },
     ]);
     await writer.close();
-    expect(writer.stats()).toEqual({ written: 3, dropped: 5, pending: 0 });
+    expect(writer.stats()).toEqual({ written: 4, dropped: 5, pending: 0 });
     const { rows } = await pool.query(
       'SELECT seq, length(message) AS len, message FROM butterbase.invocation_logs WHERE invocation_id = $1 ORDER BY seq',
       [r.id],
@@ -140,6 +141,7 @@ describe('invocation writer', () => {
     expect(rows[0].len).toBeLessThan(MAX_MESSAGE_LENGTH + 100);
     expect(rows[0].message).toMatch(/truncated 100 characters\]$/);
     expect(rows[1].message).toBe('a\uFFFDb');
+    expect(rows[2].message).toBe('half \uFFFD pair');
   });
 
   it('drops a batch Postgres refuses and goes on with the rest', async () => {
