@@ -29,3 +29,11 @@ export async function runLoad(
     non2xx: result.non2xx,
   };
 }
+
+/** The round of median throughput, with the median p99 of all rounds. */
+export function medianRound(rounds: readonly LoadResult[]): LoadResult {
+  const middle = Math.floor(rounds.length / 2);
+  const byThroughput = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  const p99s = rounds.map((r) => r.p99Ms).sort((a, b) => a - b);
+  return { ...byThroughput[middle]!, p99Ms: p99s[middle]! };
+}

@@ -56,7 +56,7 @@ export function renderTable(rows: ResultRow[]): string {
 
 export async function writeResults(
   rows: ResultRow[],
-  options: { durationSeconds: number; connections: number; write: boolean },
+  options: { durationSeconds: number; rounds: number; connections: number; write: boolean },
 ): Promise<void> {
   const table = renderTable(rows);
   console.log(`\n${table}\n`);
@@ -66,8 +66,9 @@ export async function writeResults(
 
 Latest run of \`npm run bench -- --write\` (${new Date().toISOString().slice(0, 10)}).
 Machine: ${machine}.
-Load: autocannon, ${options.connections} connections, ${options.durationSeconds} s per side, on loopback; the load
-generator shares the machine's cores with the servers, equally for both sides.
+Load: autocannon, ${options.connections} connections, on loopback, ${options.rounds} rounds of ${options.durationSeconds} s per side
+taken in turns (baseline, host, baseline…); each side shows its median round. The load generator shares the
+machine's cores with the servers, equally for both sides.
 
 ${table}
 

@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the runtime host against its baselines, side by side in one run
  * (ratios, not absolute numbers, are what carry from machine to machine).
- * Usage: node bench/run.ts [--duration 10] [--connections 50] [--only hello,db,start,local-start,claims] [--write]
+ * Usage: node bench/run.ts [--duration 5] [--rounds 3] [--connections 50] [--only hello,db,start,local-start,claims] [--write]
  * Everything runs on loopback: an embedded Postgres, the servers under test, the load.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,14 +13,15 @@ import { startEmbeddedPostgres } from '../local/postgres/embedded-postgres.ts';
 import { signUserToken } from '../runtime-image/src/auth/jwt.ts';
 import { migrate } from '../runtime-image/src/db/migrate.ts';
 import { measureClaims } from './claims.ts';
-import { runLoad } from './load.ts';
+import { type LoadResult, medianRound, runLoad } from './load.ts';
 import { startServerProcess } from './process.ts';
 import { type ResultRow, writeResults } from './results.ts';
 import { BENCH_SCHEMA, DB_HANDLER, HELLO_HANDLER } from './scenarios.ts';
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string', default: 'hello,db,start,local-start,claims' },
     write: { type: 'boolean', default: false },
@@ -29,11 +30,12 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'Usage: node bench/run.ts [--duration S] [--connections N] [--only hello,db,start,local-start,claims] [--write]',
+    'Usage: node bench/run.ts [--duration S] [--rounds N] [--connections N] [--only hello,db,start,local-start,claims] [--write]',
   );
   process.exit(0);
 }
 const durationSeconds = Number(values.duration);
+const rounds = Math.max(1, Number(values.rounds));
 const connections = Number(values.connections);
 const only = new Set(values.only.split(','));
 const HOST_ENTRY = path.join(import.meta.dirname, '../runtime-image/src/main.ts');
@@ -72,6 +74,11 @@ try {
     LOG_LEVEL: 'info',
   });
 
+  /**
+   * Both servers up at once, loaded in turns (baseline, host, baseline, host…) so that
+   * drift in a shared machine's speed lands on both sides; each side reports its median
+   * round.
+   */
   async function compare(
     name: string,
     bareArgs: string[],
@@ -79,11 +86,21 @@ try {
     headers: Record<string, string> = {},
   ) {
     const bare = await startServerProcess([BARE_ENTRY, ...bareArgs]);
-    const baseline = await runLoad(bare.url, { durationSeconds, connections });
-    await bare.stop();
     const host = await startServerProcess([HOST_ENTRY], hostEnv(hostFile));
-    const ours = await runLoad(`${host.url}/v1/bench/fn/${name}`, { durationSeconds, connections, headers });
-    await host.stop();
+    const baselineRounds: LoadResult[] = [];
+    const hostRounds: LoadResult[] = [];
+    try {
+      for (let round = 0; round < rounds; round++) {
+        baselineRounds.push(await runLoad(bare.url, { durationSeconds, connections, headers }));
+        hostRounds.push(
+          await runLoad(`${host.url}/v1/bench/fn/${name}`, { durationSeconds, connections, headers }),
+        );
+      }
+    } finally {
+      await Promise.all([bare.stop(), host.stop()]);
+    }
+    const baseline = medianRound(baselineRounds);
+    const ours = medianRound(hostRounds);
     rows.push({ scenario: name, baseline, ours });
     console.log(
       `${name}: baseline ${baseline.requestsPerSecond.toFixed(0)} req/s, host ${ours.requestsPerSecond.toFixed(0)} req/s`,
@@ -135,7 +152,7 @@ try {
     rows.push({ scenario: 'claims', claims });
     console.log(`claims: ${claims.perSecond.toFixed(0)}/s; one key x100 → ${claims.winnersOfOneKey} true`);
   }
-  await writeResults(rows, { durationSeconds, connections, write: values.write });
+  await writeResults(rows, { durationSeconds, rounds, connections, write: values.write });
 } finally {
   await postgres.stop();
   await rm(work, { recursive: true, force: true });

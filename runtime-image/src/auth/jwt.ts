@@ -14,6 +14,7 @@ import {
 } from 'jose';
 import { BbfnError } from '../errors.ts';
 import type { UserCaller } from './caller.ts';
+import { createVerifiedTokenCache } from './verified-token-cache.ts';
 
 export interface JwtConfig {
   /** HS256 shared secret. */
@@ -109,11 +110,20 @@ export function createJwtVerifier(config: JwtConfig | undefined): JwtVerifier {
     );
   }
 
+  const verified = createVerifiedTokenCache();
   return async (token) => {
+    const cached = verified.get(token);
+    if (cached) return cached;
     const payload = await verifyPayload(token);
     if (typeof payload.sub !== 'string' || payload.sub.length === 0)
       throw invalid('token has no "sub" claim');
-    return { kind: 'user', userId: payload.sub, claims: payload as Record<string, unknown> };
+    const caller: UserCaller = {
+      kind: 'user',
+      userId: payload.sub,
+      claims: payload as Record<string, unknown>,
+    };
+    verified.set(token, caller, typeof payload.exp === 'number' ? payload.exp : undefined);
+    return caller;
   };
 }
 
