@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { HostSettings } from './config.ts';
-import { type AppRuntimeConfig, FunctionHost } from './host/host.ts';
+import type { FunctionDeployment } from './host/deployment.ts';
+import { type AppRuntimeConfig, type FunctionDefinition, FunctionHost } from './host/host.ts';
 import { createHostMetrics, meteredSink } from './host/metrics.ts';
 import { createRecordingSink } from './host/recording-sink.ts';
 import { buildHttpApp } from './http/app.ts';
@@ -13,6 +14,11 @@ export interface HostServerOptions {
   settings: Pick<HostSettings, 'port' | 'address' | 'workers' | 'poolMax' | 'bodyLimit' | 'trustProxy'>;
   log: Logger;
   apps: AppRuntimeConfig[];
+  /**
+   * Deployed while the HTTP app is built and bound (compiling and starting sandbox
+   * workers is most of a pod's start); the server resolves once they all serve.
+   */
+  functions?: FunctionDefinition[];
   /** Per app, the database its invocation records go to; an app without one logs to stdout only. */
   logPools: Record<string, pg.Pool>;
   /** Run after the invocation log is flushed (the local platform stops its Postgres here). */
@@ -50,6 +56,9 @@ export async function startHostServer(options: HostServerOptions) {
       log.error({ err: error, fn: deployment.name }, 'draining a revision failed'),
   });
   for (const app of options.apps) host.setApp(app);
+  const deploying = Promise.all((options.functions ?? []).map((fn) => host.deploy(fn)));
+  // Awaited after listening; a failure must not surface as an unhandled rejection first.
+  deploying.catch(() => {});
   let closing = false;
   const app = await buildHttpApp({
     host,
@@ -85,5 +94,13 @@ export async function startHostServer(options: HostServerOptions) {
       ...(options.extraShutdownSteps ?? []),
     ],
   });
-  return { url, host, app, metrics, writers, shutdown };
+  let deployments: FunctionDeployment[];
+  try {
+    deployments = await deploying;
+  } catch (error) {
+    await host.close();
+    await app.close();
+    throw error;
+  }
+  return { url, host, app, metrics, writers, shutdown, deployments };
 }

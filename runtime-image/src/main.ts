@@ -26,8 +26,9 @@ try {
     log,
     apps: [appFromSettings(settings, fn.appId)],
     logPools: settings.databaseUrl ? { [fn.appId]: createPool(settings.databaseUrl, { max: 2 }) } : {},
+    functions: [fn],
   });
-  const deployment = await server.host.deploy(fn);
+  const deployment = server.deployments[0]!;
   log.info({ app: fn.appId, fn: fn.name, revision: deployment.revision, url: server.url }, 'serving');
 } catch (error) {
   log.fatal({ err: error }, error instanceof ConfigError ? error.message : 'failed to start');

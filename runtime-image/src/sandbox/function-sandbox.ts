@@ -55,11 +55,14 @@ export class FunctionSandbox {
     this.options = options;
   }
 
-  /** Starts every worker; rejects (and cleans up) when the handler cannot load. */
+  /**
+   * Starts every worker and resolves when the first has loaded the handler (the rest
+   * join as they load); rejects, and cleans up, when the handler cannot load.
+   */
   async start(): Promise<void> {
     for (let i = 0; i < Math.max(1, this.options.workers); i++) this.workers.push(this.spawn());
     try {
-      await Promise.all(this.workers.map((w) => w.ready));
+      await Promise.race(this.workers.map((w) => w.ready));
     } catch (error) {
       await this.close();
       throw error;
@@ -133,7 +136,10 @@ export class FunctionSandbox {
     for (let attempt = 0; attempt < 3; attempt++) {
       let best: SandboxWorker | undefined;
       for (const w of this.workers) {
-        if (w.alive && !w.checking && (!best || w.inflight < best.inflight)) best = w;
+        if (!w.alive || w.checking) continue;
+        // A loaded worker beats one still loading; then the least busy.
+        if (!best || (w.loaded && !best.loaded) || (w.loaded === best.loaded && w.inflight < best.inflight))
+          best = w;
       }
       if (best) {
         const chosen = best;

@@ -3,7 +3,12 @@ import { BbfnError, type ErrorCode } from '../errors.ts';
 import { MessageBatcher } from './message-batcher.ts';
 import type { MainToWorker, SerializedError, WorkerBootstrap, WorkerToMain } from './protocol.ts';
 
-const WORKER_ENTRY = new URL('./worker/worker-main.ts', import.meta.url);
+// The bundled runtime (see runtime-image/build.ts) names its worker bundle at build time.
+declare const __BBFN_WORKER_BUNDLE__: string | undefined;
+const WORKER_ENTRY =
+  typeof __BBFN_WORKER_BUNDLE__ === 'string'
+    ? new URL(__BBFN_WORKER_BUNDLE__, import.meta.url)
+    : new URL('./worker/worker-main.ts', import.meta.url);
 
 export interface SandboxWorkerOptions {
   bootstrap: WorkerBootstrap;
@@ -27,6 +32,8 @@ export class SandboxWorker {
   private exited = false;
   private exitReason: { code: ErrorCode; detail: string } | null = null;
   readonly ready: Promise<void>;
+  /** The handler module has loaded (`ready` resolved). */
+  loaded = false;
   private readonly outbox: MessageBatcher<MainToWorker>;
 
   constructor(options: SandboxWorkerOptions) {
@@ -58,7 +65,12 @@ export class SandboxWorker {
         ),
       );
     });
-    this.ready.catch(() => {});
+    this.ready.then(
+      () => {
+        this.loaded = true;
+      },
+      () => {},
+    );
     this.worker.on('message', (batch: WorkerToMain[]) => {
       for (const message of batch) options.onMessage(message);
     });
