@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { functionUrl } from '../api/v1alpha1/urls.ts';
-import { createPool } from '../runtime-image/src/db/pool.ts';
+import { createLogPool, type createPool } from '../runtime-image/src/db/pool.ts';
 import { DEFAULT_DATABASE_ROLES } from '../runtime-image/src/db/roles.ts';
 import { isBbfnError } from '../runtime-image/src/errors.ts';
 import type { FunctionDefinition } from '../runtime-image/src/host/host.ts';
@@ -65,7 +65,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
     const spec = loaded.resource.spec;
     const roles = spec.roles ?? DEFAULT_DATABASE_ROLES;
     const url = await prepareAppDatabase(postgres.url, spec.appId, spec.database.migrations ?? [], roles);
-    logPools[spec.appId] = createPool(url, { max: 2 });
+    logPools[spec.appId] = createLogPool(url);
     apps.push({
       appId: spec.appId,
       databaseUrl: url,

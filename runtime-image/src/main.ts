@@ -5,7 +5,7 @@
 
 import { ConfigError, loadHostSettings, loadMountedFunction, RUNTIME_ENV } from './config.ts';
 import { migrate } from './db/migrate.ts';
-import { createPool } from './db/pool.ts';
+import { createLogPool, createPool } from './db/pool.ts';
 import { startHostServer } from './host-server.ts';
 import { createLogger } from './logger.ts';
 import { appFromSettings, rolesFromSettings } from './settings-app.ts';
@@ -25,7 +25,7 @@ try {
     settings,
     log,
     apps: [appFromSettings(settings, fn.appId)],
-    logPools: settings.databaseUrl ? { [fn.appId]: createPool(settings.databaseUrl, { max: 2 }) } : {},
+    logPools: settings.databaseUrl ? { [fn.appId]: createLogPool(settings.databaseUrl) } : {},
     functions: [fn],
   });
   const deployment = server.deployments[0]!;

@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadHostSettings, loadMountedFunction, RUNTIME_ENV } from './config.ts';
 import { migrate } from './db/migrate.ts';
-import { createPool } from './db/pool.ts';
+import { createLogPool, createPool } from './db/pool.ts';
 import { FunctionHost } from './host/host.ts';
 import { createRecordingSink } from './host/recording-sink.ts';
 import { runScheduled } from './host/run-once.ts';
@@ -19,7 +19,7 @@ export async function runOnceFromEnvironment(log: ReturnType<typeof createLogger
   const fn = loadMountedFunction(file);
   if (settings.databaseUrl && settings.migrate)
     await migrate(settings.databaseUrl, { roles: rolesFromSettings(settings) });
-  const pool = settings.databaseUrl ? createPool(settings.databaseUrl, { max: 2 }) : null;
+  const pool = settings.databaseUrl ? createLogPool(settings.databaseUrl) : null;
   const writer = pool
     ? createInvocationWriter(pool, { onError: (error) => log.warn({ err: error }, 'log write failed') })
     : null;

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { generateApiKey } from '../../runtime-image/src/auth/api-key.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
-import { createPool } from '../../runtime-image/src/db/pool.ts';
+import { createLogPool, createPool } from '../../runtime-image/src/db/pool.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import type { FunctionDefinition } from '../../runtime-image/src/host/host.ts';
 import { startHostServer } from '../../runtime-image/src/host-server.ts';
@@ -28,7 +28,7 @@ export async function startHostFixture(options: HostFixtureOptions = {}) {
   await migrate(db.url);
   const apiKey = generateApiKey();
   const log = createLogger({ name: 'runtime-test', level: 'silent' });
-  const logPool = createPool(db.url, { max: 2 });
+  const logPool = createLogPool(db.url);
   // `logPool` (one app) and `logPools` (per app) are both given: the host-server
   // signature is in flux, and each version reads only its own field.
   const serverOptions = {

@@ -46,3 +46,11 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
   pool.on('error', (error) => options.onError?.(error));
   return pool;
 }
+
+/**
+ * The pool of a host's invocation writer: a couple of plain connections, because the
+ * writer's COPY cannot run on a pipelined one.
+ */
+export function createLogPool(url: string): pg.Pool {
+  return createPool(url, { max: 2, pipeline: false, applicationName: 'butterbase-functions-log' });
+}

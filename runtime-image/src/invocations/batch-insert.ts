@@ -1,17 +1,29 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyTextRow } from './copy-text.ts';
 import type { InvocationRecord, LogLine } from './types.ts';
 
 /**
- * Both tables in one statement (one round trip, all or nothing). Rows travel as one
- * JSON parameter: one JSON.stringify on the host instead of escaping twenty array
- * literals, which had become a tenth of the host's CPU under load.
- *
- * ON CONFLICT DO NOTHING makes a retry harmless when a batch committed but its answer
- * was lost with the connection. `synchronous_commit` is off for this transaction only:
- * the commit does not wait for the WAL flush, so a database crash can lose the last
- * fraction of a second of log rows, never the function's own data.
+ * A batch goes in with COPY, the cheapest way into Postgres: under load the invocation
+ * store is the heaviest thing the database does for a host (COPY halved its cost per
+ * row against a multi-row INSERT). Both tables in one transaction, all or nothing.
+ * `synchronous_commit` is off for it: the commit does not wait for the WAL flush, so a
+ * database crash can lose the last fraction of a second of log rows, never app data.
  */
-const INSERT_BATCH = `
+const COPY_INVOCATIONS = `COPY butterbase.invocations (
+  id, app_id, function_name, function_id, revision, trigger, user_id, method, path,
+  status_code, outcome, error_code, error_message, started_at, duration_ms
+) FROM STDIN`;
+const COPY_LINES = 'COPY butterbase.invocation_logs (invocation_id, seq, at, level, message) FROM STDIN';
+
+/**
+ * The same rows with ON CONFLICT DO NOTHING, for a retried batch (when a COPY
+ * committed but its answer was lost with the connection, the retry collides) and for
+ * pipelined connections, which cannot COPY.
+ */
+const INSERT_IGNORING_DUPLICATES = `
 WITH inserted_invocations AS (
   INSERT INTO butterbase.invocations (
     id, app_id, function_name, function_id, revision, trigger, user_id, method, path,
@@ -32,15 +44,76 @@ WITH inserted_invocations AS (
   ON CONFLICT (invocation_id, seq) DO NOTHING
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM inserted_invocations)::int AS invocations,
-       (SELECT count(*) FROM inserted_lines)::int AS lines,
-       set_config('synchronous_commit', 'off', true) AS commit_mode`;
+SELECT count(*) FROM inserted_invocations`;
+
+const UNIQUE_VIOLATION = '23505';
+
+function invocationRow(r: InvocationRecord): string {
+  return copyTextRow([
+    r.id,
+    r.appId,
+    r.functionName,
+    r.functionId,
+    r.revision,
+    r.trigger,
+    r.userId,
+    r.method,
+    r.path,
+    r.statusCode,
+    r.outcome,
+    r.errorCode,
+    r.errorMessage,
+    r.startedAt,
+    r.durationMs,
+  ]);
+}
+
+function lineRow(l: LogLine): string {
+  return copyTextRow([l.invocationId, l.seq, l.at, l.level, l.message]);
+}
+
+async function copyIn(client: pg.PoolClient, sql: string, text: string): Promise<void> {
+  await pipeline(Readable.from([text]), client.query(copyFrom(sql)));
+}
+
+async function copyBatch(
+  client: pg.PoolClient,
+  records: readonly InvocationRecord[],
+  lines: readonly LogLine[],
+): Promise<void> {
+  await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+  try {
+    if (records.length > 0) await copyIn(client, COPY_INVOCATIONS, records.map(invocationRow).join(''));
+    if (lines.length > 0) await copyIn(client, COPY_LINES, lines.map(lineRow).join(''));
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
 
 export async function insertBatch(
   pool: pg.Pool,
   records: readonly InvocationRecord[],
   lines: readonly LogLine[],
 ): Promise<void> {
-  // Dates serialize as ISO 8601 with milliseconds and Z, which timestamptz reads exactly.
-  await pool.query(INSERT_BATCH, [JSON.stringify(records), JSON.stringify(lines)]);
+  const client = await pool.connect();
+  let broken: unknown;
+  try {
+    // COPY cannot share a pipelined connection (createLogPool makes plain ones).
+    if ((client as pg.PoolClient & { pipeline?: boolean }).pipeline) {
+      await client.query(INSERT_IGNORING_DUPLICATES, [JSON.stringify(records), JSON.stringify(lines)]);
+      return;
+    }
+    await copyBatch(client, records, lines);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) {
+      broken = error;
+      throw error;
+    }
+    await client.query(INSERT_IGNORING_DUPLICATES, [JSON.stringify(records), JSON.stringify(lines)]);
+  } finally {
+    // A connection that failed mid-COPY is not reused.
+    client.release(broken instanceof Error ? broken : undefined);
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../db/migrate.ts';
-import { createPool } from '../db/pool.ts';
+import { createLogPool, createPool } from '../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { MAX_MESSAGE_LENGTH } from './sanitize.ts';
 import type { InvocationRecord, LogLineInput } from './types.ts';
@@ -14,7 +14,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   database = await createTestDatabase(inject('postgresUrl'), 'bbfn_writer');
   await migrate(database.url);
-  pool = createPool(database.url, { max: 4 });
+  pool = createLogPool(database.url);
 });
 
 afterAll(async () => {
@@ -56,18 +56,19 @@ async function count(table: string, where = 'true', params: unknown[] = []): Pro
 }
 
 /** The same pool, counting the statements the writer sends. */
-function countingPool(): { pool: pg.Pool; statements: () => number } {
-  let statements = 0;
+/** Counts batches: each one checks out a connection for its transaction. */
+function countingPool(): { pool: pg.Pool; batches: () => number } {
+  let batches = 0;
   const counted = Object.create(pool) as pg.Pool;
-  counted.query = ((...args: Parameters<pg.Pool['query']>) => {
-    statements += 1;
-    return (pool.query as (...a: unknown[]) => unknown)(...args);
-  }) as pg.Pool['query'];
-  return { pool: counted, statements: () => statements };
+  counted.connect = ((...args: unknown[]) => {
+    batches += 1;
+    return (pool.connect as (...a: unknown[]) => unknown)(...args);
+  }) as pg.Pool['connect'];
+  return { pool: counted, batches: () => batches };
 }
 
 describe('invocation writer', () => {
-  it('writes records and lines in multi-row batches', async () => {
+  it('writes records and lines in batches', async () => {
     const counted = countingPool();
     const writer = createInvocationWriter(counted.pool, { flushIntervalMs: 60_000, maxBatch: 10 });
     const app = `app_${randomUUID().slice(0, 8)}`;
@@ -80,8 +81,8 @@ describe('invocation writer', () => {
     expect(
       await count('invocation_logs', 'invocation_id = ANY($1::uuid[])', [records.map((r) => r.id)]),
     ).toBe(100);
-    // 100 lines at 10 per batch, records riding along in the same statements.
-    expect(counted.statements()).toBe(10);
+    // 100 lines at 10 per batch, records riding along in the same transactions.
+    expect(counted.batches()).toBe(10);
     await writer.close();
   });
 
