@@ -17,6 +17,27 @@ const NOTES_HANDLER = `export async function handler(req, ctx) {
   return Response.json({ user: ctx.user, rows });
 }`;
 
+// Tries to leave the caller's role from inside its own transaction.
+const ESCAPE_HANDLER = `export async function handler(req, ctx) {
+  const attempt = async (steps) => {
+    try {
+      return await ctx.db.transaction(async (tx) => {
+        let last;
+        for (const sql of steps) last = await tx.query(sql);
+        return { ok: last.rows };
+      });
+    } catch (error) {
+      return { code: error.code };
+    }
+  };
+  const admin = new URL(req.url).searchParams.get('admin');
+  return Response.json({
+    reset: await attempt(['RESET ROLE', 'SELECT current_user AS role']),
+    readAfterReset: await attempt(['RESET ROLE', 'SELECT count(*)::int AS n FROM notes']),
+    setAdmin: await attempt(['SET ROLE "' + admin + '"', 'SELECT current_user AS role']),
+  });
+}`;
+
 beforeAll(async () => {
   fx = await startHostFixture();
   await fx.pool.query(`
@@ -33,6 +54,7 @@ beforeAll(async () => {
     envVars: { GREETING: 'hi', API_URL: 'https://example.test' },
   });
   await fx.deploy({ name: 'notes', code: NOTES_HANDLER });
+  await fx.deploy({ name: 'escape', code: ESCAPE_HANDLER });
 });
 afterAll(async () => {
   await fx?.close();
@@ -80,5 +102,19 @@ describe('RLS through ctx.db', () => {
     const all = await call('notes', `Bearer ${fx.apiKey}`);
     expect(all.user).toBeNull();
     expect((all.rows as unknown[]).length).toBe(3);
+  });
+
+  it('a handler cannot leave its role for more privileges: RESET ROLE reaches a login that can read nothing', async () => {
+    const { rows } = await fx.pool.query<{ admin: string }>('SELECT current_user AS admin');
+    const res = await fetch(`${fx.fnUrl('escape')}?admin=${rows[0]!.admin}`, {
+      headers: { authorization: `Bearer ${await fx.token('user-a')}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(await res.json()).toEqual({
+      reset: { ok: [{ role: 'butterbase_authenticator' }] },
+      // 42501 insufficient_privilege
+      readAfterReset: { code: '42501' },
+      setAdmin: { code: '42501' },
+    });
   });
 });

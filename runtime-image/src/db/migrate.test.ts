@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { authenticatorUrl } from './authenticator.ts';
 import { migrate } from './migrate.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
@@ -76,6 +77,26 @@ describe('migrate', () => {
               pg_has_role(current_user, 'butterbase_service', 'MEMBER') AS service_member`,
     );
     expect(membership).toEqual({ user_member: true, service_member: true });
+  });
+
+  it('creates the sandbox login: member of both roles, nothing of its own, password from the admin', async () => {
+    const [login] = await sql<Record<string, boolean>>(
+      db.url,
+      `SELECT rolcanlogin, rolinherit, rolsuper, rolbypassrls,
+              pg_has_role(rolname, 'butterbase_user', 'MEMBER') AS user_member,
+              pg_has_role(rolname, 'butterbase_service', 'MEMBER') AS service_member
+       FROM pg_roles WHERE rolname = 'butterbase_authenticator'`,
+    );
+    expect(login).toEqual({
+      rolcanlogin: true,
+      rolinherit: false,
+      rolsuper: false,
+      rolbypassrls: false,
+      user_member: true,
+      service_member: true,
+    });
+    const [session] = await sql<{ role: string }>(authenticatorUrl(db.url), 'SELECT current_user AS role');
+    expect(session).toEqual({ role: 'butterbase_authenticator' });
   });
 
   it('keeps the platform tables away from the function roles and PUBLIC', async () => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { ensureAuthenticatorLogin } from './authenticator.ts';
 import { databaseUnavailable, isConnectionError } from './connection-errors.ts';
 import { loadMigrations, type Migration } from './migration-files.ts';
 import { type DatabaseRoles, resolveDatabaseRoles } from './roles.ts';
@@ -51,19 +52,29 @@ export async function migrate(adminUrl: string, options: MigrateOptions = {}): P
   try {
     const { rows } = await client.query<{ admin: string }>('SELECT current_user AS admin');
     const migrations = await loadMigrations(roles, rows[0]!.admin);
-    if (pendingMigrations(migrations, await readApplied(client)).length === 0) return { applied: [] };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return { applied: await applyLocked(client, migrations) };
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        if (isConnectionError(error)) throw databaseUnavailable(error);
-        if (attempt >= MAX_ATTEMPTS || !lostRace(error)) throw error;
-        await sleep(20 * attempt + Math.random() * 50);
-      }
+    if (pendingMigrations(migrations, await readApplied(client)).length === 0) {
+      await withRaceRetries(client, () => ensureAuthenticatorLogin(client, adminUrl));
+      return { applied: [] };
     }
+    const applied = await withRaceRetries(client, () => applyLocked(client, migrations));
+    await withRaceRetries(client, () => ensureAuthenticatorLogin(client, adminUrl));
+    return { applied };
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/** Runs `step` again (a few times, after a short random wait) when it lost a race on shared catalogs. */
+async function withRaceRetries<T>(client: pg.ClientBase, step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      if (isConnectionError(error)) throw databaseUnavailable(error);
+      if (attempt >= MAX_ATTEMPTS || !lostRace(error)) throw error;
+      await sleep(20 * attempt + Math.random() * 50);
+    }
   }
 }
 

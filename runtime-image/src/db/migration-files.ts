@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { AUTHENTICATOR_ROLE } from './authenticator.ts';
 import type { DatabaseRoles } from './roles.ts';
 
 /**
@@ -62,6 +63,8 @@ export async function loadMigrations(roles: DatabaseRoles, adminRole: string): P
     user: pg.escapeIdentifier(roles.user),
     service: pg.escapeIdentifier(roles.service),
     admin: pg.escapeIdentifier(adminRole),
+    authenticator: pg.escapeIdentifier(AUTHENTICATOR_ROLE),
+    authenticator_literal: pg.escapeLiteral(AUTHENTICATOR_ROLE),
     user_literal: pg.escapeLiteral(roles.user),
     service_literal: pg.escapeLiteral(roles.service),
   };

@@ -3,6 +3,7 @@ import { functionId } from '../../../api/v1alpha1/urls.ts';
 import type { AuthConfig } from '../auth/authenticator.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import { compileHandler } from '../compile/compile.ts';
+import { authenticatorUrl } from '../db/authenticator.ts';
 import { BbfnError } from '../errors.ts';
 import { FunctionSandbox } from '../sandbox/function-sandbox.ts';
 import type { SandboxDatabaseConfig } from '../sandbox/protocol.ts';
@@ -120,7 +121,12 @@ export class FunctionHost {
     if (current && current.revision === compiled.shortHash && sameConfig(current, definition)) return current;
 
     const database: SandboxDatabaseConfig | null = app.config.databaseUrl
-      ? { url: app.config.databaseUrl, poolMax: this.options.poolMaxPerWorker, roles: app.config.roles }
+      ? {
+          // The sandbox logs in as the authenticator, never as the admin (db/authenticator.ts).
+          url: authenticatorUrl(app.config.databaseUrl),
+          poolMax: this.options.poolMaxPerWorker,
+          roles: app.config.roles,
+        }
       : null;
     const sink = this.options.sink;
     const sandbox = new FunctionSandbox({

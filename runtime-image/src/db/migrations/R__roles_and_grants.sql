@@ -48,6 +48,43 @@ BEGIN
 END
 $bbfn$;
 
+-- The sandboxes' login (db/authenticator.ts): may switch to the function roles and has
+-- no privilege of its own, so RESET ROLE in a handler's SQL reaches nothing. Its
+-- password is set by migrate() after this file.
+DO $bbfn$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {{authenticator_literal}}) THEN
+    BEGIN
+      CREATE ROLE {{authenticator}} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;
+    END;
+  END IF;
+  IF EXISTS (
+    SELECT FROM pg_catalog.pg_roles
+    WHERE rolname = {{authenticator_literal}}
+      AND (rolinherit OR rolsuper OR rolcreatedb OR rolcreaterole OR rolbypassrls OR NOT rolcanlogin)
+  ) THEN
+    ALTER ROLE {{authenticator}} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+  END IF;
+  IF NOT pg_catalog.pg_has_role({{authenticator_literal}}, {{user_literal}}, 'MEMBER') THEN
+    BEGIN
+      GRANT {{user}} TO {{authenticator}};
+    EXCEPTION WHEN unique_violation THEN
+      NULL;
+    END;
+  END IF;
+  IF NOT pg_catalog.pg_has_role({{authenticator_literal}}, {{service_literal}}, 'MEMBER') THEN
+    BEGIN
+      GRANT {{service}} TO {{authenticator}};
+    EXCEPTION WHEN unique_violation THEN
+      NULL;
+    END;
+  END IF;
+END
+$bbfn$;
+REVOKE ALL ON SCHEMA public FROM {{authenticator}};
+
 -- The app's tables: both roles get the same DML; RLS policies tell them apart
 -- (the service role bypasses them). Existing objects now, future ones created by the
 -- admin role through default privileges.

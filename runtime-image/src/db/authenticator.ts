@@ -1,0 +1,60 @@
+/**
+ * The login the sandboxes' `ctx.db` connections use. It is a member of the function
+ * roles and holds no privilege of its own (NOINHERIT), as PostgREST's authenticator:
+ * a handler that runs `RESET ROLE` lands on a role that can read nothing, instead of
+ * on the admin login that owns the app's tables. The admin credentials never reach a
+ * sandbox.
+ *
+ * Its password is derived from the admin credentials (HMAC), so every pod of an app
+ * computes the same one without coordination; migrate() sets it.
+ */
+import { createHmac } from 'node:crypto';
+import pg from 'pg';
+
+export const AUTHENTICATOR_ROLE = 'butterbase_authenticator';
+
+/** 28P01 invalid_password, 28000 invalid_authorization_specification (no such login). */
+const LOGIN_REFUSED = new Set(['28P01', '28000']);
+
+function derivedPassword(adminUrl: URL): string {
+  const key = [adminUrl.username, adminUrl.password, adminUrl.hostname, adminUrl.port].join('\n');
+  return createHmac('sha256', key).update(`butterbase-functions ${AUTHENTICATOR_ROLE}`).digest('base64url');
+}
+
+/** The admin connection string with the authenticator's login in place of the admin's. */
+export function authenticatorUrl(adminUrl: string): string {
+  const url = new URL(adminUrl);
+  const password = derivedPassword(url);
+  url.username = AUTHENTICATOR_ROLE;
+  url.password = password;
+  return url.toString();
+}
+
+async function canLogIn(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, application_name: 'butterbase-functions migrate' });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return true;
+  } catch (error) {
+    if (LOGIN_REFUSED.has((error as { code?: string }).code ?? '')) return false;
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Gives the authenticator (created by the roles migration) its derived password,
+ * unless it already logs in with it: most starts cost one login and no catalog write.
+ */
+export async function ensureAuthenticatorLogin(admin: pg.ClientBase, adminUrl: string): Promise<void> {
+  const url = authenticatorUrl(adminUrl);
+  if (await canLogIn(url)) return;
+  const password = new URL(url).password;
+  const { rows } = await admin.query<{ sql: string }>(
+    'SELECT format($$ALTER ROLE %I WITH LOGIN PASSWORD %L$$, $1::text, $2::text) AS sql',
+    [AUTHENTICATOR_ROLE, password],
+  );
+  await admin.query(rows[0]!.sql);
+}
