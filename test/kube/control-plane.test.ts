@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Runs against the control plane test/kube/global-setup.ts started, or any cluster
 // KUBECONFIG named when the run began: everything it makes is its own and removed after.

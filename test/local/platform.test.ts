@@ -1,7 +1,6 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -9,22 +8,11 @@ import { startLocalPlatform } from '../../local/platform.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
+import { waitFor } from '../support/wait.ts';
 
 type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
 
 /** Polls until `check` passes or the bound runs out. */
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(100);
-    }
-  }
-}
-
 describe('local platform serving examples/', () => {
   let root: string;
   let platform: Platform;
@@ -141,18 +129,20 @@ describe('local platform serving examples/', () => {
   });
 
   it('runs a cron function on its schedule as the service role, and records the run', async () => {
-    await eventually(async () => {
+    await waitFor('the cron run to be printed', 75_000, async () => {
       expect(printed).toContain('cron demo/tick: 200');
-    }, 75_000);
+      return true;
+    });
     const pool = new pg.Pool({
       connectionString: platform.postgres.url.replace(/\/postgres$/, '/app_demo'),
       max: 1,
     });
     try {
-      await eventually(async () => {
+      await waitFor('the cron run to be recorded', 10_000, async () => {
         const [run] = await queryInvocations(pool, { appId: 'demo', functionName: 'tick' });
         expect(run).toMatchObject({ trigger: 'cron', outcome: 'ok', userId: null });
         expect(run?.lines[0]?.message).toMatch(/^tick as service sees \d+$/);
+        return true;
       });
     } finally {
       await pool.end();
@@ -163,15 +153,14 @@ describe('local platform serving examples/', () => {
     const file = path.join(root, 'manifests', 'hello', 'function.yaml');
     const original = await readFile(file, 'utf8');
     await writeFile(file, original.replace('hello: "world"', 'hello: "reloaded"'));
-    await eventually(async () => {
+    await waitFor('the edited handler to serve', 10_000, async () => {
       expect(await (await fetch(`${platform.url}/v1/demo/fn/hello`)).json()).toEqual({ hello: 'reloaded' });
+      return true;
     });
     await writeFile(file, original.replace('const data', 'const data = ;'));
-    await eventually(async () => {
-      expect(printed.some((l) => l.includes('demo/hello') && l.includes('VALIDATION_SYNTAX_ERROR'))).toBe(
-        true,
-      );
-    });
+    await waitFor('the broken edit to be reported', 10_000, async () =>
+      printed.some((l) => l.includes('demo/hello') && l.includes('VALIDATION_SYNTAX_ERROR')),
+    );
     const response = await fetch(`${platform.url}/v1/demo/fn/hello`);
     expect(await response.json()).toEqual({ hello: 'reloaded' });
   });

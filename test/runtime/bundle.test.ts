@@ -14,6 +14,7 @@ import { buildRuntime } from '../../runtime-image/build.ts';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Inside the repository, so the bundle resolves its one external package (esbuild).
 const OUTDIR = path.join(import.meta.dirname, '../../runtime-image/.dist-test');
@@ -80,16 +81,15 @@ describe('bundled runtime', () => {
     const id = res.headers.get(INVOCATION_ID_HEADER);
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     try {
-      let stored: pg.QueryResult | undefined;
-      for (let attempt = 0; attempt < 50 && !stored?.rowCount; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        stored = await pool.query(
+      const stored = await waitFor('the invocation record', 5_000, async () => {
+        const { rows } = await pool.query(
           `SELECT i.outcome, l.message FROM butterbase.invocations i
            JOIN butterbase.invocation_logs l ON l.invocation_id = i.id WHERE i.id = $1`,
           [id],
         );
-      }
-      expect(stored?.rows).toEqual([{ outcome: 'ok', message: 'answered 42' }]);
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(stored).toEqual([{ outcome: 'ok', message: 'answered 42' }]);
     } finally {
       await pool.end();
     }

@@ -94,23 +94,3 @@ export async function startHostFixture(options: HostFixtureOptions = {}) {
 }
 
 export type HostFixture = Awaited<ReturnType<typeof startHostFixture>>;
-
-/** Polls until `check` returns a value (not undefined) or `timeoutMs` passes. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 5_000,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`, { cause: last });
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
-import { eventually, type HostFixture, startHostFixture } from './host.fixture.ts';
+import { waitFor } from '../support/wait.ts';
+import { type HostFixture, startHostFixture } from './host.fixture.ts';
 
 let fx: HostFixture;
 
@@ -32,12 +33,12 @@ describe('invocation logs', () => {
     });
     expect(res.status).toBe(201);
     let last: unknown;
-    const record = await eventually(async () => {
+    const record = await waitFor('the record with its five lines', 5_000, async () => {
       await fx.writer.flush();
       const [found] = await queryInvocations(fx.pool, { appId: 'demo', functionName: 'logger' });
       last = found;
       return found && found.lines.length >= 5 ? found : undefined;
-    }, 5_000).catch((error: unknown) => {
+    }).catch((error: unknown) => {
       throw new Error(`last seen: ${JSON.stringify(last)}`, { cause: error });
     });
     expect(record).toMatchObject({
@@ -63,11 +64,11 @@ describe('invocation logs', () => {
 
   // Also guards the writer against a flush with nothing pending leaving it stuck.
   it('stores the line printed by ctx.waitUntil work after the response', async () => {
-    await eventually(async () => {
+    await waitFor('the line printed in the background', 5_000, async () => {
       await fx.writer.flush();
       const [found] = await queryInvocations(fx.pool, { appId: 'demo', functionName: 'logger' });
       return found?.lines.some((line) => line.message === 'line background') ? found : undefined;
-    }, 5_000);
+    });
   }, 15_000);
 
   it('butterbase_user cannot read butterbase.invocations', async () => {

@@ -1,13 +1,14 @@
 /**
  * Polls `check` until it returns something other than undefined/false, for at most
- * `timeoutMs`; then fails with `what` and the last error `check` threw, if any.
- * Every wait in the kube suites goes through here, so none can hang a run.
+ * `timeoutMs`; then fails with `what` and the last error `check` threw, if any (an
+ * assertion that keeps failing, say). Every wait in the suites goes through here, so
+ * none can hang a run.
  */
 export async function waitFor<T>(
   what: string,
   timeoutMs: number,
   check: () => Promise<T | undefined | false>,
-  intervalMs = 250,
+  intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
