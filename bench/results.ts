@@ -74,7 +74,8 @@ ${table}
 
 Baselines: \`bench/servers/bare-fastify.ts\` (bare Fastify writing the same bytes; for \`db\`, the same query on a
 plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it (worker-thread sandbox, auth,
-invocation records written to Postgres).
+invocation records written to Postgres). \`start\` runs the esbuild bundle (\`npm run build\`)
+with a V8 compile cache warmed once, as an image would.
 `;
   await writeFile(path.join(import.meta.dirname, 'RESULTS.md'), text);
 }

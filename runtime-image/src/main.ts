@@ -5,7 +5,7 @@
 
 import { ConfigError, loadHostSettings, loadMountedFunction, RUNTIME_ENV } from './config.ts';
 import { migrate } from './db/migrate.ts';
-import { createLogPool, createPool } from './db/pool.ts';
+import { createLogPool } from './db/pool.ts';
 import { startHostServer } from './host-server.ts';
 import { createLogger } from './logger.ts';
 import { appFromSettings, rolesFromSettings } from './settings-app.ts';

@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadHostSettings, loadMountedFunction, RUNTIME_ENV } from './config.ts';
 import { migrate } from './db/migrate.ts';
-import { createLogPool, createPool } from './db/pool.ts';
+import { createLogPool } from './db/pool.ts';
 import { FunctionHost } from './host/host.ts';
 import { createRecordingSink } from './host/recording-sink.ts';
 import { runScheduled } from './host/run-once.ts';

@@ -52,6 +52,8 @@ $bbfn$;
 -- no privilege of its own, so RESET ROLE in a handler's SQL reaches nothing. Its
 -- password is set by migrate() after this file.
 DO $bbfn$
+DECLARE
+  function_role text;
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {{authenticator_literal}}) THEN
     BEGIN
@@ -67,20 +69,15 @@ BEGIN
   ) THEN
     ALTER ROLE {{authenticator}} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
   END IF;
-  IF NOT pg_catalog.pg_has_role({{authenticator_literal}}, {{user_literal}}, 'MEMBER') THEN
-    BEGIN
-      GRANT {{user}} TO {{authenticator}};
-    EXCEPTION WHEN unique_violation THEN
-      NULL;
-    END;
-  END IF;
-  IF NOT pg_catalog.pg_has_role({{authenticator_literal}}, {{service_literal}}, 'MEMBER') THEN
-    BEGIN
-      GRANT {{service}} TO {{authenticator}};
-    EXCEPTION WHEN unique_violation THEN
-      NULL;
-    END;
-  END IF;
+  FOR function_role IN SELECT unnest(ARRAY[{{user_literal}}, {{service_literal}}]) LOOP
+    IF NOT pg_catalog.pg_has_role({{authenticator_literal}}, function_role, 'MEMBER') THEN
+      BEGIN
+        EXECUTE format('GRANT %I TO %I', function_role, {{authenticator_literal}});
+      EXCEPTION WHEN unique_violation THEN
+        NULL;
+      END;
+    END IF;
+  END LOOP;
 END
 $bbfn$;
 REVOKE ALL ON SCHEMA public FROM {{authenticator}};

@@ -5,6 +5,8 @@
  * Request. A native Request with a signal costs ~7 µs, more than many handlers.
  * The same idea as @hono/node-server's lightweight Request.
  */
+import { delegateToNative } from './delegate-native.ts';
+
 const NativeRequest = globalThis.Request;
 const nativeFetch = globalThis.fetch;
 
@@ -71,30 +73,7 @@ export class LazyRequest {
   }
 }
 
-const own = new Set(Object.getOwnPropertyNames(LazyRequest.prototype));
-for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(NativeRequest.prototype))) {
-  if (own.has(name)) continue;
-  if (descriptor.get) {
-    Object.defineProperty(LazyRequest.prototype, name, {
-      configurable: true,
-      enumerable: descriptor.enumerable ?? false,
-      get(this: LazyRequest) {
-        return Reflect.get(NativeRequest.prototype, name, LazyRequest.toNative(this));
-      },
-    });
-  } else if (typeof descriptor.value === 'function') {
-    const method = descriptor.value as (...args: unknown[]) => unknown;
-    Object.defineProperty(LazyRequest.prototype, name, {
-      configurable: true,
-      writable: true,
-      enumerable: descriptor.enumerable ?? false,
-      value(this: LazyRequest, ...args: unknown[]) {
-        return method.apply(LazyRequest.toNative(this), args);
-      },
-    });
-  }
-}
-Object.setPrototypeOf(LazyRequest.prototype, NativeRequest.prototype);
+delegateToNative(LazyRequest, NativeRequest, (value) => LazyRequest.toNative(value));
 
 function unwrap(input: unknown): unknown {
   return LazyRequest.isLazy(input) ? LazyRequest.toNative(input) : input;

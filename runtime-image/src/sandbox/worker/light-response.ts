@@ -8,6 +8,8 @@
  * It is installed as the worker's global `Response`, so `new Response(...)` in a
  * handler makes one; `instanceof Response` holds for it and for native ones.
  */
+import { delegateToNative } from './delegate-native.ts';
+
 const NativeResponse = globalThis.Response;
 
 /** Statuses whose response may not have a body (the native constructor throws). */
@@ -101,32 +103,9 @@ export class LightResponse {
 
 // Everything else a Response has (body, bodyUsed, type, url, redirected, json(), text(),
 // arrayBuffer(), bytes(), blob(), formData(), clone()…) comes from the native one.
-const own = new Set(Object.getOwnPropertyNames(LightResponse.prototype));
-for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(NativeResponse.prototype))) {
-  if (own.has(name)) continue;
-  if (descriptor.get) {
-    Object.defineProperty(LightResponse.prototype, name, {
-      configurable: true,
-      enumerable: descriptor.enumerable ?? false,
-      get(this: LightResponse) {
-        return Reflect.get(NativeResponse.prototype, name, LightResponse.toNative(this));
-      },
-    });
-  } else if (typeof descriptor.value === 'function') {
-    const method = descriptor.value as (...args: unknown[]) => unknown;
-    Object.defineProperty(LightResponse.prototype, name, {
-      configurable: true,
-      writable: true,
-      enumerable: descriptor.enumerable ?? false,
-      value(this: LightResponse, ...args: unknown[]) {
-        return method.apply(LightResponse.toNative(this), args);
-      },
-    });
-  }
-}
-// Static helpers (Response.json, Response.redirect, Response.error) and instanceof chains.
+delegateToNative(LightResponse, NativeResponse, (value) => LightResponse.toNative(value));
+// Static helpers (Response.json, Response.redirect, Response.error) come from the native class.
 Object.setPrototypeOf(LightResponse, NativeResponse);
-Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype);
 
 /** Makes `Response` in the worker the light one. */
 export function installLightResponse(): void {
