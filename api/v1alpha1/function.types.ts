@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { validateCronSchedule, validateTimeZone } from './cron-schedule.ts';
+import { DEFAULT_FUNCTION_LIMITS } from './function-limits.ts';
 import { resourceSchema } from './meta.types.ts';
 
 /** Which credentials a function accepts; see the seed's "Row-Level Security in Functions". */
@@ -74,8 +75,19 @@ export const envVarNameSchema = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment name');
 
 export const functionLimitsSchema = z.object({
-  timeoutSeconds: z.number().positive().max(900).default(30).describe('Per-invocation time limit'),
-  memoryMb: z.number().int().min(16).max(4096).default(128).describe('Heap cap of the sandbox'),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .max(900)
+    .default(DEFAULT_FUNCTION_LIMITS.timeoutSeconds)
+    .describe('Per-invocation time limit'),
+  memoryMb: z
+    .number()
+    .int()
+    .min(16)
+    .max(4096)
+    .default(DEFAULT_FUNCTION_LIMITS.memoryMb)
+    .describe('Heap cap of the sandbox'),
 });
 export type FunctionLimits = z.infer<typeof functionLimitsSchema>;
 
@@ -87,7 +99,7 @@ export const functionSpecSchema = z.object({
     .record(envVarNameSchema, z.string())
     .default({})
     .describe('Exactly what the handler sees as ctx.env'),
-  limits: functionLimitsSchema.default({ timeoutSeconds: 30, memoryMb: 128 }),
+  limits: functionLimitsSchema.default({ ...DEFAULT_FUNCTION_LIMITS }),
 });
 export type FunctionSpec = z.infer<typeof functionSpecSchema>;
 

@@ -3,29 +3,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { functionSpecSchema } from '../../api/v1alpha1/function.types.ts';
 import { DEFAULT_DATABASE_ROLES } from './db/roles.ts';
+import { DEFAULT_SANDBOX_WORKERS, RUNTIME_ENV } from './runtime-env.ts';
 
-/**
- * The runtime host's settings in a pod, parsed once at start-up. This is the one
- * home of the environment names the operator sets on runtime pods.
- */
-export const RUNTIME_ENV = {
-  port: 'PORT',
-  address: 'BBFN_LISTEN_ADDRESS',
-  functionFile: 'BBFN_FUNCTION_FILE',
-  databaseUrl: 'DATABASE_URL',
-  jwtSecret: 'BBFN_JWT_SECRET',
-  jwksUrl: 'BBFN_JWKS_URL',
-  jwtIssuer: 'BBFN_JWT_ISSUER',
-  jwtAudience: 'BBFN_JWT_AUDIENCE',
-  apiKeys: 'BBFN_API_KEYS',
-  userRole: 'BBFN_DB_USER_ROLE',
-  serviceRole: 'BBFN_DB_SERVICE_ROLE',
-  workers: 'BBFN_WORKERS',
-  poolMax: 'BBFN_DB_POOL_MAX',
-  bodyLimit: 'BBFN_BODY_LIMIT_BYTES',
-  migrate: 'BBFN_MIGRATE',
-  trustProxy: 'BBFN_TRUST_PROXY',
-} as const;
+/** The runtime host's settings in a pod, parsed once at start-up (names in runtime-env.ts). */
+export { RUNTIME_ENV };
 
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const list = z.string().transform((v) =>
@@ -46,7 +27,7 @@ export const hostSettingsSchema = z.object({
   apiKeys: list.default([]),
   userRole: z.string().default(DEFAULT_DATABASE_ROLES.user),
   serviceRole: z.string().default(DEFAULT_DATABASE_ROLES.service),
-  workers: z.coerce.number().int().min(1).max(64).default(2),
+  workers: z.coerce.number().int().min(1).max(64).default(DEFAULT_SANDBOX_WORKERS),
   poolMax: z.coerce.number().int().min(1).max(100).default(10),
   bodyLimit: z.coerce
     .number()

@@ -43,7 +43,42 @@ function formatWarnings(warnings: Message[]): string[] {
   return warnings.map((warning) => toDiagnostic(warning).message);
 }
 
-export async function compileHandler(source: string, options: CompileOptions = {}): Promise<CompiledHandler> {
+/** The file name a function's handler compiles as: what its stack traces and errors show. */
+export function handlerFilename(functionName: string): string {
+  return `${functionName}.ts`;
+}
+
+/** Compiles started ahead of need, each taken by the one compileHandler call that matches it. */
+const precompiled = new Map<string, Promise<CompiledHandler>>();
+
+function precompileKey(source: string, options: CompileOptions): string {
+  return `${options.filename ?? DEFAULT_FILENAME}\0${options.sourcemap !== false}\0${source}`;
+}
+
+/**
+ * Starts compiling now (esbuild works in its own process, alongside whatever this
+ * process does next); the next compileHandler call with the same source and options
+ * gets this result. A pod starts its handler's compile before loading the host.
+ */
+export function precompileHandler(source: string, options: CompileOptions = {}): void {
+  const key = precompileKey(source, options);
+  if (precompiled.has(key)) return;
+  const compiling = compileNow(source, options);
+  compiling.catch(() => {}); // Reported to the compileHandler call that takes it.
+  precompiled.set(key, compiling);
+}
+
+export function compileHandler(source: string, options: CompileOptions = {}): Promise<CompiledHandler> {
+  const key = precompileKey(source, options);
+  const early = precompiled.get(key);
+  if (early) {
+    precompiled.delete(key);
+    return early;
+  }
+  return compileNow(source, options);
+}
+
+async function compileNow(source: string, options: CompileOptions): Promise<CompiledHandler> {
   const filename = options.filename ?? DEFAULT_FILENAME;
   let result: Awaited<ReturnType<typeof build<{ write: false; metafile: true }>>>;
   try {

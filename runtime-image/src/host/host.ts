@@ -2,7 +2,7 @@ import type { FunctionLimits, Trigger } from '../../../api/v1alpha1/function.typ
 import { functionId } from '../../../api/v1alpha1/urls.ts';
 import type { AuthConfig } from '../auth/authenticator.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
-import { compileHandler } from '../compile/compile.ts';
+import { compileHandler, handlerFilename } from '../compile/compile.ts';
 import { authenticatorUrl } from '../db/authenticator.ts';
 import { BbfnError } from '../errors.ts';
 import { FunctionSandbox } from '../sandbox/function-sandbox.ts';
@@ -116,7 +116,7 @@ export class FunctionHost {
         );
       }
     }
-    const compiled = await compileHandler(definition.code, { filename: `${definition.name}.ts` });
+    const compiled = await compileHandler(definition.code, { filename: handlerFilename(definition.name) });
     const current = this.registry.get(definition.appId, definition.name);
     if (current && current.revision === compiled.shortHash && sameConfig(current, definition)) return current;
 

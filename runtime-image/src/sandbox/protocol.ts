@@ -25,7 +25,7 @@ export interface SandboxDatabaseConfig {
   roles: { user: string; service: string };
 }
 
-/** Everything a worker needs to start; passed as `workerData`. */
+/** Everything a worker needs to run its handler; its first message (`load`). */
 export interface WorkerBootstrap {
   code: string;
   env: Record<string, string>;
@@ -43,6 +43,12 @@ export interface InvokeMessage {
   headers: string[];
   body: Uint8Array | null;
   caller: CallerData;
+}
+
+/** The first message a sandbox thread gets, alone and before any batch. */
+export interface LoadMessage {
+  type: 'load';
+  bootstrap: WorkerBootstrap;
 }
 
 export type MainToWorker =

@@ -1,14 +1,14 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BbfnError, type ErrorCode } from '../errors.ts';
 import { MessageBatcher } from './message-batcher.ts';
-import type { MainToWorker, SerializedError, WorkerBootstrap, WorkerToMain } from './protocol.ts';
-
-// The bundled runtime (see runtime-image/build.ts) names its worker bundle at build time.
-declare const __BBFN_WORKER_BUNDLE__: string | undefined;
-const WORKER_ENTRY =
-  typeof __BBFN_WORKER_BUNDLE__ === 'string'
-    ? new URL(__BBFN_WORKER_BUNDLE__, import.meta.url)
-    : new URL('./worker/worker-main.ts', import.meta.url);
+import type {
+  LoadMessage,
+  MainToWorker,
+  SerializedError,
+  WorkerBootstrap,
+  WorkerToMain,
+} from './protocol.ts';
+import { takeSandboxThread } from './sandbox-thread.ts';
 
 export interface SandboxWorkerOptions {
   bootstrap: WorkerBootstrap;
@@ -37,14 +37,7 @@ export class SandboxWorker {
   private readonly outbox: MessageBatcher<MainToWorker>;
 
   constructor(options: SandboxWorkerOptions) {
-    this.worker = new Worker(WORKER_ENTRY, {
-      workerData: options.bootstrap,
-      env: {},
-      resourceLimits: {
-        maxOldGenerationSizeMb: options.memoryMb,
-        maxYoungGenerationSizeMb: Math.max(4, Math.min(32, Math.floor(options.memoryMb / 4))),
-      },
-    });
+    this.worker = takeSandboxThread(options.memoryMb);
     this.outbox = new MessageBatcher((batch, transfer) => {
       if (!this.exited) this.worker.postMessage(batch, transfer);
     });
@@ -91,6 +84,9 @@ export class SandboxWorker {
       };
       options.onExit(reason.code, reason.detail);
     });
+    // The thread may have booted long ago (prewarmed); this tells it what to run.
+    const load: LoadMessage = { type: 'load', bootstrap: options.bootstrap };
+    this.worker.postMessage(load);
   }
 
   get alive(): boolean {

@@ -3,12 +3,13 @@
  * invocations. The main thread owns HTTP, time limits and the worker's life; this
  * side builds `Request`/`ctx`, calls the handler and reports what happened.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { loadHandlerModule } from '../../compile/load.ts';
 import { BbfnError, isBbfnError } from '../../errors.ts';
 import { MessageBatcher } from '../message-batcher.ts';
 import type {
   InvokeMessage,
+  LoadMessage,
   MainToWorker,
   SerializedError,
   WorkerBootstrap,
@@ -29,7 +30,10 @@ import { installProcessGuards } from './process-guards.ts';
 import { fromWebResponse, toWebRequest } from './request-adapter.ts';
 
 const port = parentPort!;
-const bootstrap = workerData as WorkerBootstrap;
+// Booted (maybe ahead of need, see sandbox-thread.ts); the first message says what to run.
+const bootstrap = await new Promise<WorkerBootstrap>((resolve) => {
+  port.once('message', (message: LoadMessage) => resolve(message.bootstrap));
+});
 
 const outbox = new MessageBatcher<WorkerToMain>((batch, transfer) => port.postMessage(batch, transfer));
 

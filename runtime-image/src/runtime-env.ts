@@ -1,0 +1,26 @@
+/**
+ * The environment names the operator sets on runtime pods: their one home. Kept
+ * free of heavy imports, because the pod entry reads some of them before loading
+ * the host (see prewarm.ts); config.ts parses and checks them all.
+ */
+export const RUNTIME_ENV = {
+  port: 'PORT',
+  address: 'BBFN_LISTEN_ADDRESS',
+  functionFile: 'BBFN_FUNCTION_FILE',
+  databaseUrl: 'DATABASE_URL',
+  jwtSecret: 'BBFN_JWT_SECRET',
+  jwksUrl: 'BBFN_JWKS_URL',
+  jwtIssuer: 'BBFN_JWT_ISSUER',
+  jwtAudience: 'BBFN_JWT_AUDIENCE',
+  apiKeys: 'BBFN_API_KEYS',
+  userRole: 'BBFN_DB_USER_ROLE',
+  serviceRole: 'BBFN_DB_SERVICE_ROLE',
+  workers: 'BBFN_WORKERS',
+  poolMax: 'BBFN_DB_POOL_MAX',
+  bodyLimit: 'BBFN_BODY_LIMIT_BYTES',
+  migrate: 'BBFN_MIGRATE',
+  trustProxy: 'BBFN_TRUST_PROXY',
+} as const;
+
+/** Sandbox worker threads per function revision unless BBFN_WORKERS says otherwise. */
+export const DEFAULT_SANDBOX_WORKERS = 2;
