@@ -31,20 +31,41 @@ export function createHostMetrics() {
 }
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 
-/** Counts every record and line on its way to the real sink. */
+type Child<T> = T extends { labels(...args: never[]): infer C } ? C : never;
+
+/**
+ * Counts every record and line on its way to the real sink. Label sets repeat (one
+ * per function and outcome), so their children are looked up once and kept: turning
+ * a label object into a series key on every call cost a few µs per invocation.
+ */
 export function meteredSink(metrics: HostMetrics, inner: InvocationSink): InvocationSink {
+  const counters = new Map<string, Child<HostMetrics['invocations']>>();
+  const timers = new Map<string, Child<HostMetrics['duration']>>();
   return {
     recordInvocation(summary: InvocationRecord) {
-      metrics.invocations.inc({
-        app: summary.appId,
-        function: summary.functionName,
-        trigger: summary.trigger,
-        outcome: summary.outcome,
-      });
-      metrics.duration.observe(
-        { app: summary.appId, function: summary.functionName, trigger: summary.trigger },
-        summary.durationMs / 1000,
-      );
+      const series = `${summary.appId}\0${summary.functionName}\0${summary.trigger}`;
+      let timer = timers.get(series);
+      if (!timer) {
+        timer = metrics.duration.labels({
+          app: summary.appId,
+          function: summary.functionName,
+          trigger: summary.trigger,
+        });
+        timers.set(series, timer);
+      }
+      const counterKey = `${series}\0${summary.outcome}`;
+      let counter = counters.get(counterKey);
+      if (!counter) {
+        counter = metrics.invocations.labels({
+          app: summary.appId,
+          function: summary.functionName,
+          trigger: summary.trigger,
+          outcome: summary.outcome,
+        });
+        counters.set(counterKey, counter);
+      }
+      counter.inc();
+      timer.observe(summary.durationMs / 1000);
       inner.recordInvocation(summary);
     },
     appendLines(appId: string, lines: CapturedLine[]) {

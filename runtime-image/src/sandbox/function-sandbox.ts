@@ -77,11 +77,18 @@ export class FunctionSandbox {
     return this.background.size;
   }
 
-  async invoke(input: InvocationInput): Promise<InvocationResult> {
-    if (this.closing) return failure('HOST_SHUTTING_DOWN');
-    const worker = await this.pickWorker();
-    if (!worker) return failure('FUNCTION_UNAVAILABLE');
-    return await new Promise<InvocationResult>((resolve) => {
+  invoke(input: InvocationInput): Promise<InvocationResult> {
+    if (this.closing) return Promise.resolve(failure('HOST_SHUTTING_DOWN'));
+    // The usual case, a loaded worker free of checks, without a wait.
+    const ready = this.readyWorker();
+    if (ready) return this.send(ready, input);
+    return this.pickWorker().then((worker) =>
+      worker ? this.send(worker, input) : failure('FUNCTION_UNAVAILABLE'),
+    );
+  }
+
+  private send(worker: SandboxWorker, input: InvocationInput): Promise<InvocationResult> {
+    return new Promise<InvocationResult>((resolve) => {
       const timer = setTimeout(() => this.onTimeout(input.id), this.options.timeoutMs);
       this.pending.set(input.id, { worker, resolve, timer });
       worker.inflight++;
@@ -128,6 +135,15 @@ export class FunctionSandbox {
       onExit: (code, detail) => this.onWorkerExit(worker, code, detail),
     });
     return worker;
+  }
+
+  /** The least busy loaded worker that is not under a liveness check, if any. */
+  private readyWorker(): SandboxWorker | undefined {
+    let best: SandboxWorker | undefined;
+    for (const w of this.workers) {
+      if (w.alive && w.loaded && !w.checking && (!best || w.inflight < best.inflight)) best = w;
+    }
+    return best;
   }
 
   private async pickWorker(): Promise<SandboxWorker | undefined> {
