@@ -31,41 +31,31 @@ export function createHostMetrics() {
 }
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 
-type Child<T> = T extends { labels(...args: never[]): infer C } ? C : never;
+function memo<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
 
 /**
  * Counts every record and line on its way to the real sink. Label sets repeat (one
- * per function and outcome), so their children are looked up once and kept: turning
+ * per function and outcome), so their series are looked up once and kept: turning
  * a label object into a series key on every call cost a few µs per invocation.
  */
 export function meteredSink(metrics: HostMetrics, inner: InvocationSink): InvocationSink {
-  const counters = new Map<string, Child<HostMetrics['invocations']>>();
-  const timers = new Map<string, Child<HostMetrics['duration']>>();
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(value: number): void }>();
   return {
     recordInvocation(summary: InvocationRecord) {
+      const labels = { app: summary.appId, function: summary.functionName, trigger: summary.trigger };
       const series = `${summary.appId}\0${summary.functionName}\0${summary.trigger}`;
-      let timer = timers.get(series);
-      if (!timer) {
-        timer = metrics.duration.labels({
-          app: summary.appId,
-          function: summary.functionName,
-          trigger: summary.trigger,
-        });
-        timers.set(series, timer);
-      }
-      const counterKey = `${series}\0${summary.outcome}`;
-      let counter = counters.get(counterKey);
-      if (!counter) {
-        counter = metrics.invocations.labels({
-          app: summary.appId,
-          function: summary.functionName,
-          trigger: summary.trigger,
-          outcome: summary.outcome,
-        });
-        counters.set(counterKey, counter);
-      }
-      counter.inc();
-      timer.observe(summary.durationMs / 1000);
+      memo(counters, `${series}\0${summary.outcome}`, () =>
+        metrics.invocations.labels({ ...labels, outcome: summary.outcome }),
+      ).inc();
+      memo(timers, series, () => metrics.duration.labels(labels)).observe(summary.durationMs / 1000);
       inner.recordInvocation(summary);
     },
     appendLines(appId: string, lines: CapturedLine[]) {

@@ -1,6 +1,28 @@
 -- Repeatable: re-run whenever its rendered text changes, i.e. when the configured role
 -- names or the connecting admin role change. Placeholders: {{user}}, {{service}},
--- {{admin}} (quoted identifiers) and {{user_literal}}, {{service_literal}}.
+-- {{admin}}, {{authenticator}} (quoted identifiers) and their {{…_literal}} forms.
+
+-- The sandboxes' login (db/authenticator.ts): may switch to the function roles and has
+-- no privilege of its own, so RESET ROLE in a handler's SQL reaches nothing. Its
+-- password is set by migrate() after this file.
+DO $bbfn$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {{authenticator_literal}}) THEN
+    BEGIN
+      CREATE ROLE {{authenticator}} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;
+    END;
+  END IF;
+  IF EXISTS (
+    SELECT FROM pg_catalog.pg_roles
+    WHERE rolname = {{authenticator_literal}}
+      AND (rolinherit OR rolsuper OR rolcreatedb OR rolcreaterole OR rolbypassrls OR NOT rolcanlogin)
+  ) THEN
+    ALTER ROLE {{authenticator}} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+  END IF;
+END
+$bbfn$;
 
 -- Roles are cluster-wide, so migrations of several databases (several apps, parallel
 -- test files) can race here even under this database's advisory lock: every step
@@ -8,6 +30,7 @@
 DO $bbfn$
 DECLARE
   wanted record;
+  grantee text;
 BEGIN
   FOR wanted IN
     SELECT * FROM (VALUES ({{user_literal}}, false), ({{service_literal}}, true)) AS w (name, bypass)
@@ -27,59 +50,30 @@ BEGIN
     ) THEN
       EXECUTE format('ALTER ROLE %I NOLOGIN NOSUPERUSER %s', wanted.name, CASE WHEN wanted.bypass THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END);
     END IF;
-    -- The admin switches to the role per transaction with set_config('role', …, true),
-    -- which needs membership with the SET option (PostgreSQL 16+). A CREATEROLE admin
-    -- that is not a superuser (RDS, Cloud SQL) only gets ADMIN on roles it creates.
-    IF NOT EXISTS (
-      SELECT FROM pg_catalog.pg_auth_members m
-      WHERE m.roleid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = wanted.name)
-        AND m.member = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
-    ) OR NOT pg_catalog.pg_has_role(
-      current_user, wanted.name,
-      CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END
-    ) THEN
-      BEGIN
-        EXECUTE format('GRANT %I TO %I', wanted.name, current_user);
-      EXCEPTION WHEN unique_violation THEN
-        NULL;
-      END;
-    END IF;
+    -- The admin (migrations, tools) and the sandboxes' login switch to the role per
+    -- transaction with set_config('role', …, true), which needs membership with the SET
+    -- option (PostgreSQL 16+). A CREATEROLE admin that is not a superuser (RDS, Cloud
+    -- SQL) only gets ADMIN on roles it creates.
+    FOREACH grantee IN ARRAY ARRAY[current_user::text, {{authenticator_literal}}] LOOP
+      IF NOT EXISTS (
+        SELECT FROM pg_catalog.pg_auth_members m
+        WHERE m.roleid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = wanted.name)
+          AND m.member = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = grantee)
+      ) OR NOT pg_catalog.pg_has_role(
+        grantee, wanted.name,
+        CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END
+      ) THEN
+        BEGIN
+          EXECUTE format('GRANT %I TO %I', wanted.name, grantee);
+        EXCEPTION WHEN unique_violation THEN
+          NULL;
+        END;
+      END IF;
+    END LOOP;
   END LOOP;
 END
 $bbfn$;
 
--- The sandboxes' login (db/authenticator.ts): may switch to the function roles and has
--- no privilege of its own, so RESET ROLE in a handler's SQL reaches nothing. Its
--- password is set by migrate() after this file.
-DO $bbfn$
-DECLARE
-  function_role text;
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {{authenticator_literal}}) THEN
-    BEGIN
-      CREATE ROLE {{authenticator}} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
-    EXCEPTION WHEN duplicate_object OR unique_violation THEN
-      NULL;
-    END;
-  END IF;
-  IF EXISTS (
-    SELECT FROM pg_catalog.pg_roles
-    WHERE rolname = {{authenticator_literal}}
-      AND (rolinherit OR rolsuper OR rolcreatedb OR rolcreaterole OR rolbypassrls OR NOT rolcanlogin)
-  ) THEN
-    ALTER ROLE {{authenticator}} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
-  END IF;
-  FOR function_role IN SELECT unnest(ARRAY[{{user_literal}}, {{service_literal}}]) LOOP
-    IF NOT pg_catalog.pg_has_role({{authenticator_literal}}, function_role, 'MEMBER') THEN
-      BEGIN
-        EXECUTE format('GRANT %I TO %I', function_role, {{authenticator_literal}});
-      EXCEPTION WHEN unique_violation THEN
-        NULL;
-      END;
-    END IF;
-  END LOOP;
-END
-$bbfn$;
 REVOKE ALL ON SCHEMA public FROM {{authenticator}};
 
 -- The app's tables: both roles get the same DML; RLS policies tell them apart
