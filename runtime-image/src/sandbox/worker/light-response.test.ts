@@ -1,0 +1,78 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { LightResponse } from './light-response.ts';
+
+const NativeResponse = globalThis.Response;
+
+/** What a handler sees: the light class, typed as the Response it stands for. */
+const Light = LightResponse as unknown as typeof Response;
+
+describe('LightResponse', () => {
+  it('keeps a string body and its headers without a native Response, as Response would shape them', () => {
+    const response = new LightResponse('hi', { status: 201, headers: { 'X-A': '1' } });
+    expect(LightResponse.fastParts(response)).toEqual({
+      status: 201,
+      headers: expect.any(Headers),
+      body: 'hi',
+    });
+    expect(response.status).toBe(201);
+    expect(response.ok).toBe(true);
+    expect(response.statusText).toBe('');
+    expect([...response.headers]).toEqual([
+      ['content-type', 'text/plain;charset=UTF-8'],
+      ['x-a', '1'],
+    ]);
+  });
+
+  it('is an instance of the native Response, and native Responses are instances of it', () => {
+    expect(new LightResponse(null)).toBeInstanceOf(NativeResponse);
+    expect(new NativeResponse('x')).toBeInstanceOf(LightResponse);
+    expect(Object.prototype.toString.call(new LightResponse(null))).toBe('[object Response]');
+  });
+
+  it('becomes native for anything beyond status and headers, keeping header edits', async () => {
+    const response = new Light('{"a":1}', { headers: { 'content-type': 'application/json' } });
+    response.headers.set('x-added', 'yes');
+    expect(await response.json()).toEqual({ a: 1 });
+    expect(response.bodyUsed).toBe(true);
+    expect(LightResponse.fastParts(response)).toBeNull();
+    expect(response.headers.get('x-added')).toBe('yes');
+  });
+
+  it('copies bytes, as the native constructor does', async () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    const response = new Light(bytes);
+    bytes[0] = 9;
+    expect([...new Uint8Array(await response.arrayBuffer())]).toEqual([1, 2, 3]);
+    expect(response.headers.has('content-type')).toBe(false);
+  });
+
+  it('throws where the native constructor throws', () => {
+    expect(() => new LightResponse('x', { status: 204 })).toThrow(TypeError);
+    expect(() => new LightResponse('x', { status: 99 })).toThrow(RangeError);
+    expect(() => new LightResponse('x', { headers: { 'bad name': 'x' } })).toThrow(TypeError);
+  });
+
+  it('hands streams, statusText and the static helpers to the native class', async () => {
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('streamed'));
+        controller.close();
+      },
+    });
+    const streamed = new Light(stream);
+    expect(LightResponse.fastParts(streamed)).toBeNull();
+    expect(await streamed.text()).toBe('streamed');
+    expect(new LightResponse('x', { status: 404, statusText: 'Nope' }).statusText).toBe('Nope');
+    const json = Light.json({ b: 2 });
+    expect(json).toBeInstanceOf(LightResponse);
+    expect(await json.json()).toEqual({ b: 2 });
+  });
+
+  it('supports subclasses and inspection', async () => {
+    class Custom extends Light {}
+    const custom = new Custom('sub');
+    expect(await custom.text()).toBe('sub');
+    expect(inspect(new LightResponse('x'))).toContain('status: 200');
+  });
+});
