@@ -22,7 +22,7 @@ const OUTDIR = path.join(import.meta.dirname, '../../runtime-image/.dist-test');
 const HANDLER = `export async function handler(req, ctx) {
   const { rows } = await ctx.db.query('SELECT 41 + $1::int AS answer', [1]);
   console.log('answered', rows[0].answer);
-  return Response.json({ answer: rows[0].answer, method: req.method });
+  return Response.json({ answer: rows[0].answer, method: req.method, envKeys: Object.keys(process.env) });
 }`;
 
 describe('bundled runtime', () => {
@@ -47,6 +47,8 @@ describe('bundled runtime', () => {
         BBFN_FUNCTION_FILE: file,
         DATABASE_URL: database.url,
         BBFN_MIGRATE: 'false',
+        // As an image runs it; the sandbox thread gets this one variable to boot with, then drops it.
+        NODE_COMPILE_CACHE: path.join(dir, 'compile-cache'),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -74,10 +76,10 @@ describe('bundled runtime', () => {
     await rm(OUTDIR, { recursive: true, force: true });
   });
 
-  it('serves a handler that queries Postgres, and records the invocation', async () => {
+  it('serves a handler that queries Postgres with an empty process.env, and records the invocation', async () => {
     const res = await fetch(`${url}/v1/bundle/fn/answer`, { method: 'POST', body: 'x' });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ answer: 42, method: 'POST' });
+    expect(await res.json()).toEqual({ answer: 42, method: 'POST', envKeys: [] });
     const id = res.headers.get(INVOCATION_ID_HEADER);
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     try {

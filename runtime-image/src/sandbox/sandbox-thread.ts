@@ -16,8 +16,9 @@ const WORKER_ENTRY =
 
 function spawnSandboxThread(memoryMb: number): Worker {
   return new Worker(WORKER_ENTRY, {
-    // The handler sees ctx.env only.
-    env: {},
+    // The handler sees ctx.env only. The one variable passed on enables the V8 compile
+    // cache for the thread's own code as it boots; worker-main removes it at once.
+    env: process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {},
     resourceLimits: {
       maxOldGenerationSizeMb: memoryMb,
       maxYoungGenerationSizeMb: Math.max(4, Math.min(32, Math.floor(memoryMb / 4))),

@@ -29,6 +29,8 @@ import { installLightResponse } from './light-response.ts';
 import { installProcessGuards } from './process-guards.ts';
 import { fromWebResponse, toWebRequest } from './request-adapter.ts';
 
+// Read by Node when the thread booted (sandbox-thread.ts); not for the handler's eyes.
+delete process.env.NODE_COMPILE_CACHE;
 const port = parentPort!;
 // Booted (maybe ahead of need, see sandbox-thread.ts); the first message says what to run.
 const bootstrap = await new Promise<WorkerBootstrap>((resolve) => {
