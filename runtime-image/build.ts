@@ -12,16 +12,25 @@ import { build } from 'esbuild';
 const SOURCE = path.join(import.meta.dirname, 'src');
 export const DEFAULT_OUTDIR = path.join(import.meta.dirname, 'dist');
 
-/** Where the worker bundle lands, relative to the main bundle (sandbox-worker.ts reads it). */
-const WORKER_BUNDLE = './sandbox/worker/worker-main.mjs';
+/**
+ * Where the worker bundle lands, relative to any output file: entries and chunks all
+ * sit in one directory, so sandbox-thread.ts finds it from whichever file it ends up in.
+ */
+const WORKER_BUNDLE = './worker-main.mjs';
 
 export async function buildRuntime(outdir = DEFAULT_OUTDIR): Promise<{ main: string; worker: string }> {
   await rm(outdir, { recursive: true, force: true });
   await build({
-    entryPoints: [path.join(SOURCE, 'main.ts'), path.join(SOURCE, 'sandbox/worker/worker-main.ts')],
+    entryPoints: [
+      { in: path.join(SOURCE, 'main.ts'), out: 'main' },
+      { in: path.join(SOURCE, 'sandbox/worker/worker-main.ts'), out: 'worker-main' },
+    ],
     outdir,
-    outbase: SOURCE,
     outExtension: { '.js': '.mjs' },
+    // Chunks: the pod entry (main.ts) runs before the host's code is even parsed, so the
+    // sandbox thread and the compile it starts (prewarm.ts) overlap that parse too.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
