@@ -56,17 +56,20 @@ export class FunctionSandbox {
   }
 
   /**
-   * Starts every worker and resolves when the first has loaded the handler (the rest
-   * join as they load); rejects, and cleans up, when the handler cannot load.
+   * Resolves when the first worker has loaded the handler; the others start then, so
+   * they don't compete with it for the CPU on a small node, and join as they load.
+   * Rejects, and cleans up, when the handler cannot load.
    */
   async start(): Promise<void> {
-    for (let i = 0; i < Math.max(1, this.options.workers); i++) this.workers.push(this.spawn());
+    const first = this.spawn();
+    this.workers.push(first);
     try {
-      await Promise.race(this.workers.map((w) => w.ready));
+      await first.ready;
     } catch (error) {
       await this.close();
       throw error;
     }
+    for (let i = 1; i < this.options.workers && !this.closing; i++) this.workers.push(this.spawn());
   }
 
   get inflight(): number {
