@@ -4,7 +4,7 @@
  * type-stripping a few hundred (start time is a target; see bench/).
  * Usage: node runtime-image/build.ts [--outdir DIR]
  */
-import { rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -45,6 +45,8 @@ export async function buildRuntime(outdir = DEFAULT_OUTDIR): Promise<{ main: str
     },
     logLevel: 'warning',
   });
+  // db/migration-files.ts reads ./migrations/ beside its own code, which is here now.
+  await cp(path.join(SOURCE, 'db/migrations'), path.join(outdir, 'migrations'), { recursive: true });
   return { main: path.join(outdir, 'main.mjs'), worker: path.join(outdir, WORKER_BUNDLE) };
 }
 

@@ -1,7 +1,7 @@
 /**
- * The bundled runtime (what the image runs) serves like the source does: the main
- * bundle finds its worker bundle, handlers compile, ctx.db reaches Postgres and the
- * invocation is recorded.
+ * The bundled runtime (what the image runs) serves like the source does: it migrates
+ * a fresh database, finds its worker bundle, compiles the handler, reaches Postgres
+ * through ctx.db and records the invocation.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +11,6 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildRuntime } from '../../runtime-image/build.ts';
-import { migrate } from '../../runtime-image/src/db/migrate.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
 import { waitFor } from '../support/wait.ts';
@@ -32,8 +31,8 @@ describe('bundled runtime', () => {
   let url: string;
 
   beforeAll(async () => {
+    // Not migrated here: the bundle migrates it on start, as a pod does.
     database = await createTestDatabase(inject('postgresUrl'), 'bundle');
-    await migrate(database.url);
     dir = await mkdtemp(path.join(tmpdir(), 'bbfn-bundle-'));
     const file = path.join(dir, 'answer.json');
     const trigger = { type: 'http', config: { method: 'ANY', auth: 'none' } };
@@ -46,7 +45,6 @@ describe('bundled runtime', () => {
         BBFN_LISTEN_ADDRESS: '127.0.0.1',
         BBFN_FUNCTION_FILE: file,
         DATABASE_URL: database.url,
-        BBFN_MIGRATE: 'false',
         // As an image runs it; the sandbox thread gets this one variable to boot with, then drops it.
         NODE_COMPILE_CACHE: path.join(dir, 'compile-cache'),
       },
