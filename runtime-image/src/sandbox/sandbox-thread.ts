@@ -26,13 +26,21 @@ function spawnSandboxThread(memoryMb: number): Worker {
   });
 }
 
-const waiting: { memoryMb: number; thread: Worker }[] = [];
+interface WaitingThread {
+  memoryMb: number;
+  thread: Worker;
+  /** Until a sandbox takes the thread and listens itself, an 'error' must not go unheard. */
+  ignoreError: () => void;
+}
+
+const waiting: WaitingThread[] = [];
 
 /** Starts threads now for sandboxes that will ask for this heap cap. */
 export function prewarmSandboxThreads(count: number, memoryMb: number): void {
   for (let i = 0; i < count; i++) {
-    const entry = { memoryMb, thread: spawnSandboxThread(memoryMb) };
+    const entry: WaitingThread = { memoryMb, thread: spawnSandboxThread(memoryMb), ignoreError: () => {} };
     waiting.push(entry);
+    entry.thread.on('error', entry.ignoreError);
     // One that dies waiting is dropped, never handed out.
     entry.thread.once('exit', () => {
       const index = waiting.indexOf(entry);
@@ -48,6 +56,7 @@ export function takeSandboxThread(memoryMb: number): Worker {
   const index = waiting.findIndex((entry) => entry.memoryMb === memoryMb);
   if (index < 0) return spawnSandboxThread(memoryMb);
   const [entry] = waiting.splice(index, 1);
+  entry!.thread.off('error', entry!.ignoreError);
   entry!.thread.ref();
   return entry!.thread;
 }
