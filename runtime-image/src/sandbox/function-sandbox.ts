@@ -34,6 +34,9 @@ interface Pending {
 
 /** How long a worker may stay silent after a timed-out invocation before it is replaced. */
 const LIVENESS_GRACE_MS = 1000;
+/** Backoff between attempts to start a worker whose handler failed to load. */
+const RESPAWN_BASE_MS = 100;
+const RESPAWN_MAX_MS = 10_000;
 
 /**
  * The sandboxes of one function revision: a few worker threads, each able to run
@@ -48,6 +51,8 @@ export class FunctionSandbox {
   private readonly background = new Map<string, SandboxWorker>();
   private readonly drainWaiters = new Map<SandboxWorker, () => void>();
   private closing = false;
+  /** Workers in a row that failed to load the handler; decides the respawn backoff. */
+  private loadFailures = 0;
   private pingSeq = 0;
   private readonly pongWaiters = new Map<number, () => void>();
 
@@ -137,6 +142,15 @@ export class FunctionSandbox {
       onMessage: (message) => this.onMessage(worker, message),
       onExit: (code, detail) => this.onWorkerExit(worker, code, detail),
     });
+    worker.ready.then(
+      () => {
+        this.loadFailures = 0;
+      },
+      // A worker that cannot load waits to be ended (start() ends the first one itself).
+      () => {
+        if (!this.closing) void worker.kill('FUNCTION_LOAD_FAILED', 'The handler failed to load');
+      },
+    );
     return worker;
   }
 
@@ -262,7 +276,18 @@ export class FunctionSandbox {
     }
     this.drainWaiters.get(worker)?.();
     const index = this.workers.indexOf(worker);
-    if (index >= 0 && !this.closing) this.workers[index] = this.spawn();
+    if (index < 0 || this.closing) return;
+    if (worker.loaded) {
+      this.workers[index] = this.spawn();
+      return;
+    }
+    // It never loaded (a top-level await that failed, say): try again, backing off, so a
+    // handler that cannot load costs a thread start now and then, not a busy loop.
+    this.loadFailures += 1;
+    const delay = Math.min(RESPAWN_BASE_MS * 2 ** (this.loadFailures - 1), RESPAWN_MAX_MS);
+    setTimeout(() => {
+      if (!this.closing && this.workers[index] === worker) this.workers[index] = this.spawn();
+    }, delay).unref();
   }
 }
 
