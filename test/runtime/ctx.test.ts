@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticatorRole } from '../../runtime-image/src/db/authenticator.ts';
 import { type HostFixture, startHostFixture } from './host.fixture.ts';
 
 let fx: HostFixture;
@@ -111,7 +112,7 @@ describe('RLS through ctx.db', () => {
       signal: AbortSignal.timeout(10_000),
     });
     expect(await res.json()).toEqual({
-      reset: { ok: [{ role: 'butterbase_authenticator' }] },
+      reset: { ok: [{ role: authenticatorRole(fx.dbUrl) }] },
       // 42501 insufficient_privilege
       readAfterReset: { code: '42501' },
       setAdmin: { code: '42501' },

@@ -5,27 +5,43 @@
  * on the admin login that owns the app's tables. The admin credentials never reach a
  * sandbox.
  *
- * Its password is derived from the admin credentials (HMAC), so every pod of an app
- * computes the same one without coordination; migrate() sets it.
+ * One per admin login (its name carries a hash of the admin's user name): apps whose
+ * databases share a cluster under different owners must not fight over one role's
+ * password. Its password is derived from the admin credentials (HMAC), so every pod of
+ * an app computes the same one without coordination; migrate() sets it.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import pg from 'pg';
 
-export const AUTHENTICATOR_ROLE = 'butterbase_authenticator';
+const AUTHENTICATOR_PREFIX = 'butterbase_authenticator';
 
 /** 28P01 invalid_password, 28000 invalid_authorization_specification (no such login). */
 const LOGIN_REFUSED = new Set(['28P01', '28000']);
 
-function derivedPassword(adminUrl: URL): string {
-  const key = [adminUrl.username, adminUrl.password, adminUrl.hostname, adminUrl.port].join('\n');
-  return createHmac('sha256', key).update(`butterbase-functions ${AUTHENTICATOR_ROLE}`).digest('base64url');
+/** The user the admin connection string logs in as (pg falls back to PGUSER). */
+function adminUser(url: URL): string {
+  return decodeURIComponent(url.username) || process.env.PGUSER || '';
+}
+
+/** The sandboxes' login for this admin: `butterbase_authenticator_<8 hex>`. */
+export function authenticatorRole(adminUrl: string): string {
+  const digest = createHash('sha256')
+    .update(adminUser(new URL(adminUrl)))
+    .digest('hex');
+  return `${AUTHENTICATOR_PREFIX}_${digest.slice(0, 8)}`;
+}
+
+function derivedPassword(adminUrl: URL, role: string): string {
+  const key = [adminUser(adminUrl), adminUrl.password, adminUrl.hostname, adminUrl.port].join('\n');
+  return createHmac('sha256', key).update(`butterbase-functions ${role}`).digest('base64url');
 }
 
 /** The admin connection string with the authenticator's login in place of the admin's. */
 export function authenticatorUrl(adminUrl: string): string {
   const url = new URL(adminUrl);
-  const password = derivedPassword(url);
-  url.username = AUTHENTICATOR_ROLE;
+  const role = authenticatorRole(adminUrl);
+  const password = derivedPassword(url, role);
+  url.username = role;
   url.password = password;
   return url.toString();
 }
@@ -54,7 +70,7 @@ export async function ensureAuthenticatorLogin(admin: pg.ClientBase, adminUrl: s
   const password = new URL(url).password;
   const { rows } = await admin.query<{ sql: string }>(
     'SELECT format($$ALTER ROLE %I WITH LOGIN PASSWORD %L$$, $1::text, $2::text) AS sql',
-    [AUTHENTICATOR_ROLE, password],
+    [authenticatorRole(adminUrl), password],
   );
   await admin.query(rows[0]!.sql);
 }

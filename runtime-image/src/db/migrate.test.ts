@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { authenticatorUrl } from './authenticator.ts';
+import { authenticatorRole, authenticatorUrl } from './authenticator.ts';
 import { migrate } from './migrate.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
@@ -85,7 +85,7 @@ describe('migrate', () => {
       `SELECT rolcanlogin, rolinherit, rolsuper, rolbypassrls,
               pg_has_role(rolname, 'butterbase_user', 'MEMBER') AS user_member,
               pg_has_role(rolname, 'butterbase_service', 'MEMBER') AS service_member
-       FROM pg_roles WHERE rolname = 'butterbase_authenticator'`,
+       FROM pg_roles WHERE rolname = '${authenticatorRole(db.url)}'`,
     );
     expect(login).toEqual({
       rolcanlogin: true,
@@ -96,7 +96,8 @@ describe('migrate', () => {
       service_member: true,
     });
     const [session] = await sql<{ role: string }>(authenticatorUrl(db.url), 'SELECT current_user AS role');
-    expect(session).toEqual({ role: 'butterbase_authenticator' });
+    expect(session).toEqual({ role: authenticatorRole(db.url) });
+    expect(authenticatorRole(db.url)).toMatch(/^butterbase_authenticator_[0-9a-f]{8}$/);
   });
 
   it('keeps the platform tables away from the function roles and PUBLIC', async () => {
@@ -175,6 +176,35 @@ describe('migrate', () => {
     expect(again.applied).toEqual(['R__roles_and_grants']);
     // The roles hold privileges in these databases: drop them before the roles.
     await Promise.all(targets.map((target) => target.drop()));
+  });
+
+  it('gives each admin login its own sandbox login, so apps sharing a cluster keep theirs working', async () => {
+    const suffix = randomBytes(4).toString('hex');
+    const owner = `owner_${suffix}`;
+    const database = `bbfn_owned_${suffix}`;
+    // A non-superuser owner (as on RDS or CloudNativePG; BYPASSRLS to make the service
+    // role) needs role names of its own.
+    const roles = { user: `u_${suffix}`, service: `s_${suffix}` };
+    await sql(serverUrl, `CREATE ROLE ${owner} LOGIN CREATEROLE BYPASSRLS PASSWORD 'owner-password'`);
+    await sql(serverUrl, `CREATE DATABASE ${database} OWNER ${owner}`);
+    const ownerUrl = new URL(serverUrl);
+    ownerUrl.username = owner;
+    ownerUrl.password = 'owner-password';
+    ownerUrl.pathname = `/${database}`;
+    try {
+      await migrate(ownerUrl.toString(), { roles });
+      expect(authenticatorRole(ownerUrl.toString())).not.toBe(authenticatorRole(db.url));
+      // Each migration sets its own login's password; neither undoes the other's.
+      await migrate(db.url);
+      for (const url of [ownerUrl.toString(), db.url]) {
+        const [session] = await sql<{ role: string }>(authenticatorUrl(url), 'SELECT current_user AS role');
+        expect(session).toEqual({ role: authenticatorRole(url) });
+      }
+    } finally {
+      await sql(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      for (const role of [authenticatorRole(ownerUrl.toString()), roles.user, roles.service, owner])
+        await sql(serverUrl, `DROP ROLE IF EXISTS ${pg.escapeIdentifier(role)}`);
+    }
   });
 
   it('reports an unreachable server as DATABASE_UNAVAILABLE', async () => {

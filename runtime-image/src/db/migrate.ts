@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { ensureAuthenticatorLogin } from './authenticator.ts';
+import { authenticatorRole, ensureAuthenticatorLogin } from './authenticator.ts';
 import { databaseUnavailable, isConnectionError } from './connection-errors.ts';
 import { loadMigrations, type Migration } from './migration-files.ts';
 import { type DatabaseRoles, resolveDatabaseRoles } from './roles.ts';
@@ -51,7 +51,7 @@ export async function migrate(adminUrl: string, options: MigrateOptions = {}): P
   }
   try {
     const { rows } = await client.query<{ admin: string }>('SELECT current_user AS admin');
-    const migrations = await loadMigrations(roles, rows[0]!.admin);
+    const migrations = await loadMigrations(roles, rows[0]!.admin, authenticatorRole(adminUrl));
     if (pendingMigrations(migrations, await readApplied(client)).length === 0) {
       await withRaceRetries(client, () => ensureAuthenticatorLogin(client, adminUrl));
       return { applied: [] };

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { AUTHENTICATOR_ROLE } from './authenticator.ts';
 import type { DatabaseRoles } from './roles.ts';
 
 /**
@@ -53,8 +52,12 @@ async function readMigrationFiles(): Promise<MigrationFile[]> {
   return parsed.sort((a, b) => a.order - b.order || a.version.localeCompare(b.version));
 }
 
-/** The migrations with their placeholders filled in for these roles and this admin role. */
-export async function loadMigrations(roles: DatabaseRoles, adminRole: string): Promise<Migration[]> {
+/** The migrations with their placeholders filled in for these roles, this admin and its sandbox login. */
+export async function loadMigrations(
+  roles: DatabaseRoles,
+  adminRole: string,
+  authenticatorRole: string,
+): Promise<Migration[]> {
   files ??= readMigrationFiles().catch((error: unknown) => {
     files = undefined;
     throw error;
@@ -63,8 +66,8 @@ export async function loadMigrations(roles: DatabaseRoles, adminRole: string): P
     user: pg.escapeIdentifier(roles.user),
     service: pg.escapeIdentifier(roles.service),
     admin: pg.escapeIdentifier(adminRole),
-    authenticator: pg.escapeIdentifier(AUTHENTICATOR_ROLE),
-    authenticator_literal: pg.escapeLiteral(AUTHENTICATOR_ROLE),
+    authenticator: pg.escapeIdentifier(authenticatorRole),
+    authenticator_literal: pg.escapeLiteral(authenticatorRole),
     user_literal: pg.escapeLiteral(roles.user),
     service_literal: pg.escapeLiteral(roles.service),
   };
