@@ -113,13 +113,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
   /** Deploys what changed; removes what is gone, except functions whose manifest is now broken. */
   async function apply(functions: LoadedFunction[], brokenNames = new Set<string>()): Promise<void> {
     const seen = new Set<string>();
-    for (const loaded of functions) {
+    // All deploys start at once (compiles and sandbox threads overlap); results are
+    // reported in manifest order.
+    const started = functions.map((loaded) => {
       const definition = toDefinition(loaded);
+      const previous = server.host.registry.get(definition.appId, definition.name)?.revision;
+      const deploying = server.host.deploy(definition);
+      deploying.catch(() => {}); // Reported below, in order.
+      return { loaded, definition, previous, deploying };
+    });
+    for (const { loaded, definition, previous, deploying } of started) {
       const key = `${definition.appId}/${definition.name}`;
       seen.add(key);
       try {
-        const previous = server.host.registry.get(definition.appId, definition.name)?.revision;
-        const deployment = await server.host.deploy(definition);
+        const deployment = await deploying;
         if (previous !== deployment.revision)
           print(
             `${previous ? '↻ updated' : '✓ deployed'} ${key} (${deployment.revision}) ${describeEndpoint(server.url, definition)}`,
