@@ -23,6 +23,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     loggerInstance: options.logger,
     // The invocation record is the access log; Fastify's per-request lines would double it.
     logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger: nothing logs per request (the invocation record is
+    // the access log), and making one cost ~2 µs a request. Errors carry their own fields.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy,
     return503OnClosing: true,
@@ -35,7 +38,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.setErrorHandler((error, request, reply) => {
     const bbfnError = toBbfnError(error);
-    if (bbfnError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (bbfnError.status >= 500)
+      request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
     return sendError(reply, bbfnError);
   });
 
