@@ -29,6 +29,7 @@ describe('bundled runtime', () => {
   let dir: string;
   let child: ChildProcess | undefined;
   let url: string;
+  let runOnceEntry: string;
 
   beforeAll(async () => {
     // Not migrated here: the bundle migrates it on start, as a pod does.
@@ -37,7 +38,9 @@ describe('bundled runtime', () => {
     const file = path.join(dir, 'answer.json');
     const trigger = { type: 'http', config: { method: 'ANY', auth: 'none' } };
     await writeFile(file, JSON.stringify({ name: 'answer', appId: 'bundle', code: HANDLER, trigger }));
-    const { main } = await buildRuntime(OUTDIR);
+    const bundle = await buildRuntime(OUTDIR);
+    runOnceEntry = bundle.runOnce;
+    const { main } = bundle;
     child = spawn(process.execPath, [main], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -90,6 +93,35 @@ describe('bundled runtime', () => {
         return rows.length > 0 ? rows : undefined;
       });
       expect(stored).toEqual([{ outcome: 'ok', message: 'answered 42' }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('runs a cron function once through the CronJob entry, as the service role', async () => {
+    const file = path.join(dir, 'tick.json');
+    const code = `export async function handler(req, ctx) {
+      const { rows } = await ctx.db.query('SELECT current_user AS role', []);
+      console.log('ran as', rows[0].role, ctx.user);
+      return new Response('done');
+    }`;
+    const trigger = { type: 'cron', config: { schedule: '*/5 * * * *' } };
+    await writeFile(file, JSON.stringify({ name: 'tick', appId: 'bundle', code, trigger }));
+    const exitCode = await new Promise<number | null>((resolve) => {
+      const run = spawn(process.execPath, [runOnceEntry], {
+        env: { PATH: process.env.PATH ?? '', BBFN_FUNCTION_FILE: file, DATABASE_URL: database.url },
+        stdio: 'ignore',
+      });
+      run.once('exit', resolve);
+    });
+    expect(exitCode).toBe(0);
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      const { rows } = await pool.query(
+        `SELECT i.trigger, i.outcome, l.message FROM butterbase.invocations i
+         JOIN butterbase.invocation_logs l ON l.invocation_id = i.id WHERE i.function_name = 'tick'`,
+      );
+      expect(rows).toEqual([{ trigger: 'cron', outcome: 'ok', message: 'ran as butterbase_service null' }]);
     } finally {
       await pool.end();
     }
