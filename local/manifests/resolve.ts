@@ -62,7 +62,7 @@ function resolveApps(candidates: LoadedApp[], problems: ManifestProblem[]): Reso
   }
 
   const conflicts = new Map<string, LoadedApp[]>();
-  for (const [appId, claimants] of groupBy([...byName.values()], (app) => app.resource.spec.appId)) {
+  for (const [appId, claimants] of Map.groupBy(byName.values(), (app) => app.resource.spec.appId)) {
     if (claimants.length < 2) continue;
     conflicts.set(appId, claimants);
     for (const app of claimants) {
@@ -120,7 +120,7 @@ function resolveFunctions(
 
   const conflicting = new Set<LoadedFunction>();
   const withRoute = [...unique.values()].filter((fn) => routeOf(fn) !== undefined);
-  for (const [route, claimants] of groupBy(withRoute, (fn) => routeOf(fn)!)) {
+  for (const [route, claimants] of Map.groupBy(withRoute, (fn) => routeOf(fn)!)) {
     if (claimants.length < 2) continue;
     for (const fn of claimants) {
       conflicting.add(fn);
@@ -181,15 +181,4 @@ function place(source: ManifestSource): string {
 
 function quote(value: string): string {
   return JSON.stringify(value);
-}
-
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }

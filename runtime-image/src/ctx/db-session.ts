@@ -67,7 +67,7 @@ export async function openSession(pool: pg.Pool, sql: string): Promise<RoleSessi
     } catch (error) {
       releaseSession(session, error);
       // Anything else failing here (the role missing because migrate() never ran, the
-      // admin not a member of it) is the platform's setup, not the handler's SQL.
+      // login not a member of it) is the platform's setup, not the handler's SQL.
       if (!isConnectionError(error) || attempt >= 2) throw databaseUnavailable(error);
     }
   }
@@ -104,7 +104,7 @@ export async function runPipelined(
       const unsent =
         opened.reason instanceof Error && NOT_SENT.some((m) => opened.reason.message.includes(m));
       if (unsent && attempt < 2) continue;
-      // Otherwise the platform's setup (role missing, admin not a member) or the network.
+      // Otherwise the platform's setup (role missing, login not a member) or the network.
       throw databaseUnavailable(opened.reason);
     }
     const failure =

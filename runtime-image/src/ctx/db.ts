@@ -84,9 +84,9 @@ function rolledBack(cause: unknown): Error {
  * back to back on a pipelining connection (one network round trip). SQL errors (syntax, constraint, RLS) reach the handler as the original pg
  * error; an unreachable database is DATABASE_UNAVAILABLE (503).
  *
- * The connection's session user is the admin role, so SQL such as `RESET ROLE` in a
- * handler's own text can leave the function role: RLS guards end users from each
- * other through the app's code, not the app's code from its own database.
+ * In a sandbox the connection's session user is the authenticator (db/authenticator.ts),
+ * which holds no privilege of its own: SQL such as `RESET ROLE` in a handler's own text
+ * leaves the function role for a role that can read nothing.
  */
 export function createFunctionDb(pool: pg.Pool, caller: Caller, roles: DatabaseRoles): FunctionDb {
   const openSql = sessionSql(caller, roles);

@@ -93,15 +93,9 @@ export function createClaimBatcher(
   let scheduled = false;
 
   async function send(batch: Waiter[]): Promise<void> {
-    const groups = new Map<string, Waiter[]>();
-    for (const waiter of batch) {
-      const id = idOf(waiter);
-      const group = groups.get(id);
-      if (group) group.push(waiter);
-      else groups.set(id, [waiter]);
-    }
-    const firsts = [...groups.values()].map((group) => group[0]!);
-    firsts.sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+    const groups = Map.groupBy(batch, idOf);
+    // Sorted by id (code-unit order), so concurrent batches lock shared keys alike.
+    const firsts = [...groups.keys()].sort().map((id) => groups.get(id)![0]!);
     try {
       const claimed = await runBatch(pool, serviceRole, firsts);
       for (const [id, group] of groups) {

@@ -1,7 +1,7 @@
 /**
  * The two Postgres roles a function's queries run as (DESIGN.md, "Names"): the one
- * home of their default names. The connecting (admin) role is a member of both and
- * switches per transaction with `set_config('role', …, true)`.
+ * home of their default names. The admin and the sandboxes' login (authenticator.ts)
+ * are members of both and switch per transaction with `set_config('role', …, true)`.
  */
 export interface DatabaseRoles {
   /** End-user calls (JWT) and anonymous calls: RLS enforced. */

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { checkout, releaseSession } from '../ctx/db-session.ts';
 import { copyTextRow } from './copy-text.ts';
 import type { InvocationRecord, LogLine } from './types.ts';
 
@@ -92,28 +93,41 @@ async function copyBatch(
   }
 }
 
+function insertIgnoringDuplicates(
+  client: pg.PoolClient,
+  records: readonly InvocationRecord[],
+  lines: readonly LogLine[],
+): Promise<unknown> {
+  return client.query(INSERT_IGNORING_DUPLICATES, [JSON.stringify(records), JSON.stringify(lines)]);
+}
+
 export async function insertBatch(
   pool: pg.Pool,
   records: readonly InvocationRecord[],
   lines: readonly LogLine[],
 ): Promise<void> {
-  const client = await pool.connect();
-  let broken: unknown;
+  // checkout() listens for the connection's errors while it is out of the pool (a
+  // server restart mid-COPY must not be an unhandled 'error' event).
+  const session = await checkout(pool);
+  const { client } = session;
+  let failure: unknown;
   try {
     // COPY cannot share a pipelined connection (createLogPool makes plain ones).
     if ((client as pg.PoolClient & { pipeline?: boolean }).pipeline) {
-      await client.query(INSERT_IGNORING_DUPLICATES, [JSON.stringify(records), JSON.stringify(lines)]);
+      await insertIgnoringDuplicates(client, records, lines);
       return;
     }
-    await copyBatch(client, records, lines);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) {
-      broken = error;
-      throw error;
+    try {
+      await copyBatch(client, records, lines);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      await insertIgnoringDuplicates(client, records, lines);
     }
-    await client.query(INSERT_IGNORING_DUPLICATES, [JSON.stringify(records), JSON.stringify(lines)]);
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
-    // A connection that failed mid-COPY is not reused.
-    client.release(broken instanceof Error ? broken : undefined);
+    // A connection that broke or is still inside a transaction is not reused.
+    releaseSession(session, failure);
   }
 }
