@@ -3,24 +3,16 @@
  * with settings from the environment (config.ts names them all).
  */
 
-import { ConfigError, loadHostSettings, loadMountedFunction, RUNTIME_ENV } from './config.ts';
-import { migrate } from './db/migrate.ts';
+import { ConfigError } from './config.ts';
 import { createLogPool } from './db/pool.ts';
 import { startHostServer } from './host-server.ts';
 import { createLogger } from './logger.ts';
-import { appFromSettings, rolesFromSettings } from './settings-app.ts';
+import { appFromSettings, preparePod } from './settings-app.ts';
 
 const log = createLogger({ name: 'bbfn-runtime' });
 
 try {
-  const settings = loadHostSettings();
-  const file = process.env[RUNTIME_ENV.functionFile];
-  if (!file) throw new ConfigError(`${RUNTIME_ENV.functionFile} must name the mounted function definition`);
-  const fn = loadMountedFunction(file);
-  if (settings.databaseUrl && settings.migrate) {
-    const result = await migrate(settings.databaseUrl, { roles: rolesFromSettings(settings) });
-    if (result.applied.length > 0) log.info({ applied: result.applied }, 'database migrated');
-  }
+  const { settings, fn } = await preparePod(log);
   const server = await startHostServer({
     settings,
     log,

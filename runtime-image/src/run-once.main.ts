@@ -2,23 +2,16 @@
  * What a CronJob pod runs (`bbfn run-once`): the mounted function once, as the service
  * role, then its background work, then the invocation log; exit 1 when the run failed.
  */
-import { ConfigError, loadHostSettings, loadMountedFunction, RUNTIME_ENV } from './config.ts';
-import { migrate } from './db/migrate.ts';
 import { createLogPool } from './db/pool.ts';
 import { FunctionHost } from './host/host.ts';
 import { createRecordingSink } from './host/recording-sink.ts';
 import { runScheduled } from './host/run-once.ts';
 import { createInvocationWriter } from './invocations/writer.ts';
 import type { createLogger } from './logger.ts';
-import { appFromSettings, rolesFromSettings } from './settings-app.ts';
+import { appFromSettings, preparePod } from './settings-app.ts';
 
 export async function runOnceFromEnvironment(log: ReturnType<typeof createLogger>): Promise<number> {
-  const settings = loadHostSettings();
-  const file = process.env[RUNTIME_ENV.functionFile];
-  if (!file) throw new ConfigError(`${RUNTIME_ENV.functionFile} must name the mounted function definition`);
-  const fn = loadMountedFunction(file);
-  if (settings.databaseUrl && settings.migrate)
-    await migrate(settings.databaseUrl, { roles: rolesFromSettings(settings) });
+  const { settings, fn } = await preparePod(log);
   const pool = settings.databaseUrl ? createLogPool(settings.databaseUrl) : null;
   const writer = pool
     ? createInvocationWriter(pool, { onError: (error) => log.warn({ err: error }, 'log write failed') })
