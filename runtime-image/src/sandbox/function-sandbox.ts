@@ -88,8 +88,8 @@ export class FunctionSandbox {
   invoke(input: InvocationInput): Promise<InvocationResult> {
     if (this.closing) return Promise.resolve(failure('HOST_SHUTTING_DOWN'));
     // The usual case, a loaded worker free of checks, without a wait.
-    const ready = this.readyWorker();
-    if (ready) return this.send(ready, input);
+    const ready = this.chooseWorker();
+    if (ready?.loaded) return this.send(ready, input);
     return this.pickWorker().then((worker) =>
       worker ? this.send(worker, input) : failure('FUNCTION_UNAVAILABLE'),
     );
@@ -154,11 +154,13 @@ export class FunctionSandbox {
     return worker;
   }
 
-  /** The least busy loaded worker that is not under a liveness check, if any. */
-  private readyWorker(): SandboxWorker | undefined {
+  /** The least busy live worker not under a liveness check, loaded ones first. */
+  private chooseWorker(): SandboxWorker | undefined {
     let best: SandboxWorker | undefined;
     for (const w of this.workers) {
-      if (w.alive && w.loaded && !w.checking && (!best || w.inflight < best.inflight)) best = w;
+      if (!w.alive || w.checking) continue;
+      if (!best || (w.loaded && !best.loaded) || (w.loaded === best.loaded && w.inflight < best.inflight))
+        best = w;
     }
     return best;
   }
@@ -167,15 +169,8 @@ export class FunctionSandbox {
     // A worker under a liveness check may be stuck in a handler's loop: skip it, or, when
     // every worker is under one, wait for the check (and the replacement it may bring).
     for (let attempt = 0; attempt < 3; attempt++) {
-      let best: SandboxWorker | undefined;
-      for (const w of this.workers) {
-        if (!w.alive || w.checking) continue;
-        // A loaded worker beats one still loading; then the least busy.
-        if (!best || (w.loaded && !best.loaded) || (w.loaded === best.loaded && w.inflight < best.inflight))
-          best = w;
-      }
-      if (best) {
-        const chosen = best;
+      const chosen = this.chooseWorker();
+      if (chosen) {
         // A replacement worker may still be loading; wait for it rather than fail.
         return await chosen.ready.then(
           () => chosen,
