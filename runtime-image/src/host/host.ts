@@ -1,6 +1,6 @@
 import type { FunctionLimits, Trigger } from '../../../api/v1alpha1/function.types.ts';
 import { functionId } from '../../../api/v1alpha1/urls.ts';
-import type { AuthConfig } from '../auth/authenticator.ts';
+import type { AuthConfig, AuthMode, Caller, HeadersInput } from '../auth/authenticator.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import { compileHandler, handlerFilename } from '../compile/compile.ts';
 import { authenticatorUrl } from '../db/authenticator.ts';
@@ -19,7 +19,7 @@ export interface AppRuntimeConfig {
   auth: AuthConfig;
 }
 
-export interface AppRuntime {
+interface AppRuntime {
   config: AppRuntimeConfig;
   authenticator: ReturnType<typeof createAuthenticator>;
 }
@@ -67,8 +67,20 @@ export class FunctionHost {
     this.apps.set(config.appId, { config, authenticator: createAuthenticator(config.auth) });
   }
 
-  getApp(appId: string): AppRuntime | undefined {
-    return this.apps.get(appId);
+  /**
+   * Who is calling a deployed function, under its trigger's auth mode: what both the
+   * HTTP and the WebSocket routes ask first. Throws the 401/503 BbfnError of bad or
+   * unverifiable credentials, and RESOURCE_NOT_FOUND when the function's app is gone.
+   */
+  async authorize(
+    deployment: FunctionDeployment,
+    mode: AuthMode,
+    headers: HeadersInput,
+    query?: URLSearchParams,
+  ): Promise<Caller> {
+    const app = this.apps.get(deployment.appId);
+    if (!app) throw new BbfnError('RESOURCE_NOT_FOUND', `App "${deployment.appId}" doesn't exist`);
+    return await app.authenticator.authorize(mode, headers, query);
   }
 
   deploy(definition: FunctionDefinition): Promise<FunctionDeployment> {

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller } from '../auth/caller.ts';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { INVOCATION_ID_HEADER, invokeFunction } from '../host/invoker.ts';
@@ -43,15 +44,14 @@ export function createFunctionRoute(host: FunctionHost) {
       );
       return sendError(reply, error, { allow: allowed });
     }
-    const app = host.getApp(deployment.appId);
-    if (!app)
-      return sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `App "${deployment.appId}" doesn't exist`));
-    let caller: Awaited<ReturnType<typeof app.authenticator.authorize>>;
+    let caller: Caller;
     try {
-      caller = await app.authenticator.authorize(trigger.config.auth, request.headers);
+      caller = await host.authorize(deployment, trigger.config.auth, request.headers);
     } catch (error) {
-      if (error instanceof BbfnError) return sendError(reply, error, { 'www-authenticate': 'Bearer' });
-      throw error;
+      if (!(error instanceof BbfnError)) throw error;
+      // Credentials that failed get the Bearer challenge; a function whose app is gone does not.
+      if (error.code === 'RESOURCE_NOT_FOUND') return sendError(reply, error);
+      return sendError(reply, error, { 'www-authenticate': 'Bearer' });
     }
     // Copy: Fastify's buffer may share a pooled ArrayBuffer, and ours is transferred.
     const body =

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { Caller } from '../auth/caller.ts';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { invokeFunction } from '../host/invoker.ts';
@@ -36,16 +37,10 @@ export function createWebsocketRoute(host: FunctionHost) {
         : `No function at ${path}`;
       return reject(socket, new BbfnError('RESOURCE_NOT_FOUND', what), 1008);
     }
-    const app = host.getApp(deployment.appId);
-    if (!app)
-      return reject(
-        socket,
-        new BbfnError('RESOURCE_NOT_FOUND', `App "${deployment.appId}" doesn't exist`),
-        1008,
-      );
-    let caller: Awaited<ReturnType<typeof app.authenticator.authorize>>;
+    let caller: Caller;
     try {
-      caller = await app.authenticator.authorize(
+      caller = await host.authorize(
+        deployment,
         deployment.trigger.config.auth,
         request.headers,
         new URLSearchParams(query),
