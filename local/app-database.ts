@@ -1,15 +1,10 @@
 import pg from 'pg';
+import { databaseUrl } from '../runtime-image/src/db/database-url.ts';
 import { migrate } from '../runtime-image/src/db/migrate.ts';
 
 /** Locally each app gets its own database on the one embedded server: `app_<appId>`. */
 export function appDatabaseName(appId: string): string {
   return `app_${appId.replace(/[^a-z0-9_]/g, '_')}`;
-}
-
-export function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
 }
 
 /** Creates the app database when missing, bootstraps it, then runs the App's own migrations. */

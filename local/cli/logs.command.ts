@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import type { InvocationWithLines, LogLevel } from '../../runtime-image/src/invocations/types.ts';
-import { appDatabaseName, databaseUrl } from '../app-database.ts';
+import { appDatabaseName } from '../app-database.ts';
 import { PLATFORM_STATE_FILE } from '../platform.ts';
 import { DEFAULT_DATA_DIR, parseCommandArgs } from './args.ts';
 

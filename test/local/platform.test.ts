@@ -4,8 +4,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { appDatabaseName } from '../../local/app-database.ts';
 import { startLocalPlatform } from '../../local/platform.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
+import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 import { waitFor } from '../support/wait.ts';
@@ -134,7 +136,7 @@ describe('local platform serving examples/', () => {
       return true;
     });
     const pool = new pg.Pool({
-      connectionString: platform.postgres.url.replace(/\/postgres$/, '/app_demo'),
+      connectionString: databaseUrl(platform.postgres.url, appDatabaseName('demo')),
       max: 1,
     });
     try {

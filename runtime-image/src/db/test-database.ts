@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { databaseUrl } from './database-url.ts';
 
 /** A fresh database on the test run's server, so suites in parallel never share state. */
 export interface TestDatabase {
@@ -22,11 +23,9 @@ async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promi
 export async function createTestDatabase(serverUrl: string, prefix: string): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`.toLowerCase();
   await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
   return {
     name,
-    url: url.toString(),
+    url: databaseUrl(serverUrl, name),
     drop: () =>
       onServer(serverUrl, (client) =>
         client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
