@@ -67,10 +67,11 @@ async function canLogIn(url: string): Promise<boolean> {
 export async function ensureAuthenticatorLogin(admin: pg.ClientBase, adminUrl: string): Promise<void> {
   const url = authenticatorUrl(adminUrl);
   if (await canLogIn(url)) return;
-  const password = new URL(url).password;
+  // Both are URL-safe as derived (a hex-suffixed identifier, base64url).
+  const { username: role, password } = new URL(url);
   const { rows } = await admin.query<{ sql: string }>(
     'SELECT format($$ALTER ROLE %I WITH LOGIN PASSWORD %L$$, $1::text, $2::text) AS sql',
-    [authenticatorRole(adminUrl), password],
+    [role, password],
   );
   await admin.query(rows[0]!.sql);
 }
