@@ -8,11 +8,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { startEmbeddedPostgres } from '../local/postgres/embedded-postgres.ts';
 import { buildRuntime } from '../runtime-image/build.ts';
 import { signUserToken } from '../runtime-image/src/auth/jwt.ts';
 import { migrate } from '../runtime-image/src/db/migrate.ts';
+import { withClient } from '../runtime-image/src/db/with-client.ts';
 import { measureClaims } from './claims.ts';
 import { type LoadResult, medianRound, runLoad } from './load.ts';
 import { startServerProcess } from './process.ts';
@@ -50,10 +50,7 @@ const postgres = await startEmbeddedPostgres({ dataDir: path.join(work, 'data') 
 const rows: ResultRow[] = [];
 try {
   await migrate(postgres.url);
-  const admin = new pg.Client(postgres.url);
-  await admin.connect();
-  await admin.query(BENCH_SCHEMA);
-  await admin.end();
+  await withClient(postgres.url, (admin) => admin.query(BENCH_SCHEMA));
 
   async function functionFile(name: string, code: string, auth: 'none' | 'required'): Promise<string> {
     const file = path.join(work, `${name}.json`);

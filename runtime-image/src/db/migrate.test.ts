@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { authenticatorRole, authenticatorUrl } from './authenticator.ts';
 import { migrate } from './migrate.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { withClient } from './with-client.ts';
 
 const serverUrl = inject('postgresUrl');
 const databases: TestDatabase[] = [];
@@ -20,13 +21,7 @@ async function sql<R extends pg.QueryResultRow>(
   text: string,
   params: unknown[] = [],
 ): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+  return await withClient(url, async (client) => (await client.query<R>(text, params)).rows);
 }
 
 afterAll(async () => {

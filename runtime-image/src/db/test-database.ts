@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { databaseUrl } from './database-url.ts';
+import { withClient } from './with-client.ts';
 
 /** A fresh database on the test run's server, so suites in parallel never share state. */
 export interface TestDatabase {
@@ -10,24 +11,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function createTestDatabase(serverUrl: string, prefix: string): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`.toLowerCase();
-  await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
   return {
     name,
     url: databaseUrl(serverUrl, name),
     drop: () =>
-      onServer(serverUrl, (client) =>
+      withClient(serverUrl, (client) =>
         client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
       ).then(() => undefined),
   };
