@@ -72,15 +72,17 @@ export class FunctionHost {
    * HTTP and the WebSocket routes ask first. Throws the 401/503 BbfnError of bad or
    * unverifiable credentials, and RESOURCE_NOT_FOUND when the function's app is gone.
    */
-  async authorize(
+  authorize(
     deployment: FunctionDeployment,
     mode: AuthMode,
     headers: HeadersInput,
     query?: URLSearchParams,
   ): Promise<Caller> {
     const app = this.apps.get(deployment.appId);
-    if (!app) throw new BbfnError('RESOURCE_NOT_FOUND', `App "${deployment.appId}" doesn't exist`);
-    return await app.authenticator.authorize(mode, headers, query);
+    if (!app)
+      return Promise.reject(new BbfnError('RESOURCE_NOT_FOUND', `App "${deployment.appId}" doesn't exist`));
+    // Not async: on every request's path, one promise fewer.
+    return app.authenticator.authorize(mode, headers, query);
   }
 
   deploy(definition: FunctionDefinition): Promise<FunctionDeployment> {
