@@ -2,14 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BbfnError, type ErrorCode } from '../errors.ts';
 import type {
   CapturedLine,
-  InvokeMessage,
+  InvocationInput,
   SerializedError,
   WorkerBootstrap,
   WorkerToMain,
 } from './protocol.ts';
 import { SandboxWorker } from './sandbox-worker.ts';
-
-export type InvocationInput = Omit<InvokeMessage, 'type'>;
 
 export type InvocationResult =
   | { ok: true; status: number; headers: [string, string][]; body: string | Uint8Array | null }

@@ -45,6 +45,9 @@ export interface InvokeMessage {
   caller: CallerData;
 }
 
+/** One invocation, as the host hands it to a sandbox. */
+export type InvocationInput = Omit<InvokeMessage, 'type'>;
+
 /** The first message a sandbox thread gets, alone and before any batch. */
 export interface LoadMessage {
   type: 'load';

@@ -1,0 +1,203 @@
+/**
+ * Runs invocations of one loaded handler in the current thread: builds the
+ * `Request` and `ctx`, calls the handler, reads its `Response`, and keeps its
+ * `ctx.waitUntil` work going after the response. Both ways a handler is hosted use
+ * it: a sandbox worker behind the main thread (worker-main.ts) and a serving worker
+ * that owns its HTTP connections (pod/serving-worker.ts).
+ */
+import { loadHandlerModule } from '../../compile/load.ts';
+import { BbfnError, isBbfnError } from '../../errors.ts';
+import type { CapturedLine, InvocationInput, SerializedError, WorkerBootstrap } from '../protocol.ts';
+import { installConsoleCapture } from './console-capture.ts';
+import { createContextFactory } from './handler-context.ts';
+import {
+  currentInvocation,
+  type InvocationState,
+  invocationStorage,
+  newInvocationState,
+  takeLines,
+} from './invocation-context.ts';
+import { installLazyRequestSupport } from './lazy-request.ts';
+import { installLightResponse } from './light-response.ts';
+import { installProcessGuards } from './process-guards.ts';
+import { fromWebResponse, type SerializedResponse, toWebRequest } from './request-adapter.ts';
+
+/** How one invocation ended, with the console lines it printed until then. */
+export type RunOutcome = (
+  | ({ type: 'response' } & SerializedResponse)
+  | { type: 'failed'; error: SerializedError }
+) & {
+  /** True when the invocation registered background work (`ctx.waitUntil`). */
+  background: boolean;
+  lines: CapturedLine[];
+};
+
+export interface RunnerOptions {
+  bootstrap: WorkerBootstrap;
+  /** An invocation's background work ended: the lines it printed, and why when it was cut off. */
+  onBackgroundDone: (id: string, lines: CapturedLine[], error?: SerializedError) => void;
+}
+
+/** Turns anything thrown into the stable code the caller sees and the detail the log keeps. */
+export function serializeError(
+  error: unknown,
+  fallback: 'FUNCTION_THREW' | 'FUNCTION_UNHANDLED_REJECTION',
+): SerializedError {
+  if (isBbfnError(error))
+    return { code: error.code, message: error.message, internal: error.stack ?? error.message };
+  // pg errors raised by ctx.db for a broken connection are wrapped by ctx.db already.
+  const internal = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { code: fallback, message: new BbfnError(fallback).message, internal };
+}
+
+/**
+ * Makes this thread a place where handlers run: console captured per invocation,
+ * process exits refused, the light Response and lazy Request, and errors that
+ * escape an invocation's await chain failing that invocation. Once per thread.
+ * `orphan` gets lines printed outside any invocation (module top level).
+ */
+export function installSandboxGlobals(orphan: (line: CapturedLine) => void): void {
+  installConsoleCapture(orphan);
+  installProcessGuards();
+  installLightResponse();
+  installLazyRequestSupport();
+  // A rejection nobody handled fails the invocation it came from (async context survives here).
+  process.on('unhandledRejection', (reason) => failFromOutside(reason, 'FUNCTION_UNHANDLED_REJECTION'));
+  process.on('uncaughtException', (error) => failFromOutside(error, 'FUNCTION_THREW'));
+}
+
+function failFromOutside(error: unknown, code: 'FUNCTION_THREW' | 'FUNCTION_UNHANDLED_REJECTION'): void {
+  const state = currentInvocation();
+  const serialized = serializeError(error, code);
+  if (!state) {
+    console.error(`${code} outside any invocation:`, error);
+    return;
+  }
+  if (state.responded) {
+    console.error('Unhandled error after the response was sent:', error);
+    return;
+  }
+  state.escapedFailure = serialized;
+  state.onEscapedFailure?.(serialized);
+}
+
+type Handler = (request: Request, ctx: unknown) => unknown;
+
+export class InvocationRunner {
+  private readonly options: RunnerOptions;
+  private readonly handler: Handler;
+  private readonly contexts: ReturnType<typeof createContextFactory>;
+  private readonly inflight = new Map<string, InvocationState>();
+  private readonly backgroundWork = new Set<Promise<void>>();
+
+  /** Loads the handler module; rejects with what the module did wrong. */
+  static async load(options: RunnerOptions): Promise<InvocationRunner> {
+    const handler = (await loadHandlerModule(options.bootstrap.code)) as Handler;
+    return new InvocationRunner(options, handler);
+  }
+
+  private constructor(options: RunnerOptions, handler: Handler) {
+    this.options = options;
+    this.handler = handler;
+    this.contexts = createContextFactory(options.bootstrap.database, options.bootstrap.env);
+  }
+
+  get backgroundCount(): number {
+    return this.backgroundWork.size;
+  }
+
+  async run(input: InvocationInput): Promise<RunOutcome> {
+    const state = newInvocationState(input.id);
+    this.inflight.set(input.id, state);
+    const outcome = await invocationStorage.run(state, async (): Promise<RunOutcome> => {
+      try {
+        const response = await this.callHandler(input, state);
+        const serialized = await fromWebResponse(response);
+        state.responded = true;
+        return {
+          type: 'response',
+          ...serialized,
+          background: state.background.size > 0,
+          lines: takeLines(state),
+        };
+      } catch (error) {
+        state.responded = true;
+        if (!isBbfnError(error)) console.error('Handler error:', error);
+        return {
+          type: 'failed',
+          error: serializeError(error, 'FUNCTION_THREW'),
+          background: state.background.size > 0,
+          lines: takeLines(state),
+        };
+      }
+    });
+    this.inflight.delete(input.id);
+    if (state.background.size > 0) {
+      const work = this.finishBackground(state);
+      this.backgroundWork.add(work);
+      void work.finally(() => this.backgroundWork.delete(work));
+    }
+    return outcome;
+  }
+
+  /** The invocation's time is up: its `request.signal` aborts. */
+  cancel(id: string): void {
+    this.inflight.get(id)?.abort.abort(new BbfnError('FUNCTION_TIMEOUT'));
+  }
+
+  /** Waits for all background work, then closes the database pool. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.backgroundWork]);
+    await this.contexts.close().catch(() => {});
+  }
+
+  private async callHandler(input: InvocationInput, state: InvocationState): Promise<Response> {
+    const request = toWebRequest(input, state.abort.signal);
+    const ctx = this.contexts.build(input.caller, state);
+    const escaped = new Promise<never>((_, reject) => {
+      state.onEscapedFailure = (error) => reject(new BbfnError(error.code, error.message));
+    });
+    escaped.catch(() => {});
+    const result = await Promise.race([Promise.resolve(this.handler(request, ctx)), escaped]);
+    if (!(result instanceof Response)) {
+      const got = result === null ? 'null' : typeof result;
+      throw new BbfnError(
+        'FUNCTION_INVALID_RESPONSE',
+        `The handler must return a Response object, got ${got}`,
+      );
+    }
+    return result;
+  }
+
+  /** Waits for `ctx.waitUntil` work, capped, then reports the lines it printed. */
+  private async finishBackground(state: InvocationState): Promise<void> {
+    const limitMs = this.options.bootstrap.backgroundLimitMs;
+    let timer: NodeJS.Timeout | undefined;
+    const capped = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), limitMs);
+    });
+    // Work registered while other work runs is waited for as well.
+    let outcome: 'done' | 'timeout' = 'done';
+    while (state.background.size > 0 && outcome === 'done') {
+      const batch = [...state.background];
+      state.background.clear();
+      outcome = await Promise.race([Promise.allSettled(batch).then(() => 'done' as const), capped]);
+    }
+    clearTimeout(timer);
+    let error: SerializedError | undefined;
+    if (outcome === 'timeout') {
+      error = {
+        code: 'FUNCTION_TIMEOUT',
+        message: `Background work (ctx.waitUntil) exceeded ${limitMs / 1000} s and was abandoned`,
+      };
+      state.lines.push({
+        invocationId: state.id,
+        seq: state.seq++,
+        at: Date.now(),
+        level: 'error',
+        message: error.message,
+      });
+    }
+    this.options.onBackgroundDone(state.id, takeLines(state), error);
+  }
+}
