@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { functionUrl } from '../api/v1alpha1/urls.ts';
+import { authenticatorUrl } from '../runtime-image/src/db/authenticator.ts';
 import { createLogPool, type createPool } from '../runtime-image/src/db/pool.ts';
 import { DEFAULT_DATABASE_ROLES } from '../runtime-image/src/db/roles.ts';
 import { isBbfnError } from '../runtime-image/src/errors.ts';
@@ -68,7 +69,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
     logPools[spec.appId] = createLogPool(url);
     apps.push({
       appId: spec.appId,
-      databaseUrl: url,
+      sandboxDatabaseUrl: authenticatorUrl(url),
       roles,
       auth: { apiKeys: [secrets[spec.appId]!.apiKey], jwt: { secret: secrets[spec.appId]!.jwtSecret } },
     });

@@ -1,6 +1,6 @@
 /**
  * Bundles the runtime for the image into runtime-image/dist/: the pod entry
- * (main.mjs), the CronJob entry (run-once.mjs) and the sandbox worker, with their
+ * (main.mjs), the CronJob entry (run-once.mjs), the serving and sandbox workers, with their
  * shared chunks, so a pod loads a few files instead of resolving and type-stripping a
  * few hundred (start time is a target; see bench/).
  * Usage: node runtime-image/build.ts [--outdir DIR]
@@ -18,6 +18,8 @@ export const DEFAULT_OUTDIR = path.join(import.meta.dirname, 'dist');
  * sit in one directory, so sandbox-thread.ts finds it from whichever file it ends up in.
  */
 const WORKER_BUNDLE = './worker-main.mjs';
+/** The same for the pod's serving workers (pod/serving-pool.ts). */
+const SERVING_WORKER_BUNDLE = './serving-worker.mjs';
 
 export interface RuntimeBundle {
   /** The runtime pod's entry. */
@@ -25,6 +27,7 @@ export interface RuntimeBundle {
   /** A cron Function's CronJob pod's entry. */
   runOnce: string;
   worker: string;
+  servingWorker: string;
 }
 
 export async function buildRuntime(outdir = DEFAULT_OUTDIR): Promise<RuntimeBundle> {
@@ -34,6 +37,7 @@ export async function buildRuntime(outdir = DEFAULT_OUTDIR): Promise<RuntimeBund
       { in: path.join(SOURCE, 'main.ts'), out: 'main' },
       { in: path.join(SOURCE, 'run-once.ts'), out: 'run-once' },
       { in: path.join(SOURCE, 'sandbox/worker/worker-main.ts'), out: 'worker-main' },
+      { in: path.join(SOURCE, 'pod/serving-worker.ts'), out: 'serving-worker' },
     ],
     outdir,
     outExtension: { '.js': '.mjs' },
@@ -48,7 +52,10 @@ export async function buildRuntime(outdir = DEFAULT_OUTDIR): Promise<RuntimeBund
     sourcemap: 'linked',
     // esbuild finds its own binary through its package; the rest are optional native add-ons.
     external: ['esbuild', 'pg-native', 'bufferutil', 'utf-8-validate'],
-    define: { __BBFN_WORKER_BUNDLE__: JSON.stringify(WORKER_BUNDLE) },
+    define: {
+      __BBFN_WORKER_BUNDLE__: JSON.stringify(WORKER_BUNDLE),
+      __BBFN_SERVING_WORKER_BUNDLE__: JSON.stringify(SERVING_WORKER_BUNDLE),
+    },
     // CommonJS dependencies call require(); give the ES module bundle one.
     banner: {
       js: "import { createRequire as bbfnCreateRequire } from 'node:module'; const require = bbfnCreateRequire(import.meta.url);",
@@ -61,6 +68,7 @@ export async function buildRuntime(outdir = DEFAULT_OUTDIR): Promise<RuntimeBund
     main: path.join(outdir, 'main.mjs'),
     runOnce: path.join(outdir, 'run-once.mjs'),
     worker: path.join(outdir, WORKER_BUNDLE),
+    servingWorker: path.join(outdir, SERVING_WORKER_BUNDLE),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type MountedFunction,
   RUNTIME_ENV,
 } from './config.ts';
+import { authenticatorUrl } from './db/authenticator.ts';
 import { migrate } from './db/migrate.ts';
 import type { AppRuntimeConfig } from './host/host.ts';
 
@@ -34,7 +35,7 @@ export function rolesFromSettings(settings: HostSettings): { user: string; servi
 export function appFromSettings(settings: HostSettings, appId: string): AppRuntimeConfig {
   return {
     appId,
-    databaseUrl: settings.databaseUrl ?? null,
+    sandboxDatabaseUrl: settings.databaseUrl ? authenticatorUrl(settings.databaseUrl) : null,
     roles: rolesFromSettings(settings),
     auth: {
       apiKeys: settings.apiKeys,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { inject } from 'vitest';
 import { generateApiKey } from '../../runtime-image/src/auth/api-key.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
+import { authenticatorUrl } from '../../runtime-image/src/db/authenticator.ts';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
 import { createLogPool, createPool } from '../../runtime-image/src/db/pool.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
@@ -44,7 +45,7 @@ export async function startHostFixture(options: HostFixtureOptions = {}) {
     apps: [
       {
         appId: APP_ID,
-        databaseUrl: db.url,
+        sandboxDatabaseUrl: authenticatorUrl(db.url),
         roles: { user: 'butterbase_user', service: 'butterbase_service' },
         auth: { jwt: { secret: JWT_SECRET }, apiKeys: [apiKey] },
       },

@@ -1,5 +1,5 @@
 import type { FunctionLimits, Trigger } from '../../../api/v1alpha1/function.types.ts';
-import type { FunctionSandbox } from '../sandbox/function-sandbox.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
 
 /** One running revision of one function: what the router needs to serve it. */
 export interface FunctionDeployment {
@@ -10,7 +10,7 @@ export interface FunctionDeployment {
   revision: string;
   trigger: Trigger;
   limits: FunctionLimits;
-  sandbox: FunctionSandbox;
+  sandbox: Sandbox;
   deployedAt: Date;
   envVars: Record<string, string>;
 }

@@ -2,19 +2,22 @@ import type { FunctionLimits, Trigger } from '../../../api/v1alpha1/function.typ
 import { functionId } from '../../../api/v1alpha1/urls.ts';
 import type { AuthConfig, AuthMode, Caller, HeadersInput } from '../auth/authenticator.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
-import { compileHandler, handlerFilename } from '../compile/compile.ts';
-import { authenticatorUrl } from '../db/authenticator.ts';
+import { type CompiledHandler, compileHandler, handlerFilename } from '../compile/compile.ts';
 import { BbfnError } from '../errors.ts';
 import { FunctionSandbox } from '../sandbox/function-sandbox.ts';
 import type { SandboxDatabaseConfig } from '../sandbox/protocol.ts';
+import type { SandboxFactory } from '../sandbox/sandbox.ts';
 import type { FunctionDeployment } from './deployment.ts';
 import { FunctionRegistry } from './function-registry.ts';
 import type { InvocationSink } from './invocation-sink.ts';
 
 export interface AppRuntimeConfig {
   appId: string;
-  /** Connection string of a role that may switch to the user and service roles. */
-  databaseUrl: string | null;
+  /**
+   * The sandboxes' login for `ctx.db`: the authenticator (db/authenticator.ts), which
+   * may only switch to the function roles. Never the admin's connection string.
+   */
+  sandboxDatabaseUrl: string | null;
   roles: { user: string; service: string };
   auth: AuthConfig;
 }
@@ -44,6 +47,10 @@ export interface HostOptions {
   /** How long a replaced revision may finish its requests and background work. */
   drainLimitMs: number;
   onDrainError?: (deployment: FunctionDeployment, error: unknown) => void;
+  /** Where revisions run; worker threads behind this one unless said otherwise. */
+  createSandbox?: SandboxFactory;
+  /** How handler source becomes a bundle; a serving worker is handed the one its pod compiled. */
+  compile?: (source: string, options: { filename: string }) => Promise<CompiledHandler>;
 }
 
 /**
@@ -130,20 +137,21 @@ export class FunctionHost {
         );
       }
     }
-    const compiled = await compileHandler(definition.code, { filename: handlerFilename(definition.name) });
+    const compile = this.options.compile ?? compileHandler;
+    const compiled = await compile(definition.code, { filename: handlerFilename(definition.name) });
     const current = this.registry.get(definition.appId, definition.name);
     if (current && current.revision === compiled.shortHash && sameConfig(current, definition)) return current;
 
-    const database: SandboxDatabaseConfig | null = app.config.databaseUrl
+    const database: SandboxDatabaseConfig | null = app.config.sandboxDatabaseUrl
       ? {
-          // The sandbox logs in as the authenticator, never as the admin (db/authenticator.ts).
-          url: authenticatorUrl(app.config.databaseUrl),
+          url: app.config.sandboxDatabaseUrl,
           poolMax: this.options.poolMaxPerWorker,
           roles: app.config.roles,
         }
       : null;
     const sink = this.options.sink;
-    const sandbox = new FunctionSandbox({
+    const createSandbox = this.options.createSandbox ?? ((options) => new FunctionSandbox(options));
+    const sandbox = createSandbox({
       bootstrap: {
         code: compiled.code,
         env: definition.envVars,

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 
+/** A prom-client Registry, or a stand-in that fetches one's text from another thread. */
+export type MetricsSource = Pick<Registry, 'contentType' | 'metrics'>;
+
 export interface HealthOptions {
-  metrics: Registry;
+  metrics: MetricsSource;
   /** Ready means: the function revision is loaded and the host is not shutting down. */
   isReady: () => boolean;
 }

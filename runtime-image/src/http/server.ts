@@ -6,22 +6,18 @@ export interface ShutdownStep {
   run: () => Promise<void>;
 }
 
+export interface ShutdownOptions {
+  log: Logger;
+  steps: ShutdownStep[];
+  exit?: (code: number) => void;
+}
+
 /**
- * Listens, and on SIGTERM/SIGINT shuts down in order: stop accepting and finish
- * in-flight requests (Fastify close), then the steps given (drain background work,
- * flush invocation logs), then exit. A second signal exits at once.
+ * On SIGTERM/SIGINT (or a call of the returned function) runs the steps in order,
+ * logging each, then exits; a second signal exits at once. A failed step is logged
+ * and the next runs anyway: what can still be flushed, is.
  */
-export async function listenWithGracefulShutdown(
-  app: FastifyInstance,
-  options: {
-    port: number;
-    address: string;
-    log: Logger;
-    steps: ShutdownStep[];
-    exit?: (code: number) => void;
-  },
-): Promise<{ url: string; shutdown: (reason: string) => Promise<void> }> {
-  const url = await app.listen({ port: options.port, host: options.address });
+export function shutdownOnSignals(options: ShutdownOptions): (reason: string) => Promise<void> {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let shuttingDown: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {
@@ -29,7 +25,6 @@ export async function listenWithGracefulShutdown(
     shuttingDown = (async () => {
       options.log.info({ reason }, 'shutting down: finishing in-flight requests');
       let code = 0;
-      await app.close();
       for (const step of options.steps) {
         try {
           await step.run();
@@ -51,5 +46,20 @@ export async function listenWithGracefulShutdown(
       void shutdown(signal);
     });
   }
+  return shutdown;
+}
+
+/**
+ * Listens, and on SIGTERM/SIGINT shuts down in order: stop accepting and finish
+ * in-flight requests (Fastify close), then the steps given (drain background work,
+ * flush invocation logs), then exit.
+ */
+export async function listenWithGracefulShutdown(
+  app: FastifyInstance,
+  options: ShutdownOptions & { port: number; address: string },
+): Promise<{ url: string; shutdown: (reason: string) => Promise<void> }> {
+  const url = await app.listen({ port: options.port, host: options.address });
+  const closeHttp: ShutdownStep = { name: 'close HTTP', run: () => app.close() };
+  const shutdown = shutdownOnSignals({ ...options, steps: [closeHttp, ...options.steps] });
   return { url, shutdown };
 }

@@ -1,28 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BbfnError, type ErrorCode } from '../errors.ts';
-import type {
-  CapturedLine,
-  InvocationInput,
-  SerializedError,
-  WorkerBootstrap,
-  WorkerToMain,
-} from './protocol.ts';
+import type { ErrorCode } from '../errors.ts';
+import type { InvocationInput, WorkerToMain } from './protocol.ts';
+import {
+  failure,
+  type InvocationResult,
+  type Sandbox,
+  type SandboxOptions,
+  timeoutFailure,
+} from './sandbox.ts';
 import { SandboxWorker } from './sandbox-worker.ts';
-
-export type InvocationResult =
-  | { ok: true; status: number; headers: [string, string][]; body: string | Uint8Array | null }
-  | { ok: false; error: SerializedError };
-
-export interface FunctionSandboxOptions {
-  bootstrap: WorkerBootstrap;
-  workers: number;
-  memoryMb: number;
-  timeoutMs: number;
-  /** Captured console lines, as they arrive (response, background, top level). */
-  onLines: (lines: CapturedLine[]) => void;
-  /** Background work of an invocation ended; `error` when it was cut off or lost. */
-  onBackgroundDone?: (invocationId: string, error?: SerializedError) => void;
-}
 
 interface Pending {
   worker: SandboxWorker;
@@ -41,8 +27,8 @@ const RESPAWN_MAX_MS = 10_000;
  * many invocations at once. A handler that blocks its thread past the time limit,
  * exhausts its heap or crashes costs that worker (replaced at once), never the host.
  */
-export class FunctionSandbox {
-  private readonly options: FunctionSandboxOptions;
+export class FunctionSandbox implements Sandbox {
+  private readonly options: SandboxOptions;
   private readonly workers: SandboxWorker[] = [];
   private readonly pending = new Map<string, Pending>();
   /** Invocation id → worker, while its `ctx.waitUntil` work runs. */
@@ -54,7 +40,7 @@ export class FunctionSandbox {
   private pingSeq = 0;
   private readonly pongWaiters = new Map<number, () => void>();
 
-  constructor(options: FunctionSandboxOptions) {
+  constructor(options: SandboxOptions) {
     this.options = options;
   }
 
@@ -224,8 +210,7 @@ export class FunctionSandbox {
   private onTimeout(id: string): void {
     const pending = this.pending.get(id);
     if (!pending) return;
-    const seconds = this.options.timeoutMs / 1000;
-    this.settle(id, failure('FUNCTION_TIMEOUT', `The handler did not respond within ${seconds} s`));
+    this.settle(id, timeoutFailure(this.options.timeoutMs));
     const worker = pending.worker;
     worker.post({ type: 'cancel', id });
     // An async handler that never resolves leaves its worker healthy; a CPU loop does not.
@@ -282,8 +267,4 @@ export class FunctionSandbox {
       if (!this.closing && this.workers[index] === worker) this.workers[index] = this.spawn();
     }, delay).unref();
   }
-}
-
-function failure(code: ErrorCode, message?: string): InvocationResult {
-  return { ok: false, error: { code, message: message ?? new BbfnError(code).message } };
 }

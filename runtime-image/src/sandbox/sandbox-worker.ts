@@ -1,14 +1,10 @@
 import type { Worker } from 'node:worker_threads';
 import { BbfnError, type ErrorCode } from '../errors.ts';
+import { takeThread } from '../threads/prewarmed-threads.ts';
+import { loadError } from './load-error.ts';
 import { MessageBatcher } from './message-batcher.ts';
-import type {
-  LoadMessage,
-  MainToWorker,
-  SerializedError,
-  WorkerBootstrap,
-  WorkerToMain,
-} from './protocol.ts';
-import { takeSandboxThread } from './sandbox-thread.ts';
+import type { LoadMessage, MainToWorker, WorkerBootstrap, WorkerToMain } from './protocol.ts';
+import { sandboxThread } from './sandbox-thread.ts';
 
 export interface SandboxWorkerOptions {
   bootstrap: WorkerBootstrap;
@@ -37,7 +33,7 @@ export class SandboxWorker {
   private readonly outbox: MessageBatcher<MainToWorker>;
 
   constructor(options: SandboxWorkerOptions) {
-    this.worker = takeSandboxThread(options.memoryMb);
+    this.worker = takeThread(sandboxThread(options.memoryMb));
     this.outbox = new MessageBatcher((batch, transfer) => {
       if (!this.exited) this.worker.postMessage(batch, transfer);
     });
@@ -102,19 +98,4 @@ export class SandboxWorker {
     this.exitReason ??= { code, detail };
     await this.worker.terminate();
   }
-}
-
-function loadError(error: SerializedError): BbfnError {
-  // The message names the handler's problem (missing export, top-level throw); keep it.
-  const code = error.code === 'FUNCTION_THREW' ? 'FUNCTION_LOAD_FAILED' : error.code;
-  return new BbfnError(
-    code,
-    error.code === 'FUNCTION_THREW'
-      ? `The handler module threw while loading: ${firstLine(error.internal)}`
-      : error.message,
-  );
-}
-
-function firstLine(text: string | undefined): string {
-  return (text ?? '').split('\n')[0] ?? '';
 }

@@ -12,7 +12,10 @@ describe('LightResponse', () => {
     const response = new LightResponse('hi', { status: 201, headers: { 'X-A': '1' } });
     expect(LightResponse.fastParts(response)).toEqual({
       status: 201,
-      headers: expect.any(Headers),
+      headers: [
+        ['content-type', 'text/plain;charset=UTF-8'],
+        ['x-a', '1'],
+      ],
       body: 'hi',
     });
     expect(response.status).toBe(201);
@@ -22,6 +25,26 @@ describe('LightResponse', () => {
       ['content-type', 'text/plain;charset=UTF-8'],
       ['x-a', '1'],
     ]);
+  });
+
+  it('lists the headers of any init exactly as a native Response does', () => {
+    const inits: HeadersInit[] = [
+      { 'Content-Type': 'application/json' },
+      { 'X-B': '2', 'x-a': '1' },
+      { 'X-Dup': 'a', 'x-dup': 'b' },
+      { 'X-Space': ' padded ' },
+      [
+        ['Set-Cookie', 'a=1'],
+        ['Set-Cookie', 'b=2'],
+      ],
+      new Headers({ 'X-From': 'headers' }),
+      {},
+    ];
+    for (const headers of inits) {
+      const light = LightResponse.fastParts(new LightResponse('body', { headers }))!;
+      expect(light.headers).toEqual([...new NativeResponse('body', { headers }).headers]);
+    }
+    expect(() => new LightResponse('x', { headers: { 'bad name': 'v' } })).toThrow(TypeError);
   });
 
   it('is an instance of the native Response, and native Responses are instances of it', () => {

@@ -19,8 +19,52 @@ type FastBody = string | Uint8Array<ArrayBuffer> | null;
 
 interface FastParts {
   status: number;
-  headers: Headers;
+  /** Lower-case names in order, as a native Headers lists them. */
+  headers: [string, string][];
   body: FastBody;
+}
+
+interface FastState {
+  status: number;
+  body: FastBody;
+  /** Pairs while nobody has asked for `headers`; the Headers object once someone has. */
+  headers: [string, string][] | Headers;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Values Headers would change (surrounding whitespace) or refuse (CR, LF, NUL). */
+const UNPLAIN_VALUE = /^[\t ]|[\t ]$|[\0\r\n]/;
+
+/**
+ * The headers of a plain `{ name: value }` init as Headers would list them, or
+ * undefined for anything Headers must judge itself (other shapes, odd names or
+ * values, names that differ only in case). Building a Headers cost ~3 µs a response.
+ */
+function plainHeaderPairs(init: HeadersInit | undefined): [string, string][] | undefined {
+  if (init === undefined || init === null) return [];
+  if (typeof init !== 'object' || Object.getPrototypeOf(init) !== Object.prototype) return undefined;
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(init)) {
+    if (typeof value !== 'string' || !TOKEN.test(name) || UNPLAIN_VALUE.test(value)) return undefined;
+    const lower = name.toLowerCase();
+    if (pairs.some(([seen]) => seen === lower)) return undefined;
+    pairs.push([lower, value]);
+  }
+  return pairs;
+}
+
+function withDefaultContentType(pairs: [string, string][], body: FastBody): [string, string][] {
+  if (typeof body === 'string' && !pairs.some(([name]) => name === 'content-type'))
+    pairs.push(['content-type', 'text/plain;charset=UTF-8']);
+  return pairs.length > 1 ? pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : pairs;
+}
+
+function pairsOf(headers: Headers): [string, string][] {
+  const pairs: [string, string][] = [];
+  headers.forEach((value, name) => {
+    pairs.push([name, value]);
+  });
+  return pairs;
 }
 
 /** Only what the fast path reproduces exactly goes through it; the rest is native at once. */
@@ -43,7 +87,7 @@ function fastStatus(init: ResponseInit | undefined, body: FastBody): number | un
 }
 
 export class LightResponse {
-  #fast: FastParts | null = null;
+  #fast: FastState | null = null;
   #native: Response | null = null;
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
@@ -51,6 +95,11 @@ export class LightResponse {
     const status = bytes === undefined ? undefined : fastStatus(init, bytes);
     if (bytes === undefined || status === undefined) {
       this.#native = new NativeResponse(body, init);
+      return;
+    }
+    const pairs = plainHeaderPairs(init?.headers);
+    if (pairs) {
+      this.#fast = { status, headers: withDefaultContentType(pairs, bytes), body: bytes };
       return;
     }
     // Headers validates names and values and merges duplicates exactly as Response does.
@@ -62,7 +111,14 @@ export class LightResponse {
 
   /** Status, headers and body without a native Response, or null when it is one already. */
   static fastParts(response: unknown): Readonly<FastParts> | null {
-    return LightResponse.isLight(response) ? response.#fast : null;
+    const fast = LightResponse.isLight(response) ? response.#fast : null;
+    if (!fast) return null;
+    const { headers } = fast;
+    return {
+      status: fast.status,
+      headers: Array.isArray(headers) ? headers : pairsOf(headers),
+      body: fast.body,
+    };
   }
 
   /** A brand check: `instanceof` is widened below to accept native Responses too. */
@@ -74,7 +130,10 @@ export class LightResponse {
   static toNative(response: LightResponse): Response {
     if (response.#native) return response.#native;
     const fast = response.#fast!;
-    response.#native = new NativeResponse(fast.body, { status: fast.status, headers: fast.headers });
+    response.#native = new NativeResponse(fast.body, {
+      status: fast.status,
+      headers: fast.headers as HeadersInit,
+    });
     response.#fast = null;
     return response.#native;
   }
@@ -97,7 +156,11 @@ export class LightResponse {
   }
 
   get headers(): Headers {
-    return this.#fast ? this.#fast.headers : LightResponse.toNative(this).headers;
+    const fast = this.#fast;
+    if (!fast) return LightResponse.toNative(this).headers;
+    // Made once, so edits through it show in what is sent.
+    if (Array.isArray(fast.headers)) fast.headers = new Headers(fast.headers);
+    return fast.headers;
   }
 }
 

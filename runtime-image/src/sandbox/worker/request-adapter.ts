@@ -38,7 +38,7 @@ export function fromWebResponse(response: Response): SerializedResponse | Promis
     // Strings cross as strings (the main thread writes them as Fastify would). Bytes are
     // copied: they are transferred, and a handler may return the same Response again.
     const body = typeof fast.body === 'string' ? fast.body : (fast.body?.slice() ?? null);
-    return { status: fast.status, headers: headerList(fast.headers), body };
+    return { status: fast.status, headers: fast.headers, body };
   }
   return readNative(nativeResponse(response));
 }

@@ -1,0 +1,57 @@
+/**
+ * Messages between a pod's main thread (the supervisor: serving-pool.ts) and its
+ * serving workers (serving-worker.ts), which own the HTTP connections and run the
+ * handler in their own thread. Plain data: they cross threads by structured clone.
+ */
+import type { CompiledHandler } from '../compile/compile.ts';
+import type { AppRuntimeConfig, FunctionDefinition } from '../host/host.ts';
+import type { CapturedLine, SerializedError } from '../sandbox/protocol.ts';
+import type { WireRecord } from './record-wire.ts';
+
+export interface ServingInit {
+  fn: FunctionDefinition;
+  /** Compiled once by the main thread; every worker loads the same bundle. */
+  compiled: CompiledHandler;
+  /** The sandbox login only (AppRuntimeConfig.sandboxDatabaseUrl): the admin URL stays in main. */
+  app: AppRuntimeConfig;
+  http: { port: number; address: string; bodyLimit: number; trustProxy: boolean };
+  poolMax: number;
+  backgroundLimitMs: number;
+  drainLimitMs: number;
+  logLevel: string;
+  /** Int32Array slots the worker keeps current for the watchdog (VITALS). */
+  vitals: SharedArrayBuffer;
+}
+
+/** How often a serving worker updates its vitals; the watchdog's resolution. */
+export const BEAT_MS = 20;
+
+/** Slots of `ServingInit.vitals`. */
+export const VITALS = {
+  /** Incremented by a timer in the worker: it stops moving while the thread is blocked. */
+  beats: 0,
+  /** Heap in use, MiB, as of the last beat. */
+  heapMb: 1,
+  length: 2,
+} as const;
+
+export interface AppLines {
+  appId: string;
+  lines: CapturedLine[];
+}
+
+/** Why a worker is asked to stop taking connections and finish what it has. */
+export type RetireReason = 'blocked' | 'memory';
+
+export type MainToServing =
+  | { type: 'start'; init: ServingInit }
+  | { type: 'drain' }
+  | { type: 'retire'; reason: RetireReason; detail: string }
+  | { type: 'metrics'; seq: number; text: string; contentType: string };
+
+export type ServingToMain =
+  | { type: 'listening'; port: number }
+  | { type: 'start-failed'; error: SerializedError }
+  | { type: 'output'; records: WireRecord[]; lines: AppLines[] }
+  | { type: 'metrics-request'; seq: number }
+  | { type: 'drained' };

@@ -1,0 +1,133 @@
+/**
+ * Entry point of a serving worker: a thread that owns HTTP connections (it listens
+ * with SO_REUSEPORT beside its siblings) and runs the function's handler in its own
+ * thread, so a request costs no hop between threads. The main thread supervises
+ * (serving-pool.ts): it stores the records this side forwards, serves the metrics,
+ * and stops a handler that blocks the thread or outgrows the heap (watchdog.ts).
+ */
+import { getHeapStatistics } from 'node:v8';
+import { parentPort } from 'node:worker_threads';
+import { FunctionHost } from '../host/host.ts';
+import { buildHttpApp } from '../http/app.ts';
+import { type MetricsSource, registerHealthAndMetrics } from '../http/health-metrics.ts';
+import { createLogger } from '../logger.ts';
+import { InThreadSandbox } from '../sandbox/in-thread-sandbox.ts';
+import { installSandboxGlobals, serializeError } from '../sandbox/worker/invocation-runner.ts';
+import { ForwardingSink } from './forwarding-sink.ts';
+import {
+  BEAT_MS,
+  type MainToServing,
+  type ServingInit,
+  type ServingToMain,
+  VITALS,
+} from './serving-protocol.ts';
+
+// Read by Node when the thread booted; not for the handler's eyes.
+delete process.env.NODE_COMPILE_CACHE;
+const port = parentPort!;
+const post = (message: ServingToMain) => port.postMessage(message);
+// May have booted ahead of need (prewarmed); the first message says what to serve.
+const init = await new Promise<ServingInit>((resolve) => {
+  port.once('message', (message: MainToServing) => {
+    if (message.type === 'start') resolve(message.init);
+  });
+});
+
+const vitals = new Int32Array(init.vitals);
+const beat = setInterval(() => {
+  Atomics.add(vitals, VITALS.beats, 1);
+  Atomics.store(vitals, VITALS.heapMb, Math.round(getHeapStatistics().used_heap_size / 2 ** 20));
+}, BEAT_MS);
+beat.unref();
+
+const sink = new ForwardingSink(post);
+const appId = init.fn.appId;
+installSandboxGlobals((line) => sink.appendLines(appId, [line]));
+const log = createLogger({ name: 'bbfn-runtime', level: init.logLevel });
+
+let sandbox: InThreadSandbox | undefined;
+const host = new FunctionHost({
+  sink,
+  workersPerFunction: 1,
+  poolMaxPerWorker: init.poolMax,
+  backgroundLimitMs: init.backgroundLimitMs,
+  drainLimitMs: init.drainLimitMs,
+  createSandbox: (options) => {
+    sandbox = new InThreadSandbox(options);
+    return sandbox;
+  },
+  compile: async () => init.compiled,
+  onDrainError: (deployment, error) =>
+    log.error({ err: error, fn: deployment.name }, 'draining a revision failed'),
+});
+host.setApp(init.app);
+
+const metricsWaiters = new Map<number, (text: string) => void>();
+let metricsSeq = 0;
+/** The pod's metrics live in the main thread, which counts every worker's invocations. */
+const metrics: MetricsSource = {
+  contentType: 'text/plain; version=0.0.4; charset=utf-8',
+  metrics: () =>
+    new Promise<string>((resolve) => {
+      const seq = ++metricsSeq;
+      metricsWaiters.set(seq, resolve);
+      post({ type: 'metrics-request', seq });
+    }),
+};
+
+let closing = false;
+const app = await buildHttpApp({
+  host,
+  logger: log,
+  bodyLimit: init.http.bodyLimit,
+  trustProxy: init.http.trustProxy,
+  websocket: init.fn.trigger.type === 'websocket',
+  register: (fastify) =>
+    registerHealthAndMetrics(fastify, { metrics, isReady: () => !closing && sandbox !== undefined }),
+});
+
+try {
+  await host.deploy(init.fn);
+  // Siblings bind the same port; the kernel spreads new connections over them. Fastify's
+  // types omit Node's `reusePort`, which it passes on to server.listen().
+  const listenOptions = { port: init.http.port, host: init.http.address, reusePort: true };
+  await app.listen(listenOptions);
+  const address = app.server.address();
+  post({ type: 'listening', port: typeof address === 'object' && address ? address.port : init.http.port });
+} catch (error) {
+  post({ type: 'start-failed', error: serializeError(error, 'FUNCTION_THREW') });
+  // The main thread ends this worker.
+  await new Promise(() => {});
+}
+
+let finishing: Promise<void> | null = null;
+/** Stops taking connections, finishes requests and background work, hands over the last output. */
+function finish(): Promise<void> {
+  finishing ??= (async () => {
+    closing = true;
+    await app.close();
+    await host.close();
+    sink.flush();
+    post({ type: 'drained' });
+  })();
+  return finishing;
+}
+
+port.on('message', (message: MainToServing) => {
+  switch (message.type) {
+    case 'drain':
+      void finish();
+      break;
+    case 'retire':
+      log.warn({ reason: message.reason, detail: message.detail }, 'serving worker retiring');
+      // The handler that outgrew the heap was stopped mid-way; whatever was in flight with
+      // it cannot be trusted to finish. A blocked one was answered by its own time limit.
+      // It drains when told to, once a replacement has taken over the port.
+      if (message.reason === 'memory') sandbox?.failAll('FUNCTION_MEMORY_LIMIT', message.detail);
+      break;
+    case 'metrics':
+      metricsWaiters.get(message.seq)?.(message.text);
+      metricsWaiters.delete(message.seq);
+      break;
+  }
+});

@@ -1,0 +1,118 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ErrorCode } from '../errors.ts';
+import { loadError } from './load-error.ts';
+import type { InvocationInput } from './protocol.ts';
+import {
+  failure,
+  type InvocationResult,
+  type Sandbox,
+  type SandboxOptions,
+  timeoutFailure,
+} from './sandbox.ts';
+import { InvocationRunner, type RunOutcome, serializeError } from './worker/invocation-runner.ts';
+
+interface Pending {
+  resolve: (result: InvocationResult) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A revision run in the current thread: the serving worker's, which owns its HTTP
+ * connections (pod/serving-worker.ts), so a request costs no hop between threads.
+ * Time limits for handlers that await are kept here; a handler that blocks the
+ * thread is stopped from outside by the pod's watchdog (pod/watchdog.ts), after
+ * which the timers here answer for it.
+ */
+export class InThreadSandbox implements Sandbox {
+  private readonly options: SandboxOptions;
+  private runner: InvocationRunner | null = null;
+  private readonly pending = new Map<string, Pending>();
+  private closing = false;
+
+  constructor(options: SandboxOptions) {
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.runner = await InvocationRunner.load({
+        bootstrap: this.options.bootstrap,
+        onBackgroundDone: (id, lines, error) => {
+          if (lines.length > 0) this.options.onLines(lines);
+          this.options.onBackgroundDone?.(id, error);
+        },
+      });
+    } catch (error) {
+      throw loadError(serializeError(error, 'FUNCTION_THREW'));
+    }
+  }
+
+  get inflight(): number {
+    return this.pending.size;
+  }
+
+  get backgroundCount(): number {
+    return this.runner?.backgroundCount ?? 0;
+  }
+
+  invoke(input: InvocationInput): Promise<InvocationResult> {
+    const runner = this.runner;
+    if (this.closing || !runner) return Promise.resolve(failure('HOST_SHUTTING_DOWN'));
+    return new Promise<InvocationResult>((resolve) => {
+      const timer = setTimeout(() => this.onTimeout(input.id), this.options.timeoutMs);
+      this.pending.set(input.id, { resolve, timer });
+      // From a microtask, not from inside the HTTP parser's callback that delivered the
+      // request: a handler the watchdog stops inside that callback would leave the
+      // connection's parser broken for the requests after it.
+      queueMicrotask(() => {
+        void runner.run(input).then((outcome) => this.onOutcome(input.id, outcome));
+      });
+    });
+  }
+
+  /**
+   * Fails every invocation still waiting, with `code`: after the watchdog stopped a
+   * handler that outgrew the heap, none of them can be trusted to finish.
+   */
+  failAll(code: ErrorCode, message: string): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, failure(code, message));
+  }
+
+  async drain(limitMs: number): Promise<void> {
+    this.closing = true;
+    const deadline = Date.now() + limitMs;
+    while (this.pending.size > 0 && Date.now() < deadline) await sleep(20);
+    const runner = this.runner;
+    if (runner) await Promise.race([runner.drain(), sleep(Math.max(0, deadline - Date.now()))]);
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.failAll('HOST_SHUTTING_DOWN', 'The function host is shutting down');
+  }
+
+  private onOutcome(id: string, outcome: RunOutcome): void {
+    if (outcome.lines.length > 0) this.options.onLines(outcome.lines);
+    this.settle(
+      id,
+      outcome.type === 'response'
+        ? { ok: true, status: outcome.status, headers: outcome.headers, body: outcome.body }
+        : { ok: false, error: outcome.error },
+    );
+  }
+
+  private onTimeout(id: string): void {
+    if (!this.pending.has(id)) return;
+    this.settle(id, timeoutFailure(this.options.timeoutMs));
+    this.runner?.cancel(id);
+  }
+
+  private settle(id: string, result: InvocationResult): void {
+    const pending = this.pending.get(id);
+    if (!pending) return; // Already answered (timed out, failed by the watchdog).
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    pending.resolve(result);
+  }
+}

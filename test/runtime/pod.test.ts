@@ -1,0 +1,207 @@
+/**
+ * A runtime pod as the image runs it (runtime-image/src/main.ts in its own process):
+ * serving workers own the connections and run the handler in their own thread, the
+ * main thread stores the records and stops a handler that blocks its thread or
+ * outgrows the heap, and the pod keeps serving through all of it.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrate } from '../../runtime-image/src/db/migrate.ts';
+import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
+import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
+import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
+import type { InvocationWithLines } from '../../runtime-image/src/invocations/types.ts';
+import { launchPod, type PodProcess } from '../support/pod-process.ts';
+import { waitFor } from '../support/wait.ts';
+
+const POD_ENTRY = path.join(import.meta.dirname, '../../runtime-image/src/main.ts');
+const APP_ID = 'pod';
+
+const HANDLER = `export async function handler(req, ctx) {
+  const route = new URL(req.url).pathname.split('/').pop();
+  console.log('route', route);
+  if (route === 'slow') {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return new Response('slow done');
+  }
+  if (route === 'loop') { while (true) {} }
+  if (route === 'bomb') { const kept = []; while (true) kept.push(new Array(100000).fill(route)); }
+  if (route === 'exit') process.exit(3);
+  if (route === 'db') {
+    const { rows } = await ctx.db.query('SELECT current_user AS role', []);
+    return Response.json(rows[0]);
+  }
+  if (route === 'background') {
+    ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, 500)).then(() => console.log('background done')));
+    return new Response(null, { status: 202 });
+  }
+  return Response.json({ hello: 'world' });
+}`;
+
+async function writeFunction(dir: string, name: string, code: string): Promise<string> {
+  const file = path.join(dir, `${name}.json`);
+  const trigger = { type: 'http', config: { method: 'GET', auth: 'none' } };
+  const limits = { timeoutSeconds: 1, memoryMb: 64 };
+  await writeFile(file, JSON.stringify({ name, appId: APP_ID, code, trigger, limits }));
+  return file;
+}
+
+async function errorOf(response: Response): Promise<{ code: string; invocationId: string }> {
+  return ((await response.json()) as { error: { code: string; invocationId: string } }).error;
+}
+
+describe('runtime pod', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  let dir: string;
+  let pod: PodProcess;
+  let base: string;
+
+  /** Waits until the worker a test made retire has ended, so its closed connections don't leak into the next test. */
+  async function retired(count: number): Promise<void> {
+    await waitFor(
+      `${count} retired serving workers`,
+      10_000,
+      async () => pod.lines.filter((line) => line.msg === 'serving worker retired').length >= count,
+    );
+  }
+
+  async function stored(invocationId: string): Promise<InvocationWithLines> {
+    return await waitFor('the invocation record', 10_000, async () => {
+      const [found] = await queryInvocations(pool, { appId: APP_ID, invocationId });
+      return found;
+    });
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('postgresUrl'), 'pod');
+    await migrate(database.url);
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    dir = await mkdtemp(path.join(tmpdir(), 'bbfn-pod-'));
+    pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'probe', HANDLER),
+      DATABASE_URL: database.url,
+      BBFN_MIGRATE: 'false',
+      // One worker: the requests of a test land beside each other on purpose.
+      BBFN_WORKERS: '1',
+    });
+    base = `${await pod.serving}/v1/${APP_ID}/fn/probe`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await pod?.stop();
+    await pool?.end();
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the handler, records each invocation with its lines, and has health and metrics', async () => {
+    const response = await fetch(`${base}/hello`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ hello: 'world' });
+    const record = await stored(response.headers.get(INVOCATION_ID_HEADER)!);
+    expect(record).toMatchObject({
+      functionName: 'probe',
+      outcome: 'ok',
+      statusCode: 200,
+      path: '/v1/pod/fn/probe/hello',
+    });
+    expect(record.lines.map((line) => line.message)).toEqual(['route hello']);
+
+    const origin = new URL(base).origin;
+    expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    expect((await fetch(`${origin}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${origin}/metrics`)).text();
+    expect(metrics).toMatch(
+      /bbfn_invocations_total\{app="pod",function="probe",trigger="http",outcome="ok"\} [1-9]/,
+    );
+  });
+
+  it('gives ctx.db the caller role, never the admin', async () => {
+    const response = await fetch(`${base}/db`);
+    expect(await response.json()).toEqual({ role: 'butterbase_user' });
+  });
+
+  it('answers a handler that blocks its thread with a 504, finishes the request beside it, and keeps serving', async () => {
+    const slow = fetch(`${base}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const loop = await fetch(`${base}/loop`);
+    expect(loop.status).toBe(504);
+    const error = await errorOf(loop);
+    expect(error.code).toBe('FUNCTION_TIMEOUT');
+    const beside = await slow;
+    expect(beside.status).toBe(200);
+    expect(await beside.text()).toBe('slow done');
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/again`)).status).toBe(200);
+    expect(await stored(error.invocationId)).toMatchObject({ outcome: 'timeout', statusCode: 504 });
+    await retired(1);
+  });
+
+  it('fails an allocation bomb with FUNCTION_MEMORY_LIMIT and keeps serving', async () => {
+    const bomb = await fetch(`${base}/bomb`);
+    expect(bomb.status).toBe(500);
+    const error = await errorOf(bomb);
+    expect(error.code).toBe('FUNCTION_MEMORY_LIMIT');
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/again`)).status).toBe(200);
+    expect(await stored(error.invocationId)).toMatchObject({ outcome: 'memory_limit' });
+    await retired(2);
+  });
+
+  it('refuses process.exit() in the handler as an error of that invocation', async () => {
+    const exit = await fetch(`${base}/exit`);
+    expect(exit.status).toBe(500);
+    expect((await errorOf(exit)).code).toBe('FUNCTION_PROCESS_EXIT');
+    expect((await fetch(`${base}/again`)).status).toBe(200);
+  });
+});
+
+describe('runtime pod shutdown and start', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('postgresUrl'), 'podstop');
+    dir = await mkdtemp(path.join(tmpdir(), 'bbfn-podstop-'));
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finishes ctx.waitUntil work across SIGTERM and flushes its lines before exiting', async () => {
+    const pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'probe', HANDLER),
+      DATABASE_URL: database.url,
+    });
+    const response = await fetch(`${await pod.serving}/v1/${APP_ID}/fn/probe/background`);
+    expect(response.status).toBe(202);
+    expect(await pod.stop()).toBe(0);
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      const [record] = await queryInvocations(pool, {
+        appId: APP_ID,
+        invocationId: response.headers.get(INVOCATION_ID_HEADER)!,
+      });
+      expect(record?.lines.map((line) => line.message)).toEqual(['route background', 'background done']);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('exits with the compile error, line and column, for a handler that does not compile', async () => {
+    const pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(
+        dir,
+        'broken',
+        'export async function handler(req) {\n  return (;\n}',
+      ),
+    });
+    await expect(pod.serving).rejects.toThrow(/exited with 1/);
+    const fatal = pod.lines.find((line) => line.level === 60) as { err?: { message?: string } } | undefined;
+    expect(fatal?.err?.message).toMatch(/broken\.ts:2:\d+/);
+  });
+});
