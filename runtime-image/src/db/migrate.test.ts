@@ -41,19 +41,20 @@ describe('migrate', () => {
       'V001__idempotency_keys',
       'V002__invocations',
       'V003__auth_helpers',
+      'V004__invocation_batches',
       'R__roles_and_grants',
     ]);
     const recorded = await sql<{ version: string }>(
       db.url,
       'SELECT version FROM butterbase.schema_migrations',
     );
-    expect(recorded).toHaveLength(4);
+    expect(recorded).toHaveLength(5);
     expect((await migrate(db.url)).applied).toEqual([]);
     const after = await sql<{ applied_at: Date }>(
       db.url,
       'SELECT applied_at FROM butterbase.schema_migrations',
     );
-    expect(after).toHaveLength(4);
+    expect(after).toHaveLength(5);
   });
 
   it('creates the function roles with the attributes RLS relies on', async () => {
@@ -98,9 +99,11 @@ describe('migrate', () => {
   it('keeps the platform tables away from the function roles and PUBLIC', async () => {
     const rows = await sql<{ role: string; readable: boolean }>(
       db.url,
-      `SELECT r AS role, has_table_privilege(r, 'butterbase.invocations', 'SELECT') AS readable
-       FROM unnest(ARRAY['butterbase_user', 'butterbase_service', 'public']) AS r`,
+      `SELECT r AS role, has_table_privilege(r, t, 'SELECT') AS readable
+       FROM unnest(ARRAY['butterbase_user', 'butterbase_service', 'public']) AS r,
+            unnest(ARRAY['butterbase.invocations', 'butterbase.invocation_batches', 'butterbase.invocation_logs']) AS t`,
     );
+    expect(rows).toHaveLength(9);
     expect(rows.every((row) => !row.readable)).toBe(true);
     const error = await sql(
       db.url,
@@ -150,6 +153,7 @@ describe('migrate', () => {
       'V001__idempotency_keys',
       'V002__invocations',
       'V003__auth_helpers',
+      'V004__invocation_batches',
     ]);
   });
 

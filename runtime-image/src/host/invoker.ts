@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { type ErrorCode, ErrorCodes } from '../errors.ts';
 import type { InvocationOutcome } from '../invocations/types.ts';
+import { uuidV7 } from '../invocations/uuid-v7.ts';
 import type { CallerData, SerializedError } from '../sandbox/protocol.ts';
 import type { FunctionDeployment } from './deployment.ts';
 import type { InvocationSink } from './invocation-sink.ts';
@@ -55,7 +55,8 @@ export async function invokeFunction(
   request: InvokeRequest,
   sink: InvocationSink,
 ): Promise<InvokeResponse> {
-  const invocationId = randomUUID();
+  // Time-ordered: the stored invocation is found through its batch's time range.
+  const invocationId = uuidV7();
   const startedAt = new Date();
   const started = performance.now();
   const result = await deployment.sandbox.invoke({

@@ -24,13 +24,6 @@ export class BoundedQueue<T> {
     return taken;
   }
 
-  /** Puts entries taken earlier back at the front, in their order (a failed write). */
-  putBack(items: readonly T[]): void {
-    if (items.length === 0) return;
-    this.#items = [...items, ...this.#items.slice(this.#head)];
-    this.#head = 0;
-  }
-
   /** Drops up to `count` of the oldest entries; returns how many it dropped. */
   dropOldest(count: number): number {
     const dropped = Math.min(Math.max(count, 0), this.length);

@@ -6,6 +6,7 @@ import { createPool } from '../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { queryInvocations } from './query.ts';
 import type { InvocationRecord, LogLevel } from './types.ts';
+import { uuidV7 } from './uuid-v7.ts';
 import { createInvocationWriter } from './writer.ts';
 
 let database: TestDatabase;
@@ -133,5 +134,78 @@ describe('queryInvocations', () => {
     } finally {
       await down.end();
     }
+  });
+});
+
+describe('queryInvocations over batches', () => {
+  const overlapApp = 'app_overlap';
+  const at = (minute: number) =>
+    record('f', minute, { appId: overlapApp, id: uuidV7(base + minute * 60_000) });
+  // Host A flushed minutes 0–9, later 20–29; host B, meanwhile, 5.5–24.5 in one batch.
+  const hostA1 = Array.from({ length: 10 }, (_, i) => at(i));
+  const hostA2 = Array.from({ length: 10 }, (_, i) => at(20 + i));
+  const hostB = Array.from({ length: 20 }, (_, i) => at(5.5 + i));
+  // Same start, different batches: the id decides, as it did in one table.
+  const tieLow = record('f', 40, { appId: overlapApp, id: '00000000-0000-4000-8000-000000000001' });
+  const tieHigh = record('f', 40, { appId: overlapApp, id: 'ffffffff-0000-4000-8000-000000000001' });
+  const all = [...hostA1, ...hostA2, ...hostB, tieLow, tieHigh];
+  const newestFirst = [...all].sort(
+    (x, y) => y.startedAt.getTime() - x.startedAt.getTime() || (x.id < y.id ? -1 : 1),
+  );
+
+  beforeAll(async () => {
+    const hostA = createInvocationWriter(pool);
+    const hostBWriter = createInvocationWriter(pool);
+    for (const r of hostA1) hostA.recordInvocation(r);
+    await hostA.flush();
+    for (const r of hostB) hostBWriter.recordInvocation(r);
+    await hostBWriter.flush();
+    for (const r of hostA2) hostA.recordInvocation(r);
+    hostA.recordInvocation(tieHigh);
+    await hostA.flush();
+    hostBWriter.recordInvocation(tieLow);
+    await Promise.all([hostA.close(), hostBWriter.close()]);
+  });
+
+  it('orders records newest first across batches that overlap in time', async () => {
+    for (const limit of [1, 2, 5, 12, 25, 42, 100]) {
+      const result = await queryInvocations(pool, { appId: overlapApp, limit });
+      expect(result.map((r) => r.id)).toEqual(newestFirst.slice(0, limit).map((r) => r.id));
+    }
+    const since = new Date(base + 8 * 60_000);
+    const recent = await queryInvocations(pool, { appId: overlapApp, functionName: 'f', since, limit: 20 });
+    expect(recent.map((r) => r.id)).toEqual(
+      newestFirst
+        .filter((r) => r.startedAt >= since)
+        .slice(0, 20)
+        .map((r) => r.id),
+    );
+  });
+
+  it('finds a record by its UUIDv7 id, and only in its app', async () => {
+    const wanted = hostB[7]!;
+    expect(await queryInvocations(pool, { appId: overlapApp, invocationId: wanted.id })).toEqual([
+      { ...wanted, lines: [] },
+    ]);
+    expect(await queryInvocations(pool, { appId: app, invocationId: wanted.id })).toEqual([]);
+    expect(await queryInvocations(pool, { appId: overlapApp, invocationId: uuidV7(base) })).toEqual([]);
+  });
+
+  it('pages through more batches than one round trip reads', async () => {
+    const manyApp = 'app_many_batches';
+    const writer = createInvocationWriter(pool, { maxBatch: 1 });
+    const many = Array.from({ length: 250 }, (_, i) =>
+      record(i % 2 ? 'odd' : 'even', i, { appId: manyApp, id: uuidV7(base + i * 60_000) }),
+    );
+    for (const r of many) writer.recordInvocation(r);
+    await writer.close();
+    const ids = async (query: Partial<Parameters<typeof queryInvocations>[1]>) =>
+      (await queryInvocations(pool, { appId: manyApp, ...query })).map((r) => r.id);
+    const reversed = [...many].reverse();
+    expect(await ids({ limit: 1000 })).toEqual(reversed.map((r) => r.id));
+    expect(await ids({ functionName: 'even', limit: 1000 })).toEqual(
+      reversed.filter((r) => r.functionName === 'even').map((r) => r.id),
+    );
+    expect(await ids({ limit: 3 })).toEqual(reversed.slice(0, 3).map((r) => r.id));
   });
 });

@@ -46,7 +46,8 @@ export function cleanRecord(record: InvocationRecord): InvocationRecord | null {
   if (!isNonEmpty(record.trigger) || !isNonEmpty(record.outcome)) return null;
   const statusCode = Number.isInteger(record.statusCode) ? record.statusCode : null;
   return {
-    id: record.id,
+    // One spelling, as a uuid column would have it: ids are compared as strings once stored.
+    id: record.id.toLowerCase(),
     appId: cleanText(record.appId, MAX_FIELD_LENGTH),
     functionName: cleanText(record.functionName, MAX_FIELD_LENGTH),
     functionId: cleanText(String(record.functionId ?? ''), MAX_FIELD_LENGTH),

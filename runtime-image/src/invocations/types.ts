@@ -1,7 +1,8 @@
 /**
- * What is stored per invocation and per captured console line
- * (tables butterbase.invocations and butterbase.invocation_logs, see
- * db/migrations/V002__invocations.sql).
+ * What is stored per invocation and per captured console line (the view
+ * butterbase.invocations over the table butterbase.invocation_batches, and the table
+ * butterbase.invocation_logs; see db/migrations/V002__invocations.sql and
+ * V004__invocation_batches.sql).
  */
 
 export const INVOCATION_TRIGGERS = ['http', 'cron', 'websocket'] as const;

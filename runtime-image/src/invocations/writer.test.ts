@@ -145,9 +145,42 @@ describe('invocation writer', () => {
     expect(rows[2].message).toBe('half \uFFFD pair');
   });
 
+  it('retries a batch whose commit went through unanswered without storing it twice', async () => {
+    // The first COMMIT runs, then its answer is "lost" with the connection.
+    let lost = false;
+    const lossy = Object.create(pool) as pg.Pool;
+    lossy.connect = (async () => {
+      const client = await pool.connect();
+      if (!lost) {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        // Synchronous for everything else: a COPY returns its stream, not a promise.
+        client.query = ((...args: unknown[]) => {
+          if (lost || args[0] !== 'COMMIT') return query(...args);
+          lost = true;
+          return (query('COMMIT') as Promise<unknown>).then(() => {
+            throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+          });
+        }) as never;
+      }
+      return client;
+    }) as never;
+    const writer = createInvocationWriter(lossy, { flushIntervalMs: 60_000 });
+    const records = [record(), record(), record({ functionName: 'other' })];
+    for (const r of records) writer.recordInvocation(r);
+    writer.appendLines(records.map((r) => line(r.id, 0)));
+    await expect(writer.flush()).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+    expect(writer.stats()).toEqual({ written: 0, dropped: 0, pending: 6 });
+    await writer.flush();
+    expect(writer.stats()).toEqual({ written: 6, dropped: 0, pending: 0 });
+    const ids = records.map((r) => r.id);
+    expect(await count('invocations', 'id = ANY($1::uuid[])', [ids])).toBe(3);
+    expect(await count('invocation_logs', 'invocation_id = ANY($1::uuid[])', [ids])).toBe(3);
+    await writer.close();
+  });
+
   it('drops a batch Postgres refuses and goes on with the rest', async () => {
     await pool.query(
-      "ALTER TABLE butterbase.invocations ADD CONSTRAINT test_no_poison CHECK (function_name <> 'poison')",
+      "ALTER TABLE butterbase.invocation_batches ADD CONSTRAINT test_no_poison CHECK (function_name <> 'poison')",
     );
     try {
       const writer = createInvocationWriter(pool, { flushIntervalMs: 60_000, maxBatch: 1 });
@@ -160,7 +193,7 @@ describe('invocation writer', () => {
       expect(await count('invocations', 'id = ANY($1::uuid[])', [good.map((r) => r.id)])).toBe(2);
       await writer.close();
     } finally {
-      await pool.query('ALTER TABLE butterbase.invocations DROP CONSTRAINT test_no_poison');
+      await pool.query('ALTER TABLE butterbase.invocation_batches DROP CONSTRAINT test_no_poison');
     }
   });
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { databaseUnavailable, isConnectionError } from '../db/connection-errors.ts';
 import { insertBatch } from './batch-insert.ts';
+import type { WriteBatch } from './batch-rows.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 import { cleanLine, cleanRecord } from './sanitize.ts';
 import type { InvocationRecord, LogLine, LogLineInput } from './types.ts';
@@ -8,7 +9,7 @@ import type { InvocationRecord, LogLine, LogLineInput } from './types.ts';
 export interface InvocationWriterOptions {
   /** How often buffered rows are written. */
   flushIntervalMs?: number;
-  /** Rows per table per insert; a full batch is written without waiting for the interval. */
+  /** Records and lines (each) per transaction; a full batch is written without waiting for the interval. */
   maxBatch?: number;
   /** Rows kept while the database is unreachable; beyond it the oldest are dropped. */
   maxBuffered?: number;
@@ -52,9 +53,10 @@ function isPoisonBatch(error: unknown): boolean {
 
 /**
  * The store of invocation records and console lines, used by the host's main thread.
- * Requests only push into memory; a timer (or a full batch) writes multi-row inserts
- * off the request path. While the database is unreachable rows stay buffered up to
- * `maxBuffered`, then the oldest console lines go first, records last.
+ * Requests only push into memory; a timer (or a full batch) writes batches off the
+ * request path. While the database is unreachable rows stay buffered up to
+ * `maxBuffered`, then the oldest console lines go first, records last. A batch that
+ * failed is retried as it is, ids included (batch-rows.ts), before anything newer.
  */
 export function createInvocationWriter(
   pool: pg.Pool,
@@ -67,6 +69,8 @@ export function createInvocationWriter(
 
   const records = new BoundedQueue<InvocationRecord>();
   const lines = new BoundedQueue<LogLine>();
+  // The batch whose last write failed for a reason worth retrying: older than the queues.
+  let held: WriteBatch | null = null;
   let written = 0;
   let dropped = 0;
   let failures = 0;
@@ -75,38 +79,49 @@ export function createInvocationWriter(
   let inFlight: Promise<void> | null = null;
   let immediate: NodeJS.Immediate | null = null;
 
-  const pending = () => records.length + lines.length;
+  const sizeOf = (batch: WriteBatch | null) => (batch ? batch.records.length + batch.lines.length : 0);
+  const pending = () => records.length + lines.length + sizeOf(held);
 
   function enforceCap(): void {
     let excess = pending() - maxBuffered;
     if (excess <= 0) return;
+    // Oldest first: the held batch's lines, the queued lines, then records likewise.
+    // A held batch keeps its row ids when it shrinks: if it did commit, the retry
+    // still conflicts; if not, it stores what is left.
+    const fromHeldLines = held?.lines.splice(0, excess).length ?? 0;
+    excess -= fromHeldLines;
     const fromLines = lines.dropOldest(excess);
     excess -= fromLines;
-    dropped += fromLines + records.dropOldest(excess);
+    const fromHeldRecords = held?.records.splice(0, excess).length ?? 0;
+    excess -= fromHeldRecords;
+    dropped += fromHeldLines + fromLines + fromHeldRecords + records.dropOldest(excess);
+  }
+
+  function nextBatch(): WriteBatch {
+    const batch = held ?? { records: records.take(maxBatch), lines: lines.take(maxBatch), rowIds: new Map() };
+    held = null;
+    return batch;
   }
 
   /** Writes one batch; a batch Postgres refused is dropped and returned as the error. */
-  async function writeOne(): Promise<Error | undefined> {
-    const batchRecords = records.take(maxBatch);
-    const batchLines = lines.take(maxBatch);
+  async function writeOne(batch: WriteBatch): Promise<Error | undefined> {
     try {
-      await insertBatch(pool, batchRecords, batchLines);
+      await insertBatch(pool, batch);
     } catch (error) {
       if (isPoisonBatch(error)) {
-        dropped += batchRecords.length + batchLines.length;
+        dropped += sizeOf(batch);
         return new Error(
-          `Dropped ${batchRecords.length} invocation records and ${batchLines.length} log lines: ${(error as Error).message}`,
+          `Dropped ${batch.records.length} invocation records and ${batch.lines.length} log lines: ${(error as Error).message}`,
           { cause: error },
         );
       }
-      records.putBack(batchRecords);
-      lines.putBack(batchLines);
+      held = batch;
       enforceCap();
       failures += 1;
       retryAt = Date.now() + Math.min(flushIntervalMs * 2 ** failures, MAX_RETRY_DELAY_MS);
       throw isConnectionError(error) ? databaseUnavailable(error) : error;
     }
-    written += batchRecords.length + batchLines.length;
+    written += sizeOf(batch);
     failures = 0;
     retryAt = 0;
     return undefined;
@@ -123,8 +138,9 @@ export function createInvocationWriter(
       let budget = pending();
       let refused: Error | undefined;
       while (budget > 0 && pending() > 0) {
-        budget -= Math.min(records.length, maxBatch) + Math.min(lines.length, maxBatch);
-        const error = await writeOne();
+        const batch = nextBatch();
+        budget -= sizeOf(batch);
+        const error = await writeOne(batch);
         refused ??= error;
       }
       if (refused) throw refused;
@@ -194,6 +210,7 @@ export function createInvocationWriter(
         const left = pending();
         records.dropOldest(left);
         lines.dropOldest(left);
+        held = null;
         dropped += left;
       }
     },

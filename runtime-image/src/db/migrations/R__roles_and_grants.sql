@@ -95,8 +95,9 @@ ALTER DEFAULT PRIVILEGES FOR ROLE {{admin}} IN SCHEMA public
   GRANT EXECUTE ON FUNCTIONS TO {{user}}, {{service}};
 
 -- Schema butterbase: the helper functions are callable from RLS policies, but the
--- platform's tables (invocation records and logs, migrations) stay unreadable to
--- function code and to PUBLIC, whatever default privileges someone else set up.
+-- platform's tables and views (invocation batches, the invocations view over them, the
+-- console lines, migrations) stay unreadable to function code and to PUBLIC, whatever
+-- default privileges someone else set up.
 GRANT USAGE ON SCHEMA butterbase TO {{user}}, {{service}};
 REVOKE ALL ON SCHEMA butterbase FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA butterbase FROM PUBLIC, {{user}}, {{service}};
