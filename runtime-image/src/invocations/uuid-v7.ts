@@ -7,10 +7,17 @@ import { randomUUID } from 'node:crypto';
  * its random digits stay, its version digit becomes 7, its variant bits already fit.
  */
 export function uuidV7(now: number = Date.now()): string {
-  const time = now.toString(16).padStart(12, '0');
-  const random = randomUUID();
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+  if (now !== prefixTime) {
+    const time = now.toString(16).padStart(12, '0');
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    prefixTime = now;
+  }
+  return prefix + randomUUID().slice(15);
 }
+
+// The time part, kept while the millisecond lasts: under load many ids share it.
+let prefixTime = -1;
+let prefix = '';
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 

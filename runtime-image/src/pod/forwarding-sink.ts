@@ -5,7 +5,7 @@ import { toWire, type WireRecord } from './record-wire.ts';
 import type { AppLines, ServingToMain } from './serving-protocol.ts';
 
 /** Output gathered this long before it goes; records are never on a request's path. */
-const FLUSH_INTERVAL_MS = 10;
+const FLUSH_INTERVAL_MS = 50;
 /** A batch this big goes at once. */
 const MAX_BATCH = 500;
 

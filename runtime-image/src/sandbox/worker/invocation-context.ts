@@ -7,7 +7,10 @@ export interface InvocationState {
   seq: number;
   lines: CapturedLine[];
   background: Set<Promise<unknown>>;
-  abort: AbortController;
+  /** Made when the handler first reads `request.signal` (most never do): see invocationSignal(). */
+  abort: AbortController | null;
+  /** Why the invocation was cancelled, if it was; a signal made later starts aborted. */
+  cancelled: unknown;
   /** Set when the invocation failed from outside its own await chain. */
   escapedFailure: SerializedError | null;
   onEscapedFailure: ((error: SerializedError) => void) | null;
@@ -26,7 +29,8 @@ export function newInvocationState(id: string): InvocationState {
     seq: 0,
     lines: [],
     background: new Set(),
-    abort: new AbortController(),
+    abort: null,
+    cancelled: undefined,
     escapedFailure: null,
     onEscapedFailure: null,
     responded: false,
@@ -38,4 +42,19 @@ export function takeLines(state: InvocationState): CapturedLine[] {
   const lines = state.lines;
   state.lines = [];
   return lines;
+}
+
+/** The invocation's `request.signal`, made on first need: an AbortController a request cost ~1 µs and garbage. */
+export function invocationSignal(state: InvocationState): AbortSignal {
+  if (!state.abort) {
+    state.abort = new AbortController();
+    if (state.cancelled !== undefined) state.abort.abort(state.cancelled);
+  }
+  return state.abort.signal;
+}
+
+/** Aborts the invocation's signal, now or when it is made. */
+export function cancelInvocation(state: InvocationState, reason: unknown): void {
+  state.cancelled ??= reason;
+  state.abort?.abort(reason);
 }

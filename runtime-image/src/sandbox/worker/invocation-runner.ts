@@ -11,8 +11,10 @@ import type { CapturedLine, InvocationInput, SerializedError, WorkerBootstrap } 
 import { installConsoleCapture } from './console-capture.ts';
 import { createContextFactory } from './handler-context.ts';
 import {
+  cancelInvocation,
   currentInvocation,
   type InvocationState,
+  invocationSignal,
   invocationStorage,
   newInvocationState,
   takeLines,
@@ -142,7 +144,8 @@ export class InvocationRunner {
 
   /** The invocation's time is up: its `request.signal` aborts. */
   cancel(id: string): void {
-    this.inflight.get(id)?.abort.abort(new BbfnError('FUNCTION_TIMEOUT'));
+    const state = this.inflight.get(id);
+    if (state) cancelInvocation(state, new BbfnError('FUNCTION_TIMEOUT'));
   }
 
   /** Waits for all background work, then closes the database pool. */
@@ -151,22 +154,23 @@ export class InvocationRunner {
     await this.contexts.close().catch(() => {});
   }
 
-  private async callHandler(input: InvocationInput, state: InvocationState): Promise<Response> {
-    const request = toWebRequest(input, state.abort.signal);
-    const ctx = this.contexts.build(input.caller, state);
-    const escaped = new Promise<never>((_, reject) => {
+  /**
+   * The handler's Response, or the failure that escaped its await chain (an unhandled
+   * rejection or uncaught exception in its async context), whichever comes first.
+   */
+  private callHandler(input: InvocationInput, state: InvocationState): Promise<Response> {
+    return new Promise<unknown>((resolve, reject) => {
       state.onEscapedFailure = (error) => reject(new BbfnError(error.code, error.message));
-    });
-    escaped.catch(() => {});
-    const result = await Promise.race([Promise.resolve(this.handler(request, ctx)), escaped]);
-    if (!(result instanceof Response)) {
+      const request = toWebRequest(input, () => invocationSignal(state));
+      Promise.resolve(this.handler(request, this.contexts.build(input.caller, state))).then(resolve, reject);
+    }).then((result) => {
+      if (result instanceof Response) return result;
       const got = result === null ? 'null' : typeof result;
       throw new BbfnError(
         'FUNCTION_INVALID_RESPONSE',
         `The handler must return a Response object, got ${got}`,
       );
-    }
-    return result;
+    });
   }
 
   /** Waits for `ctx.waitUntil` work, capped, then reports the lines it printed. */

@@ -9,7 +9,7 @@ function lazy(method = 'POST', body: Uint8Array | null = new TextEncoder().encod
     url: 'http://x.test/path?q=1',
     rawHeaders: ['Content-Type', 'application/json', 'X-A', '1', 'x-a', '2'],
     body,
-    signal: new AbortController().signal,
+    signal: () => new AbortController().signal,
   });
 }
 
@@ -29,7 +29,7 @@ describe('LazyRequest', () => {
       url: 'http://x.test/',
       rawHeaders: [],
       body: new TextEncoder().encode('text'),
-      signal: controller.signal,
+      signal: () => controller.signal,
     });
     request.headers.set('x-b', 'z');
     expect(await (request as unknown as Request).text()).toBe('text');

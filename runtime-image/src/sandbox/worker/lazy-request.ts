@@ -18,7 +18,8 @@ export interface LazyRequestInit {
   /** Flat [name, value, name, value…] as Node's rawHeaders. */
   rawHeaders: string[];
   body: Uint8Array | null;
-  signal: AbortSignal;
+  /** Made on first read. */
+  signal: () => AbortSignal;
 }
 
 export class LazyRequest {
@@ -43,7 +44,7 @@ export class LazyRequest {
       method: init.method,
       headers: request.headers,
       body: hasBody ? init.body : null,
-      signal: init.signal,
+      signal: init.signal(),
       ...(hasBody ? { duplex: 'half' } : {}),
     } as RequestInit);
     return request.#native;
@@ -58,7 +59,7 @@ export class LazyRequest {
   }
 
   get signal(): AbortSignal {
-    return this.#native ? this.#native.signal : this.#init.signal;
+    return this.#native ? this.#native.signal : this.#init.signal();
   }
 
   get headers(): Headers {

@@ -3,7 +3,7 @@ import { LazyRequest } from './lazy-request.ts';
 import { LightResponse, nativeResponse } from './light-response.ts';
 
 /** The `Request` the handler receives for what the main thread sent. */
-export function toWebRequest(message: InvocationInput, signal: AbortSignal): Request {
+export function toWebRequest(message: InvocationInput, signal: () => AbortSignal): Request {
   const request = new LazyRequest({
     method: message.method,
     url: message.url,
