@@ -14,7 +14,9 @@ describe('uuidV7', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => uuidV7(1_700_000_000_000 + i));
     expect(new Set(ids).size).toBe(1000);
     expect([...ids].sort()).toEqual(ids);
-    expect(new Set(Array.from({ length: 1000 }, () => uuidV7(0))).size).toBe(1000);
+    const sameMillisecond = Array.from({ length: 5000 }, () => uuidV7(0));
+    expect(new Set(sameMillisecond).size).toBe(5000);
+    expect(sameMillisecond.every((id) => uuidV7Time(id) === 0)).toBe(true);
   });
 
   it('has no time for other uuid versions', () => {

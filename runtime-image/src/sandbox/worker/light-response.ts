@@ -44,7 +44,9 @@ function plainHeaderPairs(init: HeadersInit | undefined): [string, string][] | u
   if (init === undefined || init === null) return [];
   if (typeof init !== 'object' || Object.getPrototypeOf(init) !== Object.prototype) return undefined;
   const pairs: [string, string][] = [];
-  for (const [name, value] of Object.entries(init)) {
+  const record = init as Record<string, unknown>;
+  for (const name in record) {
+    const value = record[name];
     if (typeof value !== 'string' || !TOKEN.test(name) || UNPLAIN_VALUE.test(value)) return undefined;
     const lower = name.toLowerCase();
     if (pairs.some(([seen]) => seen === lower)) return undefined;
