@@ -78,13 +78,16 @@ export class ServingPool {
     this.port = options.init.http.port;
   }
 
-  /** Starts every worker; resolves with the port once all listen, rejects when the first cannot start. */
+  /**
+   * Resolves with the port once the first worker listens (it serves from then on);
+   * rejects when it cannot start. The others start then, off the first response's
+   * path on a small node, and join the port as they come up.
+   */
   async start(): Promise<number> {
-    await this.stopper.attach();
     const first = this.spawn();
+    await this.stopper.attach();
     this.port = await first.listening;
-    const others = Array.from({ length: this.options.workers - 1 }, () => this.spawn());
-    await Promise.all(others.map((w) => w.listening));
+    for (let i = 1; i < this.options.workers; i++) this.spawn();
     this.watch = setInterval(() => this.inspect(), WATCH_MS);
     this.watch.unref();
     return this.port;
