@@ -59,6 +59,7 @@ try {
     sink,
     metrics: metrics.registry,
     log,
+    onRestart: (reason) => metrics.sandboxRestarts.inc({ reason }),
   });
   const port = await pool.start();
   shutdownOnSignals({

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import WebSocket from 'ws';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
@@ -41,9 +42,13 @@ const HANDLER = `export async function handler(req, ctx) {
   return Response.json({ hello: 'world' });
 }`;
 
-async function writeFunction(dir: string, name: string, code: string): Promise<string> {
+async function writeFunction(
+  dir: string,
+  name: string,
+  code: string,
+  trigger: object = { type: 'http', config: { method: 'GET', auth: 'none' } },
+): Promise<string> {
   const file = path.join(dir, `${name}.json`);
-  const trigger = { type: 'http', config: { method: 'GET', auth: 'none' } };
   const limits = { timeoutSeconds: 1, memoryMb: 64 };
   await writeFile(file, JSON.stringify({ name, appId: APP_ID, code, trigger, limits }));
   return file;
@@ -148,6 +153,9 @@ describe('runtime pod', () => {
     for (let i = 0; i < 5; i++) expect((await fetch(`${base}/again`)).status).toBe(200);
     expect(await stored(error.invocationId)).toMatchObject({ outcome: 'memory_limit' });
     await retired(2);
+    const metrics = await (await fetch(`${new URL(base).origin}/metrics`)).text();
+    expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="blocked"} 1');
+    expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="memory"} 1');
   });
 
   it('refuses process.exit() in the handler as an error of that invocation', async () => {
@@ -189,6 +197,38 @@ describe('runtime pod shutdown and start', () => {
       expect(record?.lines.map((line) => line.message)).toEqual(['route background', 'background done']);
     } finally {
       await pool.end();
+    }
+  });
+
+  it('serves a websocket function: each message is an invocation answered on the socket', async () => {
+    const code = `export async function handler(req, ctx) { return new Response('echo: ' + (await req.text())); }`;
+    const pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'echo', code, {
+        type: 'websocket',
+        config: { auth: 'none' },
+      }),
+    });
+    try {
+      const socket = new WebSocket(`${(await pod.serving).replace('http', 'ws')}/v1/${APP_ID}/fn/echo`);
+      const replies: string[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        socket.on('message', (data) => {
+          replies.push(String(data));
+          if (replies.length === 2) resolve();
+        });
+        socket.on('error', reject);
+      });
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      socket.send('one');
+      socket.send('two');
+      await done;
+      socket.close();
+      expect(replies).toEqual(['echo: one', 'echo: two']);
+    } finally {
+      expect(await pod.stop()).toBe(0);
     }
   });
 

@@ -27,7 +27,13 @@ export function createHostMetrics() {
     labelNames: ['app', 'level'] as const,
     registers: [registry],
   });
-  return { registry, invocations, duration, logLines };
+  const sandboxRestarts = new Counter({
+    name: 'bbfn_sandbox_restarts_total',
+    help: 'Sandboxes replaced, by reason: blocked (a handler held its thread past the time limit), memory (past the memory limit), crashed',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  return { registry, invocations, duration, logLines, sandboxRestarts };
 }
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 

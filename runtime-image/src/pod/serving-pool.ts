@@ -34,6 +34,8 @@ export interface ServingPoolOptions {
   sink: InvocationSink;
   metrics: MetricsSource;
   log: Logger;
+  /** A worker was replaced, and why. */
+  onRestart?: (reason: RetireReason | 'crashed') => void;
 }
 
 type WorkerState = 'starting' | 'serving' | 'retiring';
@@ -177,6 +179,7 @@ export class ServingPool {
         { err: exitError, code },
         'serving worker died; its open connections were lost. Starting another',
       );
+      this.options.onRestart?.('crashed');
       this.replaceAfterBackoff(worker);
     });
     const init: ServingInit = {
@@ -250,6 +253,7 @@ export class ServingPool {
         ? `The handler exceeded its memory limit of ${this.options.memoryMb} MB`
         : 'The sandbox was restarted: an invocation blocked it past its time limit';
     this.options.log.warn({ reason, threadId: worker.thread.threadId }, detail);
+    this.options.onRestart?.(reason);
     // Sent first, read once the running code is stopped.
     post(worker, { type: 'retire', reason, detail });
     if (stopRunningCode) {
