@@ -40,8 +40,13 @@ export function createContextFactory(
   } as unknown as HandlerContext['db'];
   return {
     build(caller, state) {
+      let db: HandlerContext['db'] | undefined;
       return {
-        db: pool ? createFunctionDb(pool, caller, roles) : noDb,
+        // Made on first use: its session SQL (role and claims) is work most handlers never need.
+        get db() {
+          db ??= pool ? createFunctionDb(pool, caller, roles) : noDb;
+          return db;
+        },
         env: frozenEnv,
         user: caller.kind === 'user' ? { id: caller.userId } : null,
         waitUntil(promise) {
@@ -52,7 +57,7 @@ export function createContextFactory(
               console.error('waitUntil promise rejected:', error);
             },
           );
-          state.background.add(tracked);
+          state.background.push(tracked);
         },
         idempotency,
       };

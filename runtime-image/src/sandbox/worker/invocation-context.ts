@@ -6,7 +6,8 @@ export interface InvocationState {
   id: string;
   seq: number;
   lines: CapturedLine[];
-  background: Set<Promise<unknown>>;
+  /** `ctx.waitUntil` work not yet awaited. */
+  background: Promise<unknown>[];
   /** Made when the handler first reads `request.signal` (most never do): see invocationSignal(). */
   abort: AbortController | null;
   /** Why the invocation was cancelled, if it was; a signal made later starts aborted. */
@@ -28,7 +29,7 @@ export function newInvocationState(id: string): InvocationState {
     id,
     seq: 0,
     lines: [],
-    background: new Set(),
+    background: [],
     abort: null,
     cancelled: undefined,
     escapedFailure: null,
@@ -37,9 +38,13 @@ export function newInvocationState(id: string): InvocationState {
   };
 }
 
+const NO_LINES: CapturedLine[] = Object.freeze([]) as unknown as CapturedLine[];
+
 /** Takes the lines captured so far, leaving the buffer empty for later ones. */
 export function takeLines(state: InvocationState): CapturedLine[] {
   const lines = state.lines;
+  // Most invocations print nothing: no new buffer for them.
+  if (lines.length === 0) return NO_LINES;
   state.lines = [];
   return lines;
 }

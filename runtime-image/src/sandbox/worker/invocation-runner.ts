@@ -108,33 +108,34 @@ export class InvocationRunner {
     return this.backgroundWork.size;
   }
 
-  async run(input: InvocationInput): Promise<RunOutcome> {
+  run(input: InvocationInput): Promise<RunOutcome> {
     const state = newInvocationState(input.id);
     this.inflight.set(input.id, state);
-    const outcome = await invocationStorage.run(state, async (): Promise<RunOutcome> => {
-      try {
-        const response = await this.callHandler(input, state);
-        const serialized = await fromWebResponse(response);
-        state.responded = true;
-        return {
-          type: 'response',
-          ...serialized,
-          background: state.background.size > 0,
-          lines: takeLines(state),
-        };
-      } catch (error) {
-        state.responded = true;
-        if (!isBbfnError(error)) console.error('Handler error:', error);
-        return {
-          type: 'failed',
-          error: serializeError(error, 'FUNCTION_THREW'),
-          background: state.background.size > 0,
-          lines: takeLines(state),
-        };
-      }
-    });
-    this.inflight.delete(input.id);
-    if (state.background.size > 0) {
+    // All of it inside the invocation's context: a body stream the handler made runs its
+    // code (and prints its lines) while fromWebResponse reads it.
+    return invocationStorage.run(state, () =>
+      this.callHandler(input, state)
+        .then(fromWebResponse)
+        .then(
+          (serialized) => this.ended(state, { type: 'response', ...serialized }),
+          (error: unknown) => {
+            if (!isBbfnError(error)) console.error('Handler error:', error);
+            return this.ended(state, { type: 'failed', error: serializeError(error, 'FUNCTION_THREW') });
+          },
+        ),
+    );
+  }
+
+  /** The invocation has its answer: what it printed goes with it, its background work goes on. */
+  private ended(
+    state: InvocationState,
+    result: ({ type: 'response' } & SerializedResponse) | { type: 'failed'; error: SerializedError },
+  ): RunOutcome {
+    state.responded = true;
+    const background = state.background.length > 0;
+    const outcome: RunOutcome = { ...result, background, lines: takeLines(state) };
+    this.inflight.delete(state.id);
+    if (background) {
       const work = this.finishBackground(state);
       this.backgroundWork.add(work);
       void work.finally(() => this.backgroundWork.delete(work));
@@ -182,9 +183,9 @@ export class InvocationRunner {
     });
     // Work registered while other work runs is waited for as well.
     let outcome: 'done' | 'timeout' = 'done';
-    while (state.background.size > 0 && outcome === 'done') {
-      const batch = [...state.background];
-      state.background.clear();
+    while (state.background.length > 0 && outcome === 'done') {
+      const batch = state.background;
+      state.background = [];
       outcome = await Promise.race([Promise.allSettled(batch).then(() => 'done' as const), capped]);
     }
     clearTimeout(timer);
