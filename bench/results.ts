@@ -73,8 +73,8 @@ machine's cores with the servers, equally for both sides.
 ${table}
 
 Baselines: \`bench/servers/bare-fastify.ts\` (bare Fastify writing the same bytes; for \`db\`, the same query on a
-plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it (worker-thread sandbox, auth,
-invocation records written to Postgres). \`start\` runs the esbuild bundle (\`npm run build\`)
+plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it (serving workers
+running the handler in their own thread, auth, invocation records written to Postgres). \`start\` runs the esbuild bundle (\`npm run build\`)
 with a V8 compile cache warmed once, as an image would.
 `;
   await writeFile(path.join(import.meta.dirname, 'RESULTS.md'), text);
