@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { appDatabaseName } from '../../local/app-database.ts';
 import { startLocalPlatform } from '../../local/platform.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
@@ -11,6 +10,7 @@ import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 import { waitFor } from '../support/wait.ts';
+import { exchangeMessages } from '../support/websocket.ts';
 
 type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
 
@@ -106,24 +106,10 @@ describe('local platform serving examples/', () => {
   });
 
   it('answers each websocket message with its own invocation, and refuses plain HTTP with 426', async () => {
-    const socket = new WebSocket(`${platform.url.replace('http', 'ws')}/v1/demo/fn/echo-socket`);
-    const replies: string[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      socket.on('message', (data) => {
-        replies.push(String(data));
-        if (replies.length === 2) resolve();
-      });
-      socket.on('error', reject);
-      setTimeout(() => reject(new Error(`only ${replies.length} replies`)), 10_000);
-    });
-    await new Promise((resolve, reject) => {
-      socket.once('open', resolve);
-      socket.once('error', reject);
-    });
-    socket.send('one');
-    socket.send('two');
-    await done;
-    socket.close();
+    const replies = await exchangeMessages(`${platform.url.replace('http', 'ws')}/v1/demo/fn/echo-socket`, [
+      'one',
+      'two',
+    ]);
     expect(replies).toEqual(['echo: one', 'echo: two']);
     const plain = await fetch(`${platform.url}/v1/demo/fn/echo-socket`);
     expect(plain.status).toBe(426);

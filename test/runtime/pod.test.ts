@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import WebSocket from 'ws';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
@@ -17,6 +16,7 @@ import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import type { InvocationWithLines } from '../../runtime-image/src/invocations/types.ts';
 import { launchPod, type PodProcess } from '../support/pod-process.ts';
 import { waitFor } from '../support/wait.ts';
+import { exchangeMessages } from '../support/websocket.ts';
 
 const POD_ENTRY = path.join(import.meta.dirname, '../../runtime-image/src/main.ts');
 const APP_ID = 'pod';
@@ -209,23 +209,8 @@ describe('runtime pod shutdown and start', () => {
       }),
     });
     try {
-      const socket = new WebSocket(`${(await pod.serving).replace('http', 'ws')}/v1/${APP_ID}/fn/echo`);
-      const replies: string[] = [];
-      const done = new Promise<void>((resolve, reject) => {
-        socket.on('message', (data) => {
-          replies.push(String(data));
-          if (replies.length === 2) resolve();
-        });
-        socket.on('error', reject);
-      });
-      await new Promise((resolve, reject) => {
-        socket.once('open', resolve);
-        socket.once('error', reject);
-      });
-      socket.send('one');
-      socket.send('two');
-      await done;
-      socket.close();
+      const url = `${(await pod.serving).replace('http', 'ws')}/v1/${APP_ID}/fn/echo`;
+      const replies = await exchangeMessages(url, ['one', 'two']);
       expect(replies).toEqual(['echo: one', 'echo: two']);
     } finally {
       expect(await pod.stop()).toBe(0);
