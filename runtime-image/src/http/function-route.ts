@@ -3,6 +3,7 @@ import type { Caller } from '../auth/caller.ts';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { INVOCATION_ID_HEADER, invokeFunction } from '../host/invoker.ts';
+import { atEndOfTurn } from './end-of-turn.ts';
 import { sendError } from './http-errors.ts';
 import { splitUrl } from './split-url.ts';
 
@@ -77,6 +78,9 @@ export function createFunctionRoute(host: FunctionHost) {
     const out = result.body;
     const payload =
       typeof out === 'string' || out === null ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-    return reply.send(payload);
+    // Sent with the other responses ready in this turn (end-of-turn.ts); returning the
+    // reply tells Fastify the handler sends it itself.
+    atEndOfTurn(() => reply.send(payload));
+    return reply;
   };
 }
