@@ -27,7 +27,8 @@ export interface BatchRow {
 }
 
 function groupKey(record: InvocationRecord): string {
-  return JSON.stringify([record.appId, record.functionName]);
+  // NUL cannot occur in either name (sanitize.ts strips it from stored text).
+  return `${record.appId}\u0000${record.functionName}`;
 }
 
 /**
