@@ -101,6 +101,12 @@ export class ServingPool {
     if (this.watch) clearInterval(this.watch);
     await Promise.all(
       [...this.workers].map(async (w) => {
+        // A worker still starting (a replacement, say) has served nothing and does not
+        // listen for `drain` yet.
+        if (w.state === 'starting') {
+          await w.thread.terminate();
+          return;
+        }
         post(w, { type: 'drain' });
         await Promise.race([w.drained, new Promise((resolve) => setTimeout(resolve, limitMs).unref())]);
         await w.thread.terminate();
