@@ -38,15 +38,24 @@ export function createContextFactory(
     query: async () => unavailable(),
     transaction: async () => unavailable(),
   } as unknown as HandlerContext['db'];
+  // Anonymous and service sessions are the same for every call: one FunctionDb each,
+  // instead of one per invocation. A user's carries their claims.
+  const sharedDbs = new Map<CallerData['kind'], HandlerContext['db']>();
+  function dbFor(caller: CallerData): HandlerContext['db'] {
+    if (!pool) return noDb;
+    if (caller.kind === 'user') return createFunctionDb(pool, caller, roles);
+    let db = sharedDbs.get(caller.kind);
+    if (!db) {
+      // Frozen: shared, so one invocation must not be able to change it for the next.
+      db = Object.freeze(createFunctionDb(pool, caller, roles));
+      sharedDbs.set(caller.kind, db);
+    }
+    return db;
+  }
   return {
     build(caller, state) {
-      let db: HandlerContext['db'] | undefined;
       return {
-        // Made on first use: its session SQL (role and claims) is work most handlers never need.
-        get db() {
-          db ??= pool ? createFunctionDb(pool, caller, roles) : noDb;
-          return db;
-        },
+        db: dbFor(caller),
         env: frozenEnv,
         user: caller.kind === 'user' ? { id: caller.userId } : null,
         waitUntil(promise) {
