@@ -1,14 +1,13 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { HostSettings } from './config.ts';
+import { BACKGROUND_LIMIT_MS, drainLimitFor } from './host/background-limits.ts';
 import type { FunctionDeployment } from './host/deployment.ts';
 import { type AppRuntimeConfig, type FunctionDefinition, FunctionHost } from './host/host.ts';
-import { createHostMetrics, meteredSink } from './host/metrics.ts';
-import { createRecordingSink } from './host/recording-sink.ts';
+import { createInvocationStore } from './host/invocation-store.ts';
 import { buildHttpApp } from './http/app.ts';
 import { registerHealthAndMetrics } from './http/health-metrics.ts';
 import { listenWithGracefulShutdown, type ShutdownStep } from './http/server.ts';
-import { createInvocationWriter, type InvocationWriter } from './invocations/writer.ts';
 
 export interface HostServerOptions {
   settings: Pick<HostSettings, 'port' | 'address' | 'workers' | 'poolMax' | 'bodyLimit' | 'trustProxy'>;
@@ -23,7 +22,7 @@ export interface HostServerOptions {
   logPools: Record<string, pg.Pool>;
   /** Run after the invocation log is flushed (the local platform stops its Postgres here). */
   extraShutdownSteps?: ShutdownStep[];
-  /** Seed: background work has a 30-second timeout. */
+  /** The cap on background work; BACKGROUND_LIMIT_MS (the seed's 30 s) unless a test shortens it. */
   backgroundLimitMs?: number;
   exit?: (code: number) => void;
 }
@@ -34,24 +33,15 @@ export interface HostServerOptions {
  */
 export async function startHostServer(options: HostServerOptions) {
   const { settings, log } = options;
-  const metrics = createHostMetrics();
-  const writers = new Map<string, InvocationWriter>();
-  for (const [appId, pool] of Object.entries(options.logPools)) {
-    const onError = (error: Error) =>
-      log.warn({ err: error, app: appId }, 'invocation log write failed; will retry');
-    writers.set(appId, createInvocationWriter(pool, { onError }));
-  }
-  const sink = meteredSink(
-    metrics,
-    createRecordingSink(log, (appId) => writers.get(appId)),
-  );
-  const backgroundLimitMs = options.backgroundLimitMs ?? 30_000;
+  const store = createInvocationStore(log, options.logPools);
+  const { metrics, writers } = store;
+  const backgroundLimitMs = options.backgroundLimitMs ?? BACKGROUND_LIMIT_MS;
   const host = new FunctionHost({
-    sink,
+    sink: store.sink,
     workersPerFunction: settings.workers,
     poolMaxPerWorker: settings.poolMax,
     backgroundLimitMs,
-    drainLimitMs: backgroundLimitMs + 5_000,
+    drainLimitMs: drainLimitFor(backgroundLimitMs),
     onDrainError: (deployment, error) =>
       log.error({ err: error, fn: deployment.name }, 'draining a revision failed'),
   });
@@ -86,10 +76,7 @@ export async function startHostServer(options: HostServerOptions) {
       },
       {
         name: 'flush invocation log',
-        run: async () => {
-          await Promise.all([...writers.values()].map((writer) => writer.close()));
-          await Promise.all(Object.values(options.logPools).map((pool) => pool.end()));
-        },
+        run: () => store.close(),
       },
       ...(options.extraShutdownSteps ?? []),
     ],

@@ -8,34 +8,24 @@
 import { compileHandler, handlerFilename } from './compile/compile.ts';
 import { ConfigError } from './config.ts';
 import { createLogPool } from './db/pool.ts';
-import { createHostMetrics, meteredSink } from './host/metrics.ts';
-import { createRecordingSink } from './host/recording-sink.ts';
+import { BACKGROUND_LIMIT_MS, drainLimitFor } from './host/background-limits.ts';
+import { createInvocationStore } from './host/invocation-store.ts';
 import { shutdownOnSignals } from './http/server.ts';
-import { createInvocationWriter } from './invocations/writer.ts';
 import { createLogger } from './logger.ts';
 import { ServingPool } from './pod/serving-pool.ts';
 import { appFromSettings, preparePod } from './settings-app.ts';
 
-/** Seed: background work has a 30-second timeout; a stopping pod gives it that and a margin. */
-const BACKGROUND_LIMIT_MS = 30_000;
-const DRAIN_LIMIT_MS = BACKGROUND_LIMIT_MS + 5_000;
+const DRAIN_LIMIT_MS = drainLimitFor(BACKGROUND_LIMIT_MS);
 
 const log = createLogger({ name: 'bbfn-runtime' });
 
 try {
   const { settings, fn } = await preparePod(log);
-  const metrics = createHostMetrics();
-  const logPool = settings.databaseUrl ? createLogPool(settings.databaseUrl) : null;
-  const writer = logPool
-    ? createInvocationWriter(logPool, {
-        onError: (error) =>
-          log.warn({ err: error, app: fn.appId }, 'invocation log write failed; will retry'),
-      })
-    : undefined;
-  const sink = meteredSink(
-    metrics,
-    createRecordingSink(log, () => writer),
+  const store = createInvocationStore(
+    log,
+    settings.databaseUrl ? { [fn.appId]: createLogPool(settings.databaseUrl) } : {},
   );
+  const { metrics } = store;
   const compiled = await compileHandler(fn.code, { filename: handlerFilename(fn.name) });
   const pool = new ServingPool({
     init: {
@@ -56,7 +46,7 @@ try {
     workers: settings.workers,
     memoryMb: fn.limits.memoryMb,
     timeoutMs: fn.limits.timeoutSeconds * 1000,
-    sink,
+    sink: store.sink,
     metrics: metrics.registry,
     log,
     onRestart: (reason) => metrics.sandboxRestarts.inc({ reason }),
@@ -66,13 +56,7 @@ try {
     log,
     steps: [
       { name: 'drain serving workers', run: () => pool.drain(DRAIN_LIMIT_MS) },
-      {
-        name: 'flush invocation log',
-        run: async () => {
-          await writer?.close();
-          await logPool?.end();
-        },
-      },
+      { name: 'flush invocation log', run: () => store.close() },
     ],
   });
   const host = settings.address.includes(':') ? `[${settings.address}]` : settings.address;

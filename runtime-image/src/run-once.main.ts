@@ -2,7 +2,9 @@
  * What a CronJob pod runs (`bbfn run-once`): the mounted function once, as the service
  * role, then its background work, then the invocation log; exit 1 when the run failed.
  */
+
 import { createLogPool } from './db/pool.ts';
+import { BACKGROUND_LIMIT_MS, drainLimitFor } from './host/background-limits.ts';
 import { FunctionHost } from './host/host.ts';
 import { createRecordingSink } from './host/recording-sink.ts';
 import { runScheduled } from './host/run-once.ts';
@@ -20,8 +22,8 @@ export async function runOnceFromEnvironment(log: ReturnType<typeof createLogger
     sink: createRecordingSink(log, () => writer ?? undefined),
     workersPerFunction: 1,
     poolMaxPerWorker: settings.poolMax,
-    backgroundLimitMs: 30_000,
-    drainLimitMs: 35_000,
+    backgroundLimitMs: BACKGROUND_LIMIT_MS,
+    drainLimitMs: drainLimitFor(BACKGROUND_LIMIT_MS),
   });
   host.setApp(appFromSettings(settings, fn.appId));
   try {
