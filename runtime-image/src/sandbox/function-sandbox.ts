@@ -4,6 +4,7 @@ import type { InvocationInput, WorkerToMain } from './protocol.ts';
 import {
   failure,
   type InvocationResult,
+  resultOf,
   type Sandbox,
   type SandboxOptions,
   timeoutFailure,
@@ -174,11 +175,7 @@ export class FunctionSandbox implements Sandbox {
       case 'failed': {
         if (message.lines.length > 0) this.options.onLines(message.lines);
         if (message.background) this.background.set(message.id, worker);
-        const result: InvocationResult =
-          message.type === 'response'
-            ? { ok: true, status: message.status, headers: message.headers, body: message.body }
-            : { ok: false, error: message.error };
-        this.settle(message.id, result);
+        this.settle(message.id, resultOf(message));
         break;
       }
       case 'background-done':

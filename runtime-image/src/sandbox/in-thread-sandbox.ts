@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorCode } from '../errors.ts';
 import { loadError } from './load-error.ts';
-import type { InvocationInput } from './protocol.ts';
+import type { InvocationInput, RunOutcome } from './protocol.ts';
 import {
   failure,
   type InvocationResult,
+  resultOf,
   type Sandbox,
   type SandboxOptions,
   timeoutFailure,
 } from './sandbox.ts';
-import { InvocationRunner, type RunOutcome, serializeError } from './worker/invocation-runner.ts';
+import { InvocationRunner, serializeError } from './worker/invocation-runner.ts';
 
 interface Pending {
   resolve: (result: InvocationResult) => void;
@@ -104,12 +105,7 @@ export class InThreadSandbox implements Sandbox {
 
   private onOutcome(id: string, outcome: RunOutcome): void {
     if (outcome.lines.length > 0) this.options.onLines(outcome.lines);
-    this.settle(
-      id,
-      outcome.type === 'response'
-        ? { ok: true, status: outcome.status, headers: outcome.headers, body: outcome.body }
-        : { ok: false, error: outcome.error },
-    );
+    this.settle(id, resultOf(outcome));
   }
 
   /** Times out what is past its deadline; stops when nothing is left to watch. */

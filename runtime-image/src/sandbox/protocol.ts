@@ -67,21 +67,26 @@ export interface SerializedError {
   internal?: string;
 }
 
-export type WorkerToMain =
-  | { type: 'ready' }
-  | { type: 'load-error'; error: SerializedError }
+/** How one invocation ended (worker/invocation-runner.ts), with the console lines it printed until then. */
+export type RunOutcome = (
   | {
       type: 'response';
-      id: string;
       status: number;
       headers: [string, string][];
       /** A string when the handler gave one: it crosses threads and goes out as is. */
       body: string | Uint8Array | null;
-      /** True when the invocation registered background work. */
-      background: boolean;
-      lines: CapturedLine[];
     }
-  | { type: 'failed'; id: string; error: SerializedError; background: boolean; lines: CapturedLine[] }
+  | { type: 'failed'; error: SerializedError }
+) & {
+  /** True when the invocation registered background work (`ctx.waitUntil`). */
+  background: boolean;
+  lines: CapturedLine[];
+};
+
+export type WorkerToMain =
+  | { type: 'ready' }
+  | { type: 'load-error'; error: SerializedError }
+  | (RunOutcome & { id: string })
   | { type: 'background-done'; id: string; lines: CapturedLine[]; error?: SerializedError }
   | { type: 'lines'; lines: CapturedLine[] }
   | { type: 'pong'; seq: number }

@@ -4,7 +4,13 @@
  * (InThreadSandbox).
  */
 import { BbfnError, type ErrorCode } from '../errors.ts';
-import type { CapturedLine, InvocationInput, SerializedError, WorkerBootstrap } from './protocol.ts';
+import type {
+  CapturedLine,
+  InvocationInput,
+  RunOutcome,
+  SerializedError,
+  WorkerBootstrap,
+} from './protocol.ts';
 
 export type InvocationResult =
   | { ok: true; status: number; headers: [string, string][]; body: string | Uint8Array | null }
@@ -42,4 +48,11 @@ export function failure(code: ErrorCode, message?: string): InvocationResult {
 /** An invocation that ran past its time limit. */
 export function timeoutFailure(timeoutMs: number): InvocationResult {
   return failure('FUNCTION_TIMEOUT', `The handler did not respond within ${timeoutMs / 1000} s`);
+}
+
+/** What the host gets for an invocation that ran to an answer. */
+export function resultOf(outcome: RunOutcome): InvocationResult {
+  return outcome.type === 'response'
+    ? { ok: true, status: outcome.status, headers: outcome.headers, body: outcome.body }
+    : { ok: false, error: outcome.error };
 }

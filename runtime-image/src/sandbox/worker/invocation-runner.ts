@@ -7,7 +7,13 @@
  */
 import { loadHandlerModule } from '../../compile/load.ts';
 import { BbfnError, isBbfnError } from '../../errors.ts';
-import type { CapturedLine, InvocationInput, SerializedError, WorkerBootstrap } from '../protocol.ts';
+import type {
+  CapturedLine,
+  InvocationInput,
+  RunOutcome,
+  SerializedError,
+  WorkerBootstrap,
+} from '../protocol.ts';
 import { installConsoleCapture } from './console-capture.ts';
 import { createContextFactory } from './handler-context.ts';
 import {
@@ -23,16 +29,6 @@ import { installLazyRequestSupport } from './lazy-request.ts';
 import { installLightResponse } from './light-response.ts';
 import { installProcessGuards } from './process-guards.ts';
 import { fromWebResponse, type SerializedResponse, toWebRequest } from './request-adapter.ts';
-
-/** How one invocation ended, with the console lines it printed until then. */
-export type RunOutcome = (
-  | ({ type: 'response' } & SerializedResponse)
-  | { type: 'failed'; error: SerializedError }
-) & {
-  /** True when the invocation registered background work (`ctx.waitUntil`). */
-  background: boolean;
-  lines: CapturedLine[];
-};
 
 export interface RunnerOptions {
   bootstrap: WorkerBootstrap;
