@@ -61,7 +61,8 @@ function withDefaultContentType(pairs: [string, string][], body: FastBody): [str
   return pairs.length > 1 ? pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : pairs;
 }
 
-function pairsOf(headers: Headers): [string, string][] {
+/** A Headers' entries as [name, value] pairs, in the order it lists them. */
+export function headerPairs(headers: Headers): [string, string][] {
   const pairs: [string, string][] = [];
   headers.forEach((value, name) => {
     pairs.push([name, value]);
@@ -118,7 +119,7 @@ export class LightResponse {
     const { headers } = fast;
     return {
       status: fast.status,
-      headers: Array.isArray(headers) ? headers : pairsOf(headers),
+      headers: Array.isArray(headers) ? headers : headerPairs(headers),
       body: fast.body,
     };
   }

@@ -1,6 +1,6 @@
 import type { InvocationInput } from '../protocol.ts';
 import { LazyRequest } from './lazy-request.ts';
-import { LightResponse, nativeResponse } from './light-response.ts';
+import { headerPairs, LightResponse, nativeResponse } from './light-response.ts';
 
 /** The `Request` the handler receives for what the main thread sent. */
 export function toWebRequest(message: InvocationInput, signal: () => AbortSignal): Request {
@@ -20,14 +20,6 @@ export interface SerializedResponse {
   body: string | Uint8Array | null;
 }
 
-function headerList(headers: Headers): [string, string][] {
-  const list: [string, string][] = [];
-  headers.forEach((value, name) => {
-    list.push([name, value]);
-  });
-  return list;
-}
-
 /**
  * Reads a handler's `Response` into plain data. A light Response with a string or
  * bytes body is read as is; anything else is buffered whole through its stream.
@@ -45,5 +37,5 @@ export function fromWebResponse(response: Response): SerializedResponse | Promis
 
 async function readNative(response: Response): Promise<SerializedResponse> {
   const body = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
-  return { status: response.status, headers: headerList(response.headers), body };
+  return { status: response.status, headers: headerPairs(response.headers), body };
 }
