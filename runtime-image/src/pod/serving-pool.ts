@@ -24,8 +24,8 @@ const BLOCKED_GRACE_MS = 200;
 const STOP_GRACE_MS = 2000;
 
 export interface ServingPoolOptions {
-  /** What each worker serves; `vitals` and the port are the pool's to set. */
-  init: Omit<ServingInit, 'vitals'>;
+  /** What each worker serves; `vitals`, the port and the metrics' content type are the pool's to set. */
+  init: Omit<ServingInit, 'vitals' | 'metricsContentType'>;
   workers: number;
   /** The function's memory limit: past it a worker is retired and its invocations fail. */
   memoryMb: number;
@@ -156,14 +156,9 @@ export class ServingPool {
           for (const record of message.records) this.options.sink.recordInvocation(fromWire(record));
           break;
         case 'metrics-request':
-          void this.options.metrics.metrics().then((text) =>
-            post(worker, {
-              type: 'metrics',
-              seq: message.seq,
-              text,
-              contentType: this.options.metrics.contentType,
-            }),
-          );
+          void this.options.metrics
+            .metrics()
+            .then((text) => post(worker, { type: 'metrics', seq: message.seq, text }));
           break;
         case 'drained':
           onDrained();
@@ -192,6 +187,7 @@ export class ServingPool {
       ...this.options.init,
       http: { ...this.options.init.http, port: this.port },
       vitals,
+      metricsContentType: this.options.metrics.contentType,
     };
     post(worker, { type: 'start', init });
     return worker;

@@ -5,6 +5,7 @@
  */
 import type { CompiledHandler } from '../compile/compile.ts';
 import type { AppRuntimeConfig, FunctionDefinition } from '../host/host.ts';
+import type { MetricsSource } from '../http/health-metrics.ts';
 import type { CapturedLine, SerializedError } from '../sandbox/protocol.ts';
 import type { WireRecord } from './record-wire.ts';
 
@@ -19,6 +20,8 @@ export interface ServingInit {
   backgroundLimitMs: number;
   drainLimitMs: number;
   logLevel: string;
+  /** What the main thread's registry answers `/metrics` with. */
+  metricsContentType: MetricsSource['contentType'];
   /** Int32Array slots the worker keeps current for the watchdog (VITALS). */
   vitals: SharedArrayBuffer;
 }
@@ -47,7 +50,7 @@ export type MainToServing =
   | { type: 'start'; init: ServingInit }
   | { type: 'drain' }
   | { type: 'retire'; reason: RetireReason; detail: string }
-  | { type: 'metrics'; seq: number; text: string; contentType: string };
+  | { type: 'metrics'; seq: number; text: string };
 
 export type ServingToMain =
   | { type: 'listening'; port: number }

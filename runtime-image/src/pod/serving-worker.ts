@@ -3,7 +3,7 @@
  * with SO_REUSEPORT beside its siblings) and runs the function's handler in its own
  * thread, so a request costs no hop between threads. The main thread supervises
  * (serving-pool.ts): it stores the records this side forwards, serves the metrics,
- * and stops a handler that blocks the thread or outgrows the heap (watchdog.ts).
+ * and stops a handler that blocks the thread or outgrows the heap (execution-stopper.ts).
  */
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
@@ -66,7 +66,7 @@ const metricsWaiters = new Map<number, (text: string) => void>();
 let metricsSeq = 0;
 /** The pod's metrics live in the main thread, which counts every worker's invocations. */
 const metrics: MetricsSource = {
-  contentType: 'text/plain; version=0.0.4; charset=utf-8',
+  contentType: init.metricsContentType,
   metrics: () =>
     new Promise<string>((resolve) => {
       const seq = ++metricsSeq;
@@ -119,7 +119,6 @@ port.on('message', (message: MainToServing) => {
       void finish();
       break;
     case 'retire':
-      log.warn({ reason: message.reason, detail: message.detail }, 'serving worker retiring');
       // The handler that outgrew the heap was stopped mid-way; whatever was in flight with
       // it cannot be trusted to finish. A blocked one was answered by its own time limit.
       // It drains when told to, once a replacement has taken over the port.

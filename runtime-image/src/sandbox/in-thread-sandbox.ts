@@ -28,7 +28,7 @@ const SWEEP_MS = 50;
  * A revision run in the current thread: the serving worker's, which owns its HTTP
  * connections (pod/serving-worker.ts), so a request costs no hop between threads.
  * Time limits for handlers that await are kept here; a handler that blocks the
- * thread is stopped from outside by the pod's watchdog (pod/watchdog.ts), after
+ * thread is stopped from outside by the pod's watchdog (pod/serving-pool.ts), after
  * which the timers here answer for it.
  */
 export class InThreadSandbox implements Sandbox {
