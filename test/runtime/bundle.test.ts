@@ -3,16 +3,16 @@
  * a fresh database, finds its worker bundle, compiles the handler, reaches Postgres
  * through ctx.db and records the invocation.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildRuntime } from '../../runtime-image/build.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
+import { launchPod, type PodProcess } from '../support/pod-process.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Inside the repository, so the bundle resolves its one external package (esbuild).
@@ -27,7 +27,7 @@ const HANDLER = `export async function handler(req, ctx) {
 describe('bundled runtime', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let dir: string;
-  let child: ChildProcess | undefined;
+  let pod: PodProcess | undefined;
   let url: string;
   let runOnceEntry: string;
 
@@ -41,37 +41,21 @@ describe('bundled runtime', () => {
     const bundle = await buildRuntime(OUTDIR);
     runOnceEntry = bundle.runOnce;
     const { main } = bundle;
-    child = spawn(process.execPath, [main], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: '0',
-        BBFN_LISTEN_ADDRESS: '127.0.0.1',
+    pod = launchPod(
+      main,
+      {
         BBFN_FUNCTION_FILE: file,
         DATABASE_URL: database.url,
-        // As an image runs it; the sandbox thread gets this one variable to boot with, then drops it.
+        // As an image runs it; the worker thread gets this one variable to boot with, then drops it.
         NODE_COMPILE_CACHE: path.join(dir, 'compile-cache'),
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the bundle did not start in 20 s')), 20_000);
-      child!.once('exit', (code) => reject(new Error(`the bundle exited with ${code}`)));
-      createInterface({ input: child!.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'serving' && entry.url) {
-          clearTimeout(timer);
-          resolve(entry.url);
-        }
-      });
-    });
+      20_000,
+    );
+    url = await pod.serving;
   }, 60_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await pod?.stop();
     await database?.drop();
     await rm(dir, { recursive: true, force: true });
     await rm(OUTDIR, { recursive: true, force: true });
