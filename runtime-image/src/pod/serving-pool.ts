@@ -4,6 +4,7 @@ import { BbfnError } from '../errors.ts';
 import type { InvocationSink } from '../host/invocation-sink.ts';
 import type { MetricsSource } from '../http/health-metrics.ts';
 import { takeThread } from '../threads/prewarmed-threads.ts';
+import { respawnDelayMs } from '../threads/respawn-backoff.ts';
 import { ExecutionStopper } from './execution-stopper.ts';
 import { fromWire } from './record-wire.ts';
 import {
@@ -195,7 +196,7 @@ export class ServingPool {
 
   private replaceAfterBackoff(worker: ServingWorker): void {
     if (worker.state === 'starting') this.startFailures += 1;
-    const delay = this.startFailures === 0 ? 0 : Math.min(100 * 2 ** (this.startFailures - 1), 10_000);
+    const delay = respawnDelayMs(this.startFailures);
     setTimeout(() => {
       if (!this.closing) this.spawn();
     }, delay).unref();

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorCode } from '../errors.ts';
+import { respawnDelayMs } from '../threads/respawn-backoff.ts';
 import type { InvocationInput, WorkerToMain } from './protocol.ts';
 import {
   failure,
@@ -19,9 +20,6 @@ interface Pending {
 
 /** How long a worker may stay silent after a timed-out invocation before it is replaced. */
 const LIVENESS_GRACE_MS = 1000;
-/** Backoff between attempts to start a worker whose handler failed to load. */
-const RESPAWN_BASE_MS = 100;
-const RESPAWN_MAX_MS = 10_000;
 
 /**
  * The sandboxes of one function revision: a few worker threads, each able to run
@@ -259,7 +257,7 @@ export class FunctionSandbox implements Sandbox {
     // It never loaded (a top-level await that failed, say): try again, backing off, so a
     // handler that cannot load costs a thread start now and then, not a busy loop.
     this.loadFailures += 1;
-    const delay = Math.min(RESPAWN_BASE_MS * 2 ** (this.loadFailures - 1), RESPAWN_MAX_MS);
+    const delay = respawnDelayMs(this.loadFailures);
     setTimeout(() => {
       if (!this.closing && this.workers[index] === worker) this.workers[index] = this.spawn();
     }, delay).unref();
