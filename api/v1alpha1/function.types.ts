@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validateCronSchedule, validateTimeZone } from './cron-schedule.ts';
-import { DEFAULT_FUNCTION_LIMITS } from './function-limits.ts';
+import { DEFAULT_FUNCTION_LIMITS, MEMORY_MB_RANGE } from './function-limits.ts';
 import { resourceSchema } from './meta.types.ts';
 
 /** Which credentials a function accepts; see the seed's "Row-Level Security in Functions". */
@@ -84,8 +84,8 @@ export const functionLimitsSchema = z.object({
   memoryMb: z
     .number()
     .int()
-    .min(16)
-    .max(4096)
+    .min(MEMORY_MB_RANGE.min)
+    .max(MEMORY_MB_RANGE.max)
     .default(DEFAULT_FUNCTION_LIMITS.memoryMb)
     .describe('Heap cap of the sandbox'),
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_FUNCTION_LIMITS } from '../../api/v1alpha1/function-limits.ts';
+import { DEFAULT_FUNCTION_LIMITS, MEMORY_MB_RANGE } from '../../api/v1alpha1/function-limits.ts';
 import { handlerFilename, precompileHandler } from './compile/compile.ts';
 import { servingThread } from './pod/serving-thread.ts';
 import { RUNTIME_ENV } from './runtime-env.ts';
@@ -27,7 +27,7 @@ export function prewarmFromEnvironment(env: NodeJS.ProcessEnv = process.env): vo
   if (typeof mounted.name === 'string' && typeof mounted.code === 'string')
     precompileHandler(mounted.code, { filename: handlerFilename(mounted.name) });
   const memoryMb = Number(mounted.limits?.memoryMb ?? DEFAULT_FUNCTION_LIMITS.memoryMb);
-  if (!Number.isInteger(memoryMb) || memoryMb < 16 || memoryMb > 4096) return;
+  if (!Number.isInteger(memoryMb) || memoryMb < MEMORY_MB_RANGE.min || memoryMb > MEMORY_MB_RANGE.max) return;
   // One thread: the first response needs one, and the pool starts the others once it serves.
   prewarmThreads(servingThread(memoryMb), 1);
 }
