@@ -4,6 +4,8 @@
  * (prewarm.ts); then the host itself (pod-host.ts) serves the mounted function.
  */
 import { prewarmFromEnvironment } from './prewarm.ts';
+import { applyHeapFlags } from './threads/heap-flags.ts';
 
+applyHeapFlags();
 prewarmFromEnvironment();
 await import('./pod-host.ts');
