@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorCode } from '../errors.ts';
+import { InflightList } from './inflight-list.ts';
 import { loadError } from './load-error.ts';
 import type { InvocationInput, RunOutcome } from './protocol.ts';
 import {
@@ -13,6 +14,9 @@ import {
 import { InvocationRunner, serializeError } from './worker/invocation-runner.ts';
 
 interface Pending {
+  id: string;
+  /** Its place in the list of invocations waiting (inflight-list.ts). */
+  slot: number;
   resolve: (result: InvocationResult) => void;
   /** performance.now() past which the invocation has timed out. */
   deadline: number;
@@ -34,7 +38,7 @@ const SWEEP_MS = 50;
 export class InThreadSandbox implements Sandbox {
   private readonly options: SandboxOptions;
   private runner: InvocationRunner | null = null;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new InflightList<Pending>();
   private closing = false;
   private sweeper: NodeJS.Timeout | null = null;
   private lastSweep = 0;
@@ -70,13 +74,19 @@ export class InThreadSandbox implements Sandbox {
     const runner = this.runner;
     if (this.closing || !runner) return Promise.resolve(failure('HOST_SHUTTING_DOWN'));
     return new Promise<InvocationResult>((resolve) => {
-      this.pending.set(input.id, { resolve, deadline: performance.now() + this.options.timeoutMs });
+      const pending = {
+        id: input.id,
+        slot: -1,
+        resolve,
+        deadline: performance.now() + this.options.timeoutMs,
+      };
+      this.pending.add(pending);
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
       // From a microtask, not from inside the HTTP parser's callback that delivered the
       // request: a handler the watchdog stops inside that callback would leave the
       // connection's parser broken for the requests after it.
       queueMicrotask(() => {
-        void runner.run(input).then((outcome) => this.onOutcome(input.id, outcome));
+        void runner.run(input).then((outcome) => this.onOutcome(pending, outcome));
       });
     });
   }
@@ -86,7 +96,7 @@ export class InThreadSandbox implements Sandbox {
    * handler that outgrew the heap, none of them can be trusted to finish.
    */
   failAll(code: ErrorCode, message: string): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, failure(code, message));
+    for (const pending of this.pending.snapshot()) this.settle(pending, failure(code, message));
   }
 
   async drain(limitMs: number): Promise<void> {
@@ -103,9 +113,9 @@ export class InThreadSandbox implements Sandbox {
     this.failAll('HOST_SHUTTING_DOWN', 'The function host is shutting down');
   }
 
-  private onOutcome(id: string, outcome: RunOutcome): void {
+  private onOutcome(pending: Pending, outcome: RunOutcome): void {
     if (outcome.lines.length > 0) this.options.onLines(outcome.lines);
-    this.settle(id, resultOf(outcome));
+    this.settle(pending, resultOf(outcome));
   }
 
   /** Times out what is past its deadline; stops when nothing is left to watch. */
@@ -121,10 +131,10 @@ export class InThreadSandbox implements Sandbox {
       return;
     }
     this.graceGiven = false;
-    for (const [id, pending] of this.pending) {
+    for (const pending of this.pending.snapshot()) {
       if (pending.deadline > now) continue;
-      this.settle(id, timeoutFailure(this.options.timeoutMs));
-      this.runner?.cancel(id);
+      this.settle(pending, timeoutFailure(this.options.timeoutMs));
+      this.runner?.cancel(pending.id);
     }
     if (this.pending.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
@@ -133,10 +143,9 @@ export class InThreadSandbox implements Sandbox {
     }
   }
 
-  private settle(id: string, result: InvocationResult): void {
-    const pending = this.pending.get(id);
-    if (!pending) return; // Already answered (timed out, failed by the watchdog).
-    this.pending.delete(id);
+  private settle(pending: Pending, result: InvocationResult): void {
+    // Already answered (timed out, failed by the watchdog)?
+    if (!this.pending.remove(pending)) return;
     pending.resolve(result);
   }
 }

@@ -16,6 +16,8 @@ export interface InvocationState {
   escapedFailure: SerializedError | null;
   onEscapedFailure: ((error: SerializedError) => void) | null;
   responded: boolean;
+  /** Its place in the runner's list of invocations in flight (inflight-list.ts). */
+  slot: number;
 }
 
 export const invocationStorage = new AsyncLocalStorage<InvocationState>();
@@ -35,6 +37,7 @@ export function newInvocationState(id: string): InvocationState {
     escapedFailure: null,
     onEscapedFailure: null,
     responded: false,
+    slot: -1,
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { loadHandlerModule } from '../../compile/load.ts';
 import { BbfnError, isBbfnError } from '../../errors.ts';
+import { InflightList } from '../inflight-list.ts';
 import type {
   CapturedLine,
   InvocationInput,
@@ -85,8 +86,8 @@ export class InvocationRunner {
   private readonly options: RunnerOptions;
   private readonly handler: Handler;
   private readonly contexts: ReturnType<typeof createContextFactory>;
-  private readonly inflight = new Map<string, InvocationState>();
-  private readonly backgroundWork = new Set<Promise<void>>();
+  private readonly inflight = new InflightList<InvocationState>();
+  private readonly backgroundWork = new InflightList<{ done: Promise<void>; slot: number }>();
 
   /** Loads the handler module; rejects with what the module did wrong. */
   static async load(options: RunnerOptions): Promise<InvocationRunner> {
@@ -106,7 +107,7 @@ export class InvocationRunner {
 
   run(input: InvocationInput): Promise<RunOutcome> {
     const state = newInvocationState(input.id);
-    this.inflight.set(input.id, state);
+    this.inflight.add(state);
     // All of it inside the invocation's context: a body stream the handler made runs its
     // code (and prints its lines) while fromWebResponse reads it.
     return invocationStorage.run(state, () =>
@@ -130,24 +131,25 @@ export class InvocationRunner {
     state.responded = true;
     const background = state.background.length > 0;
     const outcome: RunOutcome = { ...result, background, lines: takeLines(state) };
-    this.inflight.delete(state.id);
+    this.inflight.remove(state);
     if (background) {
-      const work = this.finishBackground(state);
+      const work = { done: this.finishBackground(state), slot: -1 };
       this.backgroundWork.add(work);
-      void work.finally(() => this.backgroundWork.delete(work));
+      void work.done.finally(() => this.backgroundWork.remove(work));
     }
     return outcome;
   }
 
   /** The invocation's time is up: its `request.signal` aborts. */
   cancel(id: string): void {
-    const state = this.inflight.get(id);
+    // A search: cancelling is rare (a timeout), while the list is touched on every request.
+    const state = this.inflight.find((candidate) => candidate.id === id);
     if (state) cancelInvocation(state, new BbfnError('FUNCTION_TIMEOUT'));
   }
 
   /** Waits for all background work, then closes the database pool. */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.backgroundWork]);
+    await Promise.allSettled(this.backgroundWork.snapshot().map((work) => work.done));
     await this.contexts.close().catch(() => {});
   }
 
