@@ -10,6 +10,7 @@ import { isBbfnError } from '../runtime-image/src/errors.ts';
 import type { FunctionDefinition } from '../runtime-image/src/host/host.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
+import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
 import { prepareAppDatabase } from './app-database.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
 import { formatProblem, type LoadedFunction, loadManifests } from './manifests/load-manifests.ts';
@@ -50,6 +51,8 @@ function toDefinition(loaded: LoadedFunction): FunctionDefinition {
  */
 export async function startLocalPlatform(options: LocalPlatformOptions) {
   const { log, print } = options;
+  // Before any sandbox thread exists: the same collector settings as a pod.
+  applyHeapFlags();
   await mkdir(options.dataDir, { recursive: true });
   print('starting embedded Postgres…');
   const postgres = await startEmbeddedPostgres({
