@@ -37,3 +37,25 @@ export function medianRound(rounds: readonly LoadResult[]): LoadResult {
   const p99s = rounds.map((r) => r.p99Ms).sort((a, b) => a - b);
   return { ...byThroughput[middle]!, p99Ms: p99s[middle]! };
 }
+
+/**
+ * The host's throughput and p99 against the baseline's, round by round (each host
+ * round against the baseline round just before it), and the median of those: the
+ * machine's speed drifts from minute to minute, which a ratio of two medians taken
+ * minutes apart would carry into the result.
+ */
+export function pairedRatios(
+  baseline: readonly LoadResult[],
+  host: readonly LoadResult[],
+): { throughput: number; p99: number } {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const pairs = host.map((round, i) => [baseline[i]!, round] as const);
+  return {
+    throughput: median(pairs.map(([b, h]) => h.requestsPerSecond / b.requestsPerSecond)),
+    p99: median(pairs.map(([b, h]) => h.p99Ms / Math.max(b.p99Ms, 1))),
+  };
+}

@@ -5,7 +5,7 @@ import type { ClaimsResult } from './claims.ts';
 import type { LoadResult } from './load.ts';
 
 export type ResultRow =
-  | { scenario: string; baseline: LoadResult; ours: LoadResult }
+  | { scenario: string; baseline: LoadResult; ours: LoadResult; ratios: { throughput: number; p99: number } }
   | { scenario: 'start' | 'local-start'; startMs: { p50: number; min: number; max: number } }
   | { scenario: 'claims'; claims: ClaimsResult };
 
@@ -29,8 +29,7 @@ export function renderTable(rows: ResultRow[]): string {
   for (const row of rows) {
     if ('baseline' in row) {
       const { baseline: b, ours: o } = row;
-      const ratio = o.requestsPerSecond / b.requestsPerSecond;
-      const p99 = o.p99Ms / Math.max(b.p99Ms, 1);
+      const { throughput: ratio, p99 } = row.ratios;
       const failures = o.errors + o.non2xx > 0 ? ` (${o.errors} errors, ${o.non2xx} non-2xx)` : '';
       lines.push(
         `| ${row.scenario} | ${fmt(b.requestsPerSecond)} req/s, p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms | ${fmt(o.requestsPerSecond)} req/s, p50 ${o.p50Ms} ms, p99 ${o.p99Ms} ms${failures} | ${fmt(ratio, 2)}× throughput, p99 ${fmt(p99, 2)}× | ${TARGETS[row.scenario] ?? ''} |`,
@@ -67,14 +66,16 @@ export async function writeResults(
 Latest run of \`npm run bench -- --write\` (${new Date().toISOString().slice(0, 10)}).
 Machine: ${machine}.
 Load: autocannon, ${options.connections} connections, on loopback, ${options.rounds} rounds of ${options.durationSeconds} s per side
-taken in turns (baseline, host, baseline…); each side shows its median round. The load generator shares the
+taken in turns (baseline, host, baseline…); each side shows its median round, and each ratio is the median of
+the rounds' ratios (every host round against the baseline round just before it). The load generator shares the
 machine's cores with the servers, equally for both sides.
 
 ${table}
 
 Baselines: \`bench/servers/bare-fastify.ts\` (bare Fastify writing the same bytes; for \`db\`, the same query on a
-plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it (serving workers
-running the handler in their own thread, auth, invocation records written to Postgres). \`start\` runs the esbuild bundle (\`npm run build\`)
+plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it, with one serving worker
+(\`BBFN_WORKERS=1\`: one thread serving HTTP, as the baseline has) that runs the handler in its own
+thread, auth, and invocation records written to Postgres by the main thread. \`start\` runs the esbuild bundle (\`npm run build\`)
 with a V8 compile cache warmed once, as an image would.
 `;
   await writeFile(path.join(import.meta.dirname, 'RESULTS.md'), text);

@@ -14,7 +14,7 @@ import { signUserToken } from '../runtime-image/src/auth/jwt.ts';
 import { migrate } from '../runtime-image/src/db/migrate.ts';
 import { withClient } from '../runtime-image/src/db/with-client.ts';
 import { measureClaims } from './claims.ts';
-import { type LoadResult, medianRound, runLoad } from './load.ts';
+import { type LoadResult, medianRound, pairedRatios, runLoad } from './load.ts';
 import { startServerProcess } from './process.ts';
 import { type ResultRow, writeResults } from './results.ts';
 import { BENCH_SCHEMA, DB_HANDLER, HELLO_HANDLER } from './scenarios.ts';
@@ -64,6 +64,10 @@ try {
     return file;
   }
   const hostEnv = (file: string) => ({
+    // One serving worker, as the baseline has one thread serving HTTP: the comparison is
+    // of what a request costs, and on this machine the load generator takes a core of
+    // its own. A pod's default (two) is for a node whose cores are all the pod's.
+    BBFN_WORKERS: '1',
     PORT: '0',
     BBFN_LISTEN_ADDRESS: '127.0.0.1',
     BBFN_FUNCTION_FILE: file,
@@ -99,7 +103,7 @@ try {
     }
     const baseline = medianRound(baselineRounds);
     const ours = medianRound(hostRounds);
-    rows.push({ scenario: name, baseline, ours });
+    rows.push({ scenario: name, baseline, ours, ratios: pairedRatios(baselineRounds, hostRounds) });
     console.log(
       `${name}: baseline ${baseline.requestsPerSecond.toFixed(0)} req/s, host ${ours.requestsPerSecond.toFixed(0)} req/s`,
     );
