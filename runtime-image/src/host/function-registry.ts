@@ -82,6 +82,8 @@ function extraPathOf(deployment: FunctionDeployment): string | undefined {
 }
 
 function decodeSegment(segment: string): string | undefined {
+  // Most segments have nothing to decode; decodeURIComponent and its try cost ~0.5 µs a request.
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
