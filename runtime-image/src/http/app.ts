@@ -1,4 +1,3 @@
-import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
@@ -51,6 +50,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await options.register?.(app);
   const functionRoute = createFunctionRoute(options.host);
   if (options.websocket ?? true) {
+    // Loaded only here: the plugin and the ws library take ~20 ms to load, on the
+    // critical path of a pod's start.
+    const { default: fastifyWebsocket } = await import('@fastify/websocket');
     await app.register(fastifyWebsocket, { options: { maxPayload: options.bodyLimit } });
     // GET serves both: plain requests go to the handler, upgrades to the websocket trigger.
     app.route({
