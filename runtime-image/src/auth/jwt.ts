@@ -4,14 +4,7 @@
  * verified once, against the one key source that may have signed it, and a public key
  * can never be mistaken for an HMAC secret. Messages name what failed, never the token.
  */
-import {
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  type JWTPayload,
-  type JWTVerifyOptions,
-  jwtVerify,
-  SignJWT,
-} from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { BbfnError } from '../errors.ts';
 import type { UserCaller } from './caller.ts';
 import { createVerifiedTokenCache } from './verified-token-cache.ts';
@@ -71,11 +64,20 @@ function toAuthError(error: unknown, viaJwks: boolean): BbfnError {
 
 export type JwtVerifier = (token: string) => Promise<UserCaller>;
 
+/**
+ * jose, loaded when a token is first verified or signed: loading it takes ~30 ms, which
+ * a pod would otherwise spend before it serves its first request, token or not.
+ */
+let joseModule: Promise<typeof import('jose')> | undefined;
+const jose = () => (joseModule ??= import('jose'));
+
 export function createJwtVerifier(config: JwtConfig | undefined): JwtVerifier {
   const secret = config?.secret ? new TextEncoder().encode(config.secret) : undefined;
+  const jwksUrl = config?.jwksUrl ? new URL(config.jwksUrl) : undefined;
   // Created once per app: the key set caches keys, refetches on an unknown `kid`
   // (at most every 30 s) and shares one in-flight fetch between concurrent requests.
-  const jwks = config?.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
+  let jwks: Promise<JWTVerifyGetKey> | undefined;
+  const jwksKeys = (url: URL) => (jwks ??= jose().then(({ createRemoteJWKSet }) => createRemoteJWKSet(url)));
   const claimChecks: JWTVerifyOptions = {
     ...(config?.issuer ? { issuer: config.issuer } : {}),
     ...(config?.audience ? { audience: config.audience } : {}),
@@ -83,6 +85,7 @@ export function createJwtVerifier(config: JwtConfig | undefined): JwtVerifier {
   };
 
   async function verifyPayload(token: string): Promise<JWTPayload> {
+    const { decodeProtectedHeader, jwtVerify } = await jose();
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -96,15 +99,16 @@ export function createJwtVerifier(config: JwtConfig | undefined): JwtVerifier {
         throw toAuthError(error, false);
       }
     }
-    if (jwks && alg !== undefined && ASYMMETRIC_ALGORITHMS.includes(alg)) {
+    if (jwksUrl && alg !== undefined && ASYMMETRIC_ALGORITHMS.includes(alg)) {
+      const keys = await jwksKeys(jwksUrl);
       try {
-        return (await jwtVerify(token, jwks, { ...claimChecks, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
+        return (await jwtVerify(token, keys, { ...claimChecks, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
       } catch (error) {
         throw toAuthError(error, true);
       }
     }
     throw invalid(
-      secret || jwks
+      secret || jwksUrl
         ? 'token algorithm is not accepted'
         : 'tokens are not accepted: no JWT secret or JWKS is configured',
     );
@@ -140,6 +144,7 @@ export interface SignUserTokenOptions {
 
 /** Signs an HS256 end-user token (for `bbfn token` and tests). */
 export async function signUserToken(options: SignUserTokenOptions): Promise<string> {
+  const { SignJWT } = await jose();
   const now = Math.floor(Date.now() / 1000);
   const expiresIn = options.expiresIn ?? '1h';
   let jwt = new SignJWT({ ...options.claims })
