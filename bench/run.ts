@@ -66,7 +66,7 @@ try {
   const hostEnv = (file: string) => ({
     // One serving worker, as the baseline has one thread serving HTTP: the comparison is
     // of what a request costs, and on this machine the load generator takes a core of
-    // its own. A pod's default (two) is for a node whose cores are all the pod's.
+    // its own. A pod's default follows its CPU limit (runtime-image/src/cpu-limit.ts).
     BBFN_WORKERS: '1',
     PORT: '0',
     BBFN_LISTEN_ADDRESS: '127.0.0.1',

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { functionSpecSchema } from '../../api/v1alpha1/function.types.ts';
+import { defaultWorkers } from './cpu-limit.ts';
 import { DEFAULT_DATABASE_ROLES } from './db/roles.ts';
-import { DEFAULT_SANDBOX_WORKERS, RUNTIME_ENV } from './runtime-env.ts';
+import { RUNTIME_ENV } from './runtime-env.ts';
 
 /** The runtime host's settings in a pod, parsed once at start-up (names in runtime-env.ts). */
 export { RUNTIME_ENV };
@@ -27,7 +28,13 @@ export const hostSettingsSchema = z.object({
   apiKeys: list.default([]),
   userRole: z.string().default(DEFAULT_DATABASE_ROLES.user),
   serviceRole: z.string().default(DEFAULT_DATABASE_ROLES.service),
-  workers: z.coerce.number().int().min(1).max(64).default(DEFAULT_SANDBOX_WORKERS),
+  // Unset: one per CPU of the container's limit (cpu-limit.ts).
+  workers: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(() => defaultWorkers()),
   poolMax: z.coerce.number().int().min(1).max(100).default(10),
   bodyLimit: z.coerce
     .number()

@@ -21,6 +21,3 @@ export const RUNTIME_ENV = {
   migrate: 'BBFN_MIGRATE',
   trustProxy: 'BBFN_TRUST_PROXY',
 } as const;
-
-/** Sandbox worker threads per function revision unless BBFN_WORKERS says otherwise. */
-export const DEFAULT_SANDBOX_WORKERS = 2;
