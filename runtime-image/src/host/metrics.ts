@@ -37,31 +37,49 @@ export function createHostMetrics() {
 }
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 
-function memo<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = make();
-    cache.set(key, value);
-  }
-  return value;
+/** One function's series under one trigger: its duration timer and a counter per outcome. */
+interface FunctionSeries {
+  appId: string;
+  functionName: string;
+  trigger: string;
+  timer: { observe(value: number): void };
+  counters: Partial<Record<InvocationRecord['outcome'], { inc(): void }>>;
 }
 
 /**
  * Counts every record and line on its way to the real sink. Label sets repeat (one
  * per function and outcome), so their series are looked up once and kept: turning
- * a label object into a series key on every call cost a few µs per invocation.
+ * a label object into a series key on every call cost a few µs per invocation. Records
+ * come in runs of one function (a serving worker's batch), so most match the series
+ * of the record before them without building a key at all.
  */
 export function meteredSink(metrics: HostMetrics, inner: InvocationSink): InvocationSink {
-  const counters = new Map<string, { inc(): void }>();
-  const timers = new Map<string, { observe(value: number): void }>();
+  const seriesByKey = new Map<string, FunctionSeries>();
+  let last: FunctionSeries | undefined;
+  function seriesOf({ appId, functionName, trigger }: InvocationRecord): FunctionSeries {
+    if (last?.appId === appId && last.functionName === functionName && last.trigger === trigger) return last;
+    const key = `${appId}\0${functionName}\0${trigger}`;
+    let series = seriesByKey.get(key);
+    if (!series) {
+      const timer = metrics.duration.labels({ app: appId, function: functionName, trigger });
+      series = { appId, functionName, trigger, timer, counters: {} };
+      seriesByKey.set(key, series);
+    }
+    last = series;
+    return series;
+  }
   return {
     recordInvocation(summary: InvocationRecord) {
-      const labels = { app: summary.appId, function: summary.functionName, trigger: summary.trigger };
-      const series = `${summary.appId}\0${summary.functionName}\0${summary.trigger}`;
-      memo(counters, `${series}\0${summary.outcome}`, () =>
-        metrics.invocations.labels({ ...labels, outcome: summary.outcome }),
-      ).inc();
-      memo(timers, series, () => metrics.duration.labels(labels)).observe(summary.durationMs / 1000);
+      const series = seriesOf(summary);
+      const { outcome } = summary;
+      series.counters[outcome] ??= metrics.invocations.labels({
+        app: series.appId,
+        function: series.functionName,
+        trigger: series.trigger,
+        outcome,
+      });
+      series.counters[outcome].inc();
+      series.timer.observe(summary.durationMs / 1000);
       inner.recordInvocation(summary);
     },
     appendLines(appId: string, lines: CapturedLine[]) {
