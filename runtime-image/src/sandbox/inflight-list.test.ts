@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { InflightList } from './inflight-list.ts';
 
-const entry = (id: string) => ({ id, slot: -1 });
+interface Entry {
+  id: string;
+  slot: number;
+}
+const entry = (id: string): Entry => ({ id, slot: -1 });
 
 describe('InflightList', () => {
   it('adds and removes in any order, keeping every other entry', () => {
-    const list = new InflightList<ReturnType<typeof entry>>();
-    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(entry) as [
-      ReturnType<typeof entry>,
-      ReturnType<typeof entry>,
-      ReturnType<typeof entry>,
-      ReturnType<typeof entry>,
-    ];
+    const list = new InflightList<Entry>();
+    const [a, b, c, d] = [entry('a'), entry('b'), entry('c'), entry('d')];
     for (const e of [a, b, c, d]) list.add(e);
     expect(list.remove(b)).toBe(true);
     expect(list.remove(a)).toBe(true);
@@ -27,7 +26,7 @@ describe('InflightList', () => {
   });
 
   it('says false for an entry removed already, and leaves the others alone', () => {
-    const list = new InflightList<ReturnType<typeof entry>>();
+    const list = new InflightList<Entry>();
     const a = entry('a');
     const b = entry('b');
     list.add(a);
@@ -39,7 +38,7 @@ describe('InflightList', () => {
   });
 
   it('lets a snapshot be walked while its entries are removed', () => {
-    const list = new InflightList<ReturnType<typeof entry>>();
+    const list = new InflightList<Entry>();
     const entries = Array.from({ length: 10 }, (_, i) => entry(String(i)));
     for (const e of entries) list.add(e);
     for (const e of list.snapshot()) if (Number(e.id) % 2 === 0) list.remove(e);
