@@ -46,7 +46,7 @@ try {
     workers: settings.workers,
     memoryMb: fn.limits.memoryMb,
     timeoutMs: fn.limits.timeoutSeconds * 1000,
-    sink: store.sink,
+    onOutput: (output) => store.acceptForwarded(output),
     metrics: metrics.registry,
     log,
     onRestart: (reason) => metrics.sandboxRestarts.inc({ reason }),

@@ -1,13 +1,15 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { createInvocationWriter, type InvocationWriter } from '../invocations/writer.ts';
-import type { InvocationSink } from './invocation-sink.ts';
-import { createHostMetrics, type HostMetrics, meteredSink } from './metrics.ts';
+import type { ForwardedOutput, InvocationSink } from './invocation-sink.ts';
+import { createHostMetrics, createInvocationMeter, type HostMetrics, meteredSink } from './metrics.ts';
 import { createRecordingSink } from './recording-sink.ts';
 
 export interface InvocationStore {
   /** Counts every record and line, logs them, and writes them to their app's database. */
   sink: InvocationSink;
+  /** Takes a serving worker's output (pod/forwarding-sink.ts) the same ways. */
+  acceptForwarded(output: ForwardedOutput): void;
   metrics: HostMetrics;
   /** Per app, its writer; an app without a database logs to stdout only. */
   writers: Map<string, InvocationWriter>;
@@ -28,12 +30,19 @@ export function createInvocationStore(log: Logger, logPools: Record<string, pg.P
       log.warn({ err: error, app: appId }, 'invocation log write failed; will retry');
     writers.set(appId, createInvocationWriter(pool, { onError }));
   }
+  const meter = createInvocationMeter(metrics);
   const sink = meteredSink(
     metrics,
+    meter,
     createRecordingSink(log, (appId) => writers.get(appId)),
   );
   return {
     sink,
+    acceptForwarded({ runs, tallies, lines }) {
+      for (const { appId, lines: appLines } of lines) sink.appendLines(appId, appLines);
+      for (const tally of tallies) meter.countTally(tally);
+      for (const run of runs) writers.get(run.appId)?.recordRun(run);
+    },
     metrics,
     writers,
     async close() {

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 import type { InvocationRecord } from '../invocations/types.ts';
 import type { CapturedLine } from '../sandbox/protocol.ts';
 import type { InvocationSink } from './invocation-sink.ts';
+import type { InvocationTally } from './invocation-tally.ts';
 
 /** The metrics a Prometheus user looks for on a function host. */
 export function createHostMetrics() {
@@ -43,20 +44,28 @@ interface FunctionSeries {
   functionName: string;
   trigger: string;
   timer: { observe(value: number): void };
-  counters: Partial<Record<InvocationRecord['outcome'], { inc(): void }>>;
+  counters: Partial<Record<InvocationRecord['outcome'], { inc(value?: number): void }>>;
+}
+
+type InvocationLabels = Pick<InvocationRecord, 'appId' | 'functionName' | 'trigger' | 'outcome'>;
+
+export interface InvocationMeter {
+  /** Counts one invocation. */
+  count(record: InvocationRecord): void;
+  /** Counts a worker's tally of invocations. */
+  countTally(tally: InvocationTally): void;
 }
 
 /**
- * Counts every record and line on its way to the real sink. Label sets repeat (one
- * per function and outcome), so their series are looked up once and kept: turning
- * a label object into a series key on every call cost a few µs per invocation. Records
- * come in runs of one function (a serving worker's batch), so most match the series
- * of the record before them without building a key at all.
+ * Counts invocations into the host's metrics. Label sets repeat (one per function and
+ * outcome), so their series are looked up once and kept: turning a label object into
+ * a series key on every call cost a few µs per invocation. Records come in runs of one
+ * function, so most match the series of the one before without building a key at all.
  */
-export function meteredSink(metrics: HostMetrics, inner: InvocationSink): InvocationSink {
+export function createInvocationMeter(metrics: HostMetrics): InvocationMeter {
   const seriesByKey = new Map<string, FunctionSeries>();
   let last: FunctionSeries | undefined;
-  function seriesOf({ appId, functionName, trigger }: InvocationRecord): FunctionSeries {
+  function seriesOf({ appId, functionName, trigger }: InvocationLabels): FunctionSeries {
     if (last?.appId === appId && last.functionName === functionName && last.trigger === trigger) return last;
     const key = `${appId}\0${functionName}\0${trigger}`;
     let series = seriesByKey.get(key);
@@ -68,23 +77,47 @@ export function meteredSink(metrics: HostMetrics, inner: InvocationSink): Invoca
     last = series;
     return series;
   }
+  function counterOf(series: FunctionSeries, outcome: InvocationRecord['outcome']) {
+    series.counters[outcome] ??= metrics.invocations.labels({
+      app: series.appId,
+      function: series.functionName,
+      trigger: series.trigger,
+      outcome,
+    });
+    return series.counters[outcome];
+  }
   return {
-    recordInvocation(summary: InvocationRecord) {
-      const series = seriesOf(summary);
-      const { outcome } = summary;
-      series.counters[outcome] ??= metrics.invocations.labels({
-        app: series.appId,
-        function: series.functionName,
-        trigger: series.trigger,
-        outcome,
-      });
-      series.counters[outcome].inc();
-      series.timer.observe(summary.durationMs / 1000);
-      inner.recordInvocation(summary);
+    count(record) {
+      const series = seriesOf(record);
+      counterOf(series, record.outcome).inc();
+      series.timer.observe(record.durationMs / 1000);
+    },
+    countTally(tally) {
+      const series = seriesOf(tally);
+      counterOf(series, tally.outcome).inc(tally.durationsMs.length);
+      for (const durationMs of tally.durationsMs) series.timer.observe(durationMs / 1000);
+    },
+  };
+}
+
+/** Counts every record and line on its way to the real sink. */
+export function meteredSink(
+  metrics: HostMetrics,
+  meter: InvocationMeter,
+  inner: InvocationSink,
+): InvocationSink {
+  return {
+    recordInvocation(record: InvocationRecord) {
+      meter.count(record);
+      inner.recordInvocation(record);
     },
     appendLines(appId: string, lines: CapturedLine[]) {
-      for (const line of lines) metrics.logLines.inc({ app: appId, level: line.level });
+      countLines(metrics, appId, lines);
       inner.appendLines(appId, lines);
     },
   };
+}
+
+export function countLines(metrics: HostMetrics, appId: string, lines: readonly CapturedLine[]): void {
+  for (const line of lines) metrics.logLines.inc({ app: appId, level: line.level });
 }

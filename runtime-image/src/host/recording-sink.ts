@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { InvocationRecord } from '../invocations/types.ts';
 import type { InvocationWriter } from '../invocations/writer.ts';
 import type { CapturedLine } from '../sandbox/protocol.ts';
 import type { InvocationSink } from './invocation-sink.ts';
@@ -15,24 +16,7 @@ export function createRecordingSink(
   return {
     recordInvocation(record) {
       writerFor(record.appId)?.recordInvocation(record);
-      // The invocation store is the access log; a stdout line for every successful call
-      // cost a third of the host's throughput, so those are debug (LOG_LEVEL=debug).
-      const level = record.outcome === 'ok' ? 'debug' : 'warn';
-      if (!log.isLevelEnabled(level)) return;
-      log[level](
-        {
-          invocationId: record.id,
-          app: record.appId,
-          fn: record.functionName,
-          revision: record.revision,
-          trigger: record.trigger,
-          status: record.statusCode,
-          outcome: record.outcome,
-          errorCode: record.errorCode ?? undefined,
-          durationMs: Math.round(record.durationMs * 100) / 100,
-        },
-        'invocation',
-      );
+      logInvocation(log, record);
     },
     appendLines(appId: string, lines: CapturedLine[]) {
       const stored = [];
@@ -46,4 +30,28 @@ export function createRecordingSink(
       if (stored.length > 0) writerFor(appId)?.appendLines(stored);
     },
   };
+}
+
+/**
+ * An invocation's line on stdout. The invocation store is the access log; a stdout
+ * line for every successful call cost a third of the host's throughput, so those are
+ * debug (LOG_LEVEL=debug).
+ */
+export function logInvocation(log: Logger, record: InvocationRecord): void {
+  const level = record.outcome === 'ok' ? 'debug' : 'warn';
+  if (!log.isLevelEnabled(level)) return;
+  log[level](
+    {
+      invocationId: record.id,
+      app: record.appId,
+      fn: record.functionName,
+      revision: record.revision,
+      trigger: record.trigger,
+      status: record.statusCode,
+      outcome: record.outcome,
+      errorCode: record.errorCode ?? undefined,
+      durationMs: Math.round(record.durationMs * 100) / 100,
+    },
+    'invocation',
+  );
 }

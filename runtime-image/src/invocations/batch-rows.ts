@@ -1,10 +1,10 @@
-import { encodeRecord } from './record-codec.ts';
-import type { InvocationRecord, LogLine } from './types.ts';
+import type { RecordRun } from './record-run.ts';
+import type { LogLine } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 
 /** What the writer sends in one transaction. */
 export interface WriteBatch {
-  records: InvocationRecord[];
+  runs: RecordRun[];
   lines: LogLine[];
   /**
    * The id of each function's batch row, by `groupKey`: chosen on the first attempt and
@@ -26,46 +26,47 @@ export interface BatchRow {
   records: string;
 }
 
-function groupKey(record: InvocationRecord): string {
-  // NUL cannot occur in either name (sanitize.ts strips it from stored text).
-  return `${record.appId}\u0000${record.functionName}`;
+export function recordCount(runs: readonly RecordRun[]): number {
+  let count = 0;
+  for (const run of runs) count += run.count;
+  return count;
 }
 
-/**
- * The batch's records grouped per app and function, in arrival order. A record handed
- * over twice is stored once: nothing else makes ids unique (there is no index per record).
- */
+function groupKey(run: RecordRun): string {
+  // NUL cannot occur in either name (sanitize.ts strips it from stored text).
+  return `${run.appId}\u0000${run.functionName}`;
+}
+
+/** The batch's runs gathered into a row per app and function, in arrival order. */
 export function batchRows(batch: WriteBatch): BatchRow[] {
-  const groups = new Map<string, InvocationRecord[]>();
-  const seen = new Set<string>();
-  for (const record of batch.records) {
-    if (seen.has(record.id)) continue;
-    seen.add(record.id);
-    const key = groupKey(record);
+  const groups = new Map<string, RecordRun[]>();
+  for (const run of batch.runs) {
+    if (run.count === 0) continue;
+    const key = groupKey(run);
     const group = groups.get(key);
-    if (group) group.push(record);
-    else groups.set(key, [record]);
+    if (group) group.push(run);
+    else groups.set(key, [run]);
   }
-  return [...groups].map(([key, records]) => {
+  return [...groups].map(([key, runs]) => {
     let id = batch.rowIds.get(key);
     if (id === undefined) {
       id = uuidV7();
       batch.rowIds.set(key, id);
     }
-    let first = records[0]!.startedAt;
-    let last = first;
-    for (const { startedAt } of records) {
-      if (startedAt < first) first = startedAt;
-      if (startedAt > last) last = startedAt;
+    let first = runs[0]!.firstStartedAtMs;
+    let last = runs[0]!.lastStartedAtMs;
+    for (const run of runs) {
+      if (run.firstStartedAtMs < first) first = run.firstStartedAtMs;
+      if (run.lastStartedAtMs > last) last = run.lastStartedAtMs;
     }
     return {
       id,
-      appId: records[0]!.appId,
-      functionName: records[0]!.functionName,
-      firstStartedAt: first,
-      lastStartedAt: last,
-      recordCount: records.length,
-      records: JSON.stringify(records.map(encodeRecord)),
+      appId: runs[0]!.appId,
+      functionName: runs[0]!.functionName,
+      firstStartedAt: new Date(first),
+      lastStartedAt: new Date(last),
+      recordCount: recordCount(runs),
+      records: `[${runs.map((run) => run.json).join(',')}]`,
     };
   });
 }

@@ -1,35 +1,54 @@
 /**
  * A FIFO that drops its oldest entries when asked to: the write buffer of the
- * invocation writer. Array + head index, so taking a batch off the front costs the
- * batch, not the whole buffer (`Array.prototype.shift`/`splice(0, n)` move everything).
+ * invocation writer. Each entry weighs a number of rows (a run of invocation records
+ * weighs its record count, a console line 1), and sizes are in rows. Array + head
+ * index, so taking a batch off the front costs the batch, not the whole buffer
+ * (`Array.prototype.shift`/`splice(0, n)` move everything).
  */
 export class BoundedQueue<T> {
+  readonly #weigh: (item: T) => number;
   #items: T[] = [];
   #head = 0;
+  #weight = 0;
 
-  get length(): number {
-    return this.#items.length - this.#head;
+  constructor(weigh: (item: T) => number = () => 1) {
+    this.#weigh = weigh;
+  }
+
+  /** Rows queued. */
+  get weight(): number {
+    return this.#weight;
   }
 
   push(item: T): void {
     this.#items.push(item);
+    this.#weight += this.#weigh(item);
   }
 
-  /** Removes and returns up to `count` entries from the front. */
-  take(count: number): T[] {
-    const end = Math.min(this.#head + count, this.#items.length);
-    const taken = this.#items.slice(this.#head, end);
-    this.#head = end;
+  /** Removes entries from the front until they weigh at least `weight` rows (or none are left). */
+  take(weight: number): T[] {
+    const start = this.#head;
+    this.#advance(weight);
+    const taken = this.#items.slice(start, this.#head);
     this.#compact();
     return taken;
   }
 
-  /** Drops up to `count` of the oldest entries; returns how many it dropped. */
-  dropOldest(count: number): number {
-    const dropped = Math.min(Math.max(count, 0), this.length);
-    this.#head += dropped;
+  /** Drops the oldest entries until at least `weight` rows are gone; returns how many rows went. */
+  dropOldest(weight: number): number {
+    const dropped = this.#advance(weight);
     this.#compact();
     return dropped;
+  }
+
+  #advance(weight: number): number {
+    let moved = 0;
+    while (moved < weight && this.#head < this.#items.length) {
+      moved += this.#weigh(this.#items[this.#head]!);
+      this.#head += 1;
+    }
+    this.#weight -= moved;
+    return moved;
   }
 
   #compact(): void {

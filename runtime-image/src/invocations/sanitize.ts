@@ -11,7 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
 // Generous for a log line, small enough that 500 of them stay a reasonable insert.
 export const MAX_MESSAGE_LENGTH = 16 * 1024;
-const MAX_FIELD_LENGTH = 2 * 1024;
+export const MAX_FIELD_LENGTH = 2 * 1024;
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
@@ -26,7 +26,7 @@ export function cleanText(value: string, max: number): string {
   return text.slice(0, max) + note;
 }
 
-function cleanNullable(value: string | null | undefined, max: number): string | null {
+export function cleanNullable(value: string | null | undefined, max: number): string | null {
   return value === null || value === undefined ? null : cleanText(String(value), max);
 }
 
@@ -34,35 +34,30 @@ function isValidDate(value: unknown): value is Date {
   return value instanceof Date && !Number.isNaN(value.getTime());
 }
 
-function isNonEmpty(value: unknown): value is string {
+export function isNonEmpty(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
 }
 
-/** A record ready to insert, or null when it cannot be stored. */
-export function cleanRecord(record: InvocationRecord): InvocationRecord | null {
-  if (!isNonEmpty(record.id) || !UUID.test(record.id)) return null;
-  if (!isNonEmpty(record.appId) || !isNonEmpty(record.functionName) || !isValidDate(record.startedAt))
-    return null;
-  if (!isNonEmpty(record.trigger) || !isNonEmpty(record.outcome)) return null;
-  const statusCode = Number.isInteger(record.statusCode) ? record.statusCode : null;
-  return {
-    // One spelling, as a uuid column would have it: ids are compared as strings once stored.
-    id: record.id.toLowerCase(),
-    appId: cleanText(record.appId, MAX_FIELD_LENGTH),
-    functionName: cleanText(record.functionName, MAX_FIELD_LENGTH),
-    functionId: cleanText(String(record.functionId ?? ''), MAX_FIELD_LENGTH),
-    revision: cleanText(String(record.revision ?? ''), MAX_FIELD_LENGTH),
-    trigger: record.trigger,
-    userId: cleanNullable(record.userId, MAX_FIELD_LENGTH),
-    method: cleanNullable(record.method, MAX_FIELD_LENGTH),
-    path: cleanNullable(record.path, MAX_FIELD_LENGTH),
-    statusCode: statusCode !== null && Math.abs(statusCode) <= INT32_MAX ? statusCode : null,
-    outcome: record.outcome,
-    errorCode: cleanNullable(record.errorCode, MAX_FIELD_LENGTH),
-    errorMessage: cleanNullable(record.errorMessage, MAX_MESSAGE_LENGTH),
-    startedAt: record.startedAt,
-    durationMs: Number.isFinite(record.durationMs) ? record.durationMs : 0,
-  };
+/**
+ * Whether a record can be stored at all: an id that is a uuid, an app, a function, a
+ * start time, a trigger and an outcome. The rest of it is cleaned field by field
+ * (record-codec.ts `encodeRecordJson`).
+ */
+export function isStorableRecord(record: InvocationRecord): boolean {
+  return (
+    isNonEmpty(record.id) &&
+    UUID.test(record.id) &&
+    isNonEmpty(record.appId) &&
+    isNonEmpty(record.functionName) &&
+    isValidDate(record.startedAt) &&
+    isNonEmpty(record.trigger) &&
+    isNonEmpty(record.outcome)
+  );
+}
+
+/** A status code Postgres' integer holds, or null. */
+export function cleanStatusCode(statusCode: number | null): number | null {
+  return Number.isInteger(statusCode) && Math.abs(statusCode!) <= INT32_MAX ? statusCode : null;
 }
 
 /** A line ready to insert, or null when it cannot be stored (e.g. no invocation id). */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../db/migrate.ts';
 import { createLogPool, createPool } from '../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
+import { RecordRunBuilder } from './record-run.ts';
 import { MAX_MESSAGE_LENGTH } from './sanitize.ts';
 import type { InvocationRecord, LogLineInput } from './types.ts';
 import { createInvocationWriter } from './writer.ts';
@@ -221,5 +222,27 @@ describe('invocation writer', () => {
     writer.recordInvocation(record());
     expect(writer.stats().dropped).toBe(14);
     await down.end();
+  });
+
+  it('takes runs a serving worker encoded, and past maxBuffered drops whole runs, oldest first', async () => {
+    const runOf = (records: InvocationRecord[]) => {
+      const builder = new RecordRunBuilder(records[0]!.appId, records[0]!.functionName);
+      for (const r of records) builder.add(r);
+      return builder.build();
+    };
+    const app = `app_${randomUUID().slice(0, 8)}`;
+    const oldest = Array.from({ length: 4 }, () => record({ appId: app }));
+    const newer = Array.from({ length: 3 }, () => record({ appId: app, functionName: 'other' }));
+    const newest = Array.from({ length: 2 }, () => record({ appId: app }));
+    const writer = createInvocationWriter(pool, { flushIntervalMs: 60_000, maxBuffered: 6 });
+    writer.recordRun(runOf(oldest));
+    writer.recordRun(runOf(newer));
+    expect(writer.stats()).toEqual({ written: 0, dropped: 4, pending: 3 });
+    writer.recordInvocation(newest[0]!);
+    writer.recordRun(runOf([newest[1]!]));
+    await writer.close();
+    expect(writer.stats()).toEqual({ written: 5, dropped: 4, pending: 0 });
+    const { rows } = await pool.query('SELECT id FROM butterbase.invocations WHERE app_id = $1', [app]);
+    expect(rows.map((r) => r.id).sort()).toEqual([...newer, ...newest].map((r) => r.id).sort());
   });
 });

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { databaseUnavailable, isConnectionError } from '../db/connection-errors.ts';
 import { insertBatch } from './batch-insert.ts';
-import type { WriteBatch } from './batch-rows.ts';
+import { recordCount, type WriteBatch } from './batch-rows.ts';
 import { BoundedQueue } from './bounded-queue.ts';
-import { cleanLine, cleanRecord } from './sanitize.ts';
+import { type RecordRun, RecordRunBuilder } from './record-run.ts';
+import { cleanLine } from './sanitize.ts';
 import type { InvocationRecord, LogLine, LogLineInput } from './types.ts';
 
 export interface InvocationWriterOptions {
@@ -29,6 +30,8 @@ export interface InvocationWriterStats {
 export interface InvocationWriter {
   /** Buffers the record; never waits for the database. */
   recordInvocation(record: InvocationRecord): void;
+  /** Buffers records that are already cleaned and encoded (a serving worker's). */
+  recordRun(run: RecordRun): void;
   /** Buffers captured console lines, before or after their invocation's record. */
   appendLines(lines: readonly LogLineInput[]): void;
   /** Writes everything buffered now; rejects when the database refuses or is down. */
@@ -67,8 +70,12 @@ export function createInvocationWriter(
   const maxBuffered = options.maxBuffered ?? 50_000;
   const onError = options.onError ?? (() => {});
 
-  const records = new BoundedQueue<InvocationRecord>();
+  const runs = new BoundedQueue<RecordRun>((run) => run.count);
   const lines = new BoundedQueue<LogLine>();
+  // Single records (recordInvocation) gather here until a batch is taken or another
+  // function's record comes; its ids make a record handed over twice count once.
+  let open: RecordRunBuilder | null = null;
+  let openIds = new Set<string>();
   // The batch whose last write failed for a reason worth retrying: older than the queues.
   let held: WriteBatch | null = null;
   let written = 0;
@@ -79,26 +86,66 @@ export function createInvocationWriter(
   let inFlight: Promise<void> | null = null;
   let immediate: NodeJS.Immediate | null = null;
 
-  const sizeOf = (batch: WriteBatch | null) => (batch ? batch.records.length + batch.lines.length : 0);
-  const pending = () => records.length + lines.length + sizeOf(held);
+  const sizeOf = (batch: WriteBatch | null) => (batch ? recordCount(batch.runs) + batch.lines.length : 0);
+  const queuedRecords = () => runs.weight + (open?.count ?? 0);
+  const pending = () => queuedRecords() + lines.weight + sizeOf(held);
+
+  function closeOpenRun(): void {
+    if (open === null) return;
+    runs.push(open.build());
+    open = null;
+    openIds = new Set();
+  }
+
+  /** False when the record cannot be stored. */
+  function appendToOpenRun(record: InvocationRecord): boolean {
+    if (open !== null && openIds.has(record.id)) return true;
+    if (
+      open === null ||
+      open.appId !== record.appId ||
+      open.functionName !== record.functionName ||
+      open.count >= maxBatch
+    ) {
+      closeOpenRun();
+      open = new RecordRunBuilder(record.appId, record.functionName);
+    }
+    if (!open.add(record)) return false;
+    openIds.add(record.id);
+    return true;
+  }
+
+  /** Drops whole runs off the front of `held` until `excess` records are gone; returns how many went. */
+  function dropHeldRecords(excess: number): number {
+    if (held === null) return 0;
+    let dropped = 0;
+    let count = 0;
+    while (dropped < excess && count < held.runs.length) {
+      dropped += held.runs[count]!.count;
+      count += 1;
+    }
+    held.runs.splice(0, count);
+    return dropped;
+  }
 
   function enforceCap(): void {
     let excess = pending() - maxBuffered;
     if (excess <= 0) return;
-    // Oldest first: the held batch's lines, the queued lines, then records likewise.
-    // A held batch keeps its row ids when it shrinks: if it did commit, the retry
-    // still conflicts; if not, it stores what is left.
+    closeOpenRun();
+    // Oldest first: the held batch's lines, the queued lines, then records likewise,
+    // a whole run at a time. A held batch keeps its row ids when it shrinks: if it did
+    // commit, the retry still conflicts; if not, it stores what is left.
     const fromHeldLines = held?.lines.splice(0, excess).length ?? 0;
     excess -= fromHeldLines;
     const fromLines = lines.dropOldest(excess);
     excess -= fromLines;
-    const fromHeldRecords = held?.records.splice(0, excess).length ?? 0;
+    const fromHeldRecords = dropHeldRecords(excess);
     excess -= fromHeldRecords;
-    dropped += fromHeldLines + fromLines + fromHeldRecords + records.dropOldest(excess);
+    dropped += fromHeldLines + fromLines + fromHeldRecords + (excess > 0 ? runs.dropOldest(excess) : 0);
   }
 
   function nextBatch(): WriteBatch {
-    const batch = held ?? { records: records.take(maxBatch), lines: lines.take(maxBatch), rowIds: new Map() };
+    closeOpenRun();
+    const batch = held ?? { runs: runs.take(maxBatch), lines: lines.take(maxBatch), rowIds: new Map() };
     held = null;
     return batch;
   }
@@ -111,7 +158,7 @@ export function createInvocationWriter(
       if (isPoisonBatch(error)) {
         dropped += sizeOf(batch);
         return new Error(
-          `Dropped ${batch.records.length} invocation records and ${batch.lines.length} log lines: ${(error as Error).message}`,
+          `Dropped ${recordCount(batch.runs)} invocation records and ${batch.lines.length} log lines: ${(error as Error).message}`,
           { cause: error },
         );
       }
@@ -166,7 +213,7 @@ export function createInvocationWriter(
     enforceCap();
     // A full batch goes now rather than at the next tick; setImmediate gathers the
     // pushes of this turn of the event loop into it.
-    if (immediate === null && (records.length >= maxBatch || lines.length >= maxBatch)) {
+    if (immediate === null && (queuedRecords() >= maxBatch || lines.weight >= maxBatch)) {
       immediate = setImmediate(() => {
         immediate = null;
         drainInBackground();
@@ -182,12 +229,19 @@ export function createInvocationWriter(
 
   return {
     recordInvocation(record) {
-      const clean = closed ? null : cleanRecord(record);
-      if (clean === null) {
+      if (closed || !appendToOpenRun(record)) {
         dropped += 1;
         return;
       }
-      records.push(clean);
+      afterPush();
+    },
+    recordRun(run) {
+      if (closed) {
+        dropped += run.count;
+        return;
+      }
+      closeOpenRun();
+      runs.push(run);
       afterPush();
     },
     appendLines(input) {
@@ -208,7 +262,8 @@ export function createInvocationWriter(
         await flush();
       } finally {
         const left = pending();
-        records.dropOldest(left);
+        closeOpenRun();
+        runs.dropOldest(left);
         lines.dropOldest(left);
         held = null;
         dropped += left;

@@ -1,37 +1,54 @@
-import type { InvocationSink } from '../host/invocation-sink.ts';
+import type { Logger } from 'pino';
+import type { AppLines, InvocationSink } from '../host/invocation-sink.ts';
+import { InvocationTallies } from '../host/invocation-tally.ts';
+import { logInvocation } from '../host/recording-sink.ts';
+import { RecordRunBuilder } from '../invocations/record-run.ts';
 import type { InvocationRecord } from '../invocations/types.ts';
 import type { CapturedLine } from '../sandbox/protocol.ts';
-import { toWire, type WireRecord } from './record-wire.ts';
-import type { AppLines, ServingToMain } from './serving-protocol.ts';
+import type { ServingToMain } from './serving-protocol.ts';
 
 /** Output gathered this long before it goes; records are never on a request's path. */
 const FLUSH_INTERVAL_MS = 50;
-/** A batch this big goes at once. */
+/** This many records and lines go at once. */
 const MAX_BATCH = 500;
 
 /**
  * A serving worker's sink: invocation records and console lines go to the main
- * thread, which counts them and stores them (one writer per pod). Posted in batches
+ * thread, which counts them and stores them (one writer per pod). The worker does
+ * what it can of that work itself, on the thread that made the records: it logs
+ * them, tallies them for the metrics and encodes them in their stored form, so the
+ * main thread's share is adding up tallies and appending strings. Posted in batches
  * a few milliseconds apart, because each post wakes the main thread, and on a small
  * node a wake-up per request costs more than the request.
  */
 export class ForwardingSink implements InvocationSink {
   private readonly post: (message: ServingToMain) => void;
-  private records: WireRecord[] = [];
+  private readonly log: Logger;
+  private runs: RecordRunBuilder[] = [];
+  private lastRun: RecordRunBuilder | undefined;
+  private readonly tallies = new InvocationTallies();
   private lines: AppLines[] = [];
+  private gathered = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(post: (message: ServingToMain) => void) {
+  constructor(post: (message: ServingToMain) => void, log: Logger) {
     this.post = post;
+    this.log = log;
   }
 
   recordInvocation(record: InvocationRecord): void {
-    this.records.push(toWire(record));
+    logInvocation(this.log, record);
+    this.tallies.add(record);
+    if (!this.runOf(record).add(record)) {
+      this.log.warn({ invocationId: record.id }, 'invocation record cannot be stored');
+    }
+    this.gathered += 1;
     this.schedule();
   }
 
   appendLines(appId: string, lines: CapturedLine[]): void {
     this.lines.push({ appId, lines });
+    this.gathered += lines.length;
     this.schedule();
   }
 
@@ -39,15 +56,33 @@ export class ForwardingSink implements InvocationSink {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.records.length === 0 && this.lines.length === 0) return;
-    const message: ServingToMain = { type: 'output', records: this.records, lines: this.lines };
-    this.records = [];
+    if (this.gathered === 0) return;
+    const output = {
+      runs: this.runs.map((run) => run.build()),
+      tallies: this.tallies.take(),
+      lines: this.lines,
+    };
+    this.runs = [];
+    this.lastRun = undefined;
     this.lines = [];
-    this.post(message);
+    this.gathered = 0;
+    this.post({ type: 'output', output });
+  }
+
+  private runOf({ appId, functionName }: InvocationRecord): RecordRunBuilder {
+    const last = this.lastRun;
+    if (last?.functionName === functionName && last.appId === appId) return last;
+    let run = this.runs.find((r) => r.functionName === functionName && r.appId === appId);
+    if (run === undefined) {
+      run = new RecordRunBuilder(appId, functionName);
+      this.runs.push(run);
+    }
+    this.lastRun = run;
+    return run;
   }
 
   private schedule(): void {
-    if (this.records.length + this.lines.length >= MAX_BATCH) {
+    if (this.gathered >= MAX_BATCH) {
       this.flush();
       return;
     }

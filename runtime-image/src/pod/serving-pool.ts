@@ -1,12 +1,11 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { BbfnError } from '../errors.ts';
-import type { InvocationSink } from '../host/invocation-sink.ts';
+import type { ForwardedOutput } from '../host/invocation-sink.ts';
 import type { MetricsSource } from '../http/health-metrics.ts';
 import { takeThread } from '../threads/prewarmed-threads.ts';
 import { respawnDelayMs } from '../threads/respawn-backoff.ts';
 import { ExecutionStopper } from './execution-stopper.ts';
-import { fromWire } from './record-wire.ts';
 import {
   BEAT_MS,
   type MainToServing,
@@ -32,7 +31,8 @@ export interface ServingPoolOptions {
   memoryMb: number;
   /** The function's time limit: a worker blocked past it is stopped. */
   timeoutMs: number;
-  sink: InvocationSink;
+  /** What the workers forward: records, their tallies and console lines to count and store. */
+  onOutput: (output: ForwardedOutput) => void;
   metrics: MetricsSource;
   log: Logger;
   /** A worker was replaced, and why. */
@@ -153,8 +153,7 @@ export class ServingPool {
           void thread.terminate();
           break;
         case 'output':
-          for (const { appId, lines } of message.lines) this.options.sink.appendLines(appId, lines);
-          for (const record of message.records) this.options.sink.recordInvocation(fromWire(record));
+          this.options.onOutput(message.output);
           break;
         case 'metrics-request':
           void this.options.metrics

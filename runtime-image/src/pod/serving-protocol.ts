@@ -5,9 +5,9 @@
  */
 import type { CompiledHandler } from '../compile/compile.ts';
 import type { AppRuntimeConfig, FunctionDefinition } from '../host/host.ts';
+import type { ForwardedOutput } from '../host/invocation-sink.ts';
 import type { MetricsSource } from '../http/health-metrics.ts';
-import type { CapturedLine, SerializedError } from '../sandbox/protocol.ts';
-import type { WireRecord } from './record-wire.ts';
+import type { SerializedError } from '../sandbox/protocol.ts';
 
 export interface ServingInit {
   fn: FunctionDefinition;
@@ -38,11 +38,6 @@ export const VITALS = {
   length: 2,
 } as const;
 
-export interface AppLines {
-  appId: string;
-  lines: CapturedLine[];
-}
-
 /** Why a worker is asked to stop taking connections and finish what it has. */
 export type RetireReason = 'blocked' | 'memory';
 
@@ -55,6 +50,6 @@ export type MainToServing =
 export type ServingToMain =
   | { type: 'listening'; port: number }
   | { type: 'start-failed'; error: SerializedError }
-  | { type: 'output'; records: WireRecord[]; lines: AppLines[] }
+  | { type: 'output'; output: ForwardedOutput }
   | { type: 'metrics-request'; seq: number }
   | { type: 'drained' };

@@ -40,10 +40,10 @@ const beat = setInterval(() => {
 }, BEAT_MS);
 beat.unref();
 
-const sink = new ForwardingSink(post);
+const log = createLogger({ name: 'bbfn-runtime', level: init.logLevel });
+const sink = new ForwardingSink(post, log);
 const appId = init.fn.appId;
 installSandboxGlobals((line) => sink.appendLines(appId, [line]));
-const log = createLogger({ name: 'bbfn-runtime', level: init.logLevel });
 
 let sandbox: InThreadSandbox | undefined;
 const host = new FunctionHost({
