@@ -76,7 +76,7 @@ Baselines: \`bench/servers/bare-fastify.ts\` (bare Fastify writing the same byte
 plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it, with one serving worker
 (\`BBFN_WORKERS=1\`: one thread serving HTTP, as the baseline has) that runs the handler in its own
 thread, auth, and invocation records written to Postgres by the main thread. \`start\` runs the esbuild bundle (\`npm run build\`)
-with a V8 compile cache warmed once, as an image would.
+with a V8 compile cache warmed once, as an image would, and the handler compiled beforehand, as the operator mounts it.
 `;
   await writeFile(path.join(import.meta.dirname, 'RESULTS.md'), text);
 }

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { startEmbeddedPostgres } from '../local/postgres/embedded-postgres.ts';
 import { buildRuntime } from '../runtime-image/build.ts';
 import { signUserToken } from '../runtime-image/src/auth/jwt.ts';
+import { compileHandler } from '../runtime-image/src/compile/compile.ts';
 import { migrate } from '../runtime-image/src/db/migrate.ts';
 import { withClient } from '../runtime-image/src/db/with-client.ts';
 import { measureClaims } from './claims.ts';
@@ -120,10 +121,14 @@ try {
   if (only.has('start')) {
     // What the image runs: the bundle, with a V8 compile cache warmed once (the image
     // build does the same), on a database that is already migrated.
+    // The handler comes compiled, as the operator mounts it (compile/mounted-bundle.ts).
     const { main } = await buildRuntime();
     const file = await functionFile('hello', HELLO_HANDLER, 'none');
+    const bundleFile = path.join(work, 'hello.mjs');
+    await writeFile(bundleFile, (await compileHandler(HELLO_HANDLER, { filename: 'hello.ts' })).code);
     const env = {
       ...hostEnv(file),
+      BBFN_BUNDLE_FILE: bundleFile,
       BBFN_MIGRATE: 'false',
       NODE_COMPILE_CACHE: path.join(work, 'compile-cache'),
     };

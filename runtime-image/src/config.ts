@@ -20,6 +20,8 @@ const list = z.string().transform((v) =>
 export const hostSettingsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   address: z.string().default('0.0.0.0'),
+  // The handler as the operator compiled it; unset, the pod compiles the function's code.
+  bundleFile: z.string().optional(),
   databaseUrl: z.string().optional(),
   jwtSecret: z.string().optional(),
   jwksUrl: z.url().optional(),

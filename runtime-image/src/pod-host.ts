@@ -5,7 +5,7 @@
  * own the HTTP connections and run the handler (pod/serving-pool.ts).
  */
 
-import { compileHandler, handlerFilename } from './compile/compile.ts';
+import { podHandler } from './compile/mounted-bundle.ts';
 import { ConfigError } from './config.ts';
 import { createLogPool } from './db/pool.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from './host/background-limits.ts';
@@ -26,7 +26,7 @@ try {
     settings.databaseUrl ? { [fn.appId]: createLogPool(settings.databaseUrl) } : {},
   );
   const { metrics } = store;
-  const compiled = await compileHandler(fn.code, { filename: handlerFilename(fn.name) });
+  const compiled = await podHandler(fn, settings.bundleFile);
   const pool = new ServingPool({
     init: {
       fn,

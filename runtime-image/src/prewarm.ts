@@ -24,7 +24,9 @@ export function prewarmFromEnvironment(env: NodeJS.ProcessEnv = process.env): vo
   } catch {
     return;
   }
-  if (typeof mounted.name === 'string' && typeof mounted.code === 'string')
+  // A pod given the operator's bundle compiles nothing (compile/mounted-bundle.ts).
+  const compiles = !env[RUNTIME_ENV.bundleFile];
+  if (compiles && typeof mounted.name === 'string' && typeof mounted.code === 'string')
     precompileHandler(mounted.code, { filename: handlerFilename(mounted.name) });
   const memoryMb = Number(mounted.limits?.memoryMb ?? DEFAULT_FUNCTION_LIMITS.memoryMb);
   if (!Number.isInteger(memoryMb) || memoryMb < MEMORY_MB_RANGE.min || memoryMb > MEMORY_MB_RANGE.max) return;

@@ -3,6 +3,7 @@
  * role, then its background work, then the invocation log; exit 1 when the run failed.
  */
 
+import { podHandler } from './compile/mounted-bundle.ts';
 import { createLogPool } from './db/pool.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from './host/background-limits.ts';
 import { FunctionHost } from './host/host.ts';
@@ -24,6 +25,7 @@ export async function runOnceFromEnvironment(log: ReturnType<typeof createLogger
     poolMaxPerWorker: settings.poolMax,
     backgroundLimitMs: BACKGROUND_LIMIT_MS,
     drainLimitMs: drainLimitFor(BACKGROUND_LIMIT_MS),
+    compile: () => podHandler(fn, settings.bundleFile),
   });
   host.setApp(appFromSettings(settings, fn.appId));
   try {

@@ -7,6 +7,7 @@ export const RUNTIME_ENV = {
   port: 'PORT',
   address: 'BBFN_LISTEN_ADDRESS',
   functionFile: 'BBFN_FUNCTION_FILE',
+  bundleFile: 'BBFN_BUNDLE_FILE',
   databaseUrl: 'DATABASE_URL',
   jwtSecret: 'BBFN_JWT_SECRET',
   jwksUrl: 'BBFN_JWKS_URL',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { compileHandler } from '../../runtime-image/src/compile/compile.ts';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
@@ -228,5 +229,34 @@ describe('runtime pod shutdown and start', () => {
     await expect(pod.serving).rejects.toThrow(/exited with 1/);
     const fatal = pod.lines.find((line) => line.level === 60) as { err?: { message?: string } } | undefined;
     expect(fatal?.err?.message).toMatch(/broken\.ts:2:\d+/);
+  });
+
+  it('serves the bundle the operator compiled and mounted, without compiling the source', async () => {
+    const bundle = await compileHandler(
+      `export async function handler() { return new Response('from the bundle'); }`,
+      { filename: 'mounted.ts' },
+    );
+    const bundleFile = path.join(dir, 'mounted.mjs');
+    await writeFile(bundleFile, bundle.code);
+    const pod = launchPod(POD_ENTRY, {
+      // The source does not even compile: the pod must not look at it.
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'mounted', 'export async function handler( {'),
+      BBFN_BUNDLE_FILE: bundleFile,
+    });
+    try {
+      const res = await fetch(`${await pod.serving}/v1/${APP_ID}/fn/mounted`);
+      expect(await res.text()).toBe('from the bundle');
+      expect(pod.lines.find((line) => line.msg === 'serving')).toMatchObject({ revision: bundle.shortHash });
+    } finally {
+      await pod.stop();
+    }
+
+    const missing = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'mounted', 'export async function handler() {}'),
+      BBFN_BUNDLE_FILE: path.join(dir, 'absent.mjs'),
+    });
+    await expect(missing.serving).rejects.toThrow(/exited with 1/);
+    const fatal = missing.lines.find((line) => line.level === 60) as { msg?: string } | undefined;
+    expect(fatal?.msg).toMatch(/Cannot read the compiled handler at .*absent\.mjs/);
   });
 });

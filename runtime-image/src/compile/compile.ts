@@ -4,7 +4,7 @@
  * deploy time (errors land in the Function's status) and by the local platform.
  */
 import { createHash } from 'node:crypto';
-import { type BuildFailure, build, type Message } from 'esbuild';
+import type { BuildFailure, BuildResult, Message } from 'esbuild';
 import { BbfnError } from '../errors.ts';
 import { toCompileError, toDiagnostic } from './build-errors.ts';
 import { MISSING_HANDLER_MESSAGE } from './handler-export.ts';
@@ -80,8 +80,10 @@ export function compileHandler(source: string, options: CompileOptions = {}): Pr
 
 async function compileNow(source: string, options: CompileOptions): Promise<CompiledHandler> {
   const filename = options.filename ?? DEFAULT_FILENAME;
-  let result: Awaited<ReturnType<typeof build<{ write: false; metafile: true }>>>;
+  let result: BuildResult<{ write: false; metafile: true }>;
   try {
+    // Loaded on first use: a pod given the operator's bundle never needs it.
+    const { build } = await import('esbuild');
     result = await build({
       // The 'ts' loader is a superset for our purposes: plain JavaScript handlers
       // (the seed's examples) compile unchanged.
