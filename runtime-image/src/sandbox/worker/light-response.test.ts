@@ -98,4 +98,28 @@ describe('LightResponse', () => {
     expect(await custom.text()).toBe('sub');
     expect(inspect(new LightResponse('x'))).toContain('status: 200');
   });
+
+  it('makes Response.json light when its init is plain, shaped as the native one', async () => {
+    const cases: [unknown, ResponseInit | undefined][] = [
+      [{ b: 2 }, undefined],
+      [[1, 'two', null], { status: 201 }],
+      ['text', { headers: { 'X-A': '1' } }],
+      [{ c: 3 }, { status: 422, headers: { 'Content-Type': 'application/problem+json' } }],
+    ];
+    for (const [data, init] of cases) {
+      const light = Light.json(data, init);
+      const native = NativeResponse.json(data, init);
+      expect(LightResponse.fastParts(light)).not.toBeNull();
+      expect(light.status).toBe(native.status);
+      expect([...light.headers]).toEqual([...native.headers]);
+      expect(await light.text()).toBe(await native.text());
+    }
+    // Inits the fast path leaves alone, and what must throw, go to the native helper.
+    const withStatusText = Light.json({ d: 4 }, { statusText: 'Made' });
+    expect(LightResponse.fastParts(withStatusText)).toBeNull();
+    expect(withStatusText.statusText).toBe('Made');
+    expect(() => Light.json(undefined)).toThrow(TypeError);
+    expect(() => Light.json(1n)).toThrow(TypeError);
+    expect(() => Light.json({}, { status: 204 })).toThrow(TypeError);
+  });
 });

@@ -12,6 +12,10 @@ import { delegateToNative } from './delegate-native.ts';
 
 const NativeResponse = globalThis.Response;
 
+/** The content types Response gives a string body and Response.json's. */
+const TEXT_TYPE = 'text/plain;charset=UTF-8';
+const JSON_TYPE = 'application/json';
+
 /** Statuses whose response may not have a body (the native constructor throws). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -55,9 +59,8 @@ function plainHeaderPairs(init: HeadersInit | undefined): [string, string][] | u
   return pairs;
 }
 
-function withDefaultContentType(pairs: [string, string][], body: FastBody): [string, string][] {
-  if (typeof body === 'string' && !pairs.some(([name]) => name === 'content-type'))
-    pairs.push(['content-type', 'text/plain;charset=UTF-8']);
+function withDefaultContentType(pairs: [string, string][], type: string | null): [string, string][] {
+  if (type !== null && !pairs.some(([name]) => name === 'content-type')) pairs.push(['content-type', type]);
   return pairs.length > 1 ? pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : pairs;
 }
 
@@ -102,14 +105,30 @@ export class LightResponse {
     }
     const pairs = plainHeaderPairs(init?.headers);
     if (pairs) {
-      this.#fast = { status, headers: withDefaultContentType(pairs, bytes), body: bytes };
+      const type = typeof bytes === 'string' ? TEXT_TYPE : null;
+      this.#fast = { status, headers: withDefaultContentType(pairs, type), body: bytes };
       return;
     }
     // Headers validates names and values and merges duplicates exactly as Response does.
     const headers = new Headers(init?.headers);
-    if (typeof bytes === 'string' && !headers.has('content-type'))
-      headers.set('content-type', 'text/plain;charset=UTF-8');
+    if (typeof bytes === 'string' && !headers.has('content-type')) headers.set('content-type', TEXT_TYPE);
     this.#fast = { status, headers, body: bytes };
+  }
+
+  /**
+   * `Response.json`, light when its init is plain (the usual `Response.json(data)` or
+   * `{ status, headers: {…} }`); anything else, and what must throw, goes to the
+   * native one.
+   */
+  static json(data: unknown, init?: ResponseInit): Response {
+    const text = JSON.stringify(data) as string | undefined;
+    const status = text === undefined ? undefined : fastStatus(init, text);
+    const pairs = status === undefined ? undefined : plainHeaderPairs(init?.headers);
+    if (text === undefined || status === undefined || pairs === undefined)
+      return NativeResponse.json(data, init);
+    const response = new LightResponse(null);
+    response.#fast = { status, headers: withDefaultContentType(pairs, JSON_TYPE), body: text };
+    return response as unknown as Response;
   }
 
   /** Status, headers and body without a native Response, or null when it is one already. */
@@ -170,7 +189,7 @@ export class LightResponse {
 // Everything else a Response has (body, bodyUsed, type, url, redirected, json(), text(),
 // arrayBuffer(), bytes(), blob(), formData(), clone()…) comes from the native one.
 delegateToNative(LightResponse, NativeResponse, (value) => LightResponse.toNative(value));
-// Static helpers (Response.json, Response.redirect, Response.error) come from the native class.
+// The other static helpers (Response.redirect, Response.error) come from the native class.
 Object.setPrototypeOf(LightResponse, NativeResponse);
 
 /** Makes `Response` in the worker the light one. */
