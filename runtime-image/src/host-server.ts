@@ -44,6 +44,7 @@ export async function startHostServer(options: HostServerOptions) {
     drainLimitMs: drainLimitFor(backgroundLimitMs),
     onDrainError: (deployment, error) =>
       log.error({ err: error, fn: deployment.name }, 'draining a revision failed'),
+    onSandboxRestart: (reason) => metrics.sandboxRestarts.inc({ reason }),
   });
   for (const app of options.apps) host.setApp(app);
   const deploying = Promise.all((options.functions ?? []).map((fn) => host.deploy(fn)));

@@ -43,6 +43,14 @@ afterAll(async () => {
   await fx?.close();
 });
 
+/** bbfn_sandbox_restarts_total for one reason, from /metrics. */
+async function restarts(reason: string): Promise<number> {
+  const text = await (await fetch(`${fx.url}/metrics`)).text();
+  const series = `bbfn_sandbox_restarts_total{reason="${reason}"}`;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 async function get(path: string) {
   const res = await fetch(fx.fnUrl(path), { signal: AbortSignal.timeout(15_000) });
   const text = await res.text();
@@ -66,6 +74,7 @@ describe('sandbox failures', () => {
     const again = await get('loop');
     expect(again.status).toBe(200);
     expect(again.text).toBe('alive');
+    expect(await restarts('blocked')).toBe(1);
   });
 
   it('an allocation bomb → 500 FUNCTION_MEMORY_LIMIT', async () => {
@@ -73,6 +82,7 @@ describe('sandbox failures', () => {
     expect(res.status).toBe(500);
     expect(res.code).toBe('FUNCTION_MEMORY_LIMIT');
     expect((await get('hello')).status).toBe(200);
+    expect(await restarts('memory')).toBe(1);
   });
 
   it('process.exit() → FUNCTION_PROCESS_EXIT', async () => {

@@ -6,7 +6,7 @@ import { type CompiledHandler, compileHandler, handlerFilename } from '../compil
 import { BbfnError } from '../errors.ts';
 import { FunctionSandbox } from '../sandbox/function-sandbox.ts';
 import type { SandboxDatabaseConfig } from '../sandbox/protocol.ts';
-import type { SandboxFactory } from '../sandbox/sandbox.ts';
+import type { SandboxFactory, SandboxRestartReason } from '../sandbox/sandbox.ts';
 import type { FunctionDeployment } from './deployment.ts';
 import { FunctionRegistry } from './function-registry.ts';
 import type { InvocationSink } from './invocation-sink.ts';
@@ -51,6 +51,8 @@ export interface HostOptions {
   createSandbox?: SandboxFactory;
   /** How handler source becomes a bundle; a serving worker is handed the one its pod compiled. */
   compile?: (source: string, options: { filename: string }) => Promise<CompiledHandler>;
+  /** A sandbox replaced one of its threads (bbfn_sandbox_restarts_total). */
+  onSandboxRestart?: (reason: SandboxRestartReason) => void;
 }
 
 /**
@@ -162,6 +164,7 @@ export class FunctionHost {
       memoryMb: definition.limits.memoryMb,
       timeoutMs: definition.limits.timeoutSeconds * 1000,
       onLines: (lines) => sink.appendLines(definition.appId, lines),
+      ...(this.options.onSandboxRestart ? { onRestart: this.options.onSandboxRestart } : {}),
     });
     await sandbox.start();
     const deployment: FunctionDeployment = {

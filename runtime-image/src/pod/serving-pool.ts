@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { BbfnError } from '../errors.ts';
 import type { ForwardedOutput } from '../host/invocation-sink.ts';
 import type { MetricsSource } from '../http/health-metrics.ts';
+import type { SandboxRestartReason } from '../sandbox/sandbox.ts';
 import { takeThread } from '../threads/prewarmed-threads.ts';
 import { respawnDelayMs } from '../threads/respawn-backoff.ts';
 import { ExecutionStopper } from './execution-stopper.ts';
@@ -36,7 +37,7 @@ export interface ServingPoolOptions {
   metrics: MetricsSource;
   log: Logger;
   /** A worker was replaced, and why. */
-  onRestart?: (reason: RetireReason | 'crashed') => void;
+  onRestart?: (reason: SandboxRestartReason) => void;
 }
 
 type WorkerState = 'starting' | 'serving' | 'retiring';

@@ -33,6 +33,8 @@ export class FunctionSandbox implements Sandbox {
   /** Invocation id → worker, while its `ctx.waitUntil` work runs. */
   private readonly background = new Map<string, SandboxWorker>();
   private readonly drainWaiters = new Map<SandboxWorker, () => void>();
+  /** Threads stopped because a handler held them past the time limit. */
+  private readonly blocked = new WeakSet<SandboxWorker>();
   private closing = false;
   /** Workers in a row that failed to load the handler; decides the respawn backoff. */
   private loadFailures = 0;
@@ -212,6 +214,7 @@ export class FunctionSandbox implements Sandbox {
     worker.checking ??= this.isResponsive(worker)
       .then(async (responsive) => {
         if (!responsive && worker.alive) {
+          this.blocked.add(worker);
           await worker.kill(
             'FUNCTION_CRASHED',
             'The sandbox was restarted: an invocation blocked it past its time limit',
@@ -252,6 +255,12 @@ export class FunctionSandbox implements Sandbox {
     if (index < 0 || this.closing) return;
     if (worker.loaded) {
       this.workers[index] = this.spawn();
+      const reason = this.blocked.has(worker)
+        ? 'blocked'
+        : code === 'FUNCTION_MEMORY_LIMIT'
+          ? 'memory'
+          : 'crashed';
+      this.options.onRestart?.(reason);
       return;
     }
     // It never loaded (a top-level await that failed, say): try again, backing off, so a

@@ -25,7 +25,15 @@ export interface SandboxOptions {
   onLines: (lines: CapturedLine[]) => void;
   /** Background work of an invocation ended; `error` when it was cut off or lost. */
   onBackgroundDone?: (invocationId: string, error?: SerializedError) => void;
+  /** A thread that had loaded the handler was replaced, and why (bbfn_sandbox_restarts_total). */
+  onRestart?: (reason: SandboxRestartReason) => void;
 }
+
+/**
+ * Why a sandbox thread was replaced: a handler held it past the time limit, its heap
+ * passed the memory limit, or it died some other way.
+ */
+export type SandboxRestartReason = 'blocked' | 'memory' | 'crashed';
 
 export interface Sandbox {
   /** Resolves when the handler has loaded and invocations can run; rejects with why not. */
