@@ -6,8 +6,8 @@ import { type CompiledHandler, compileHandler, handlerFilename } from './compile
 /**
  * A handler the operator compiled (compile.ts, at deploy time) and mounted beside the
  * function definition, from the revision's content-hashed ConfigMap. A pod serves it
- * as it is: no esbuild in the pod, which was the longest step of its start. Its
- * imports are held to Node's built-ins again when it loads (load.ts).
+ * as it is, with no compiler process of its own beside it at start. Its imports are
+ * held to Node's built-ins again when it loads (load.ts).
  */
 export function compiledFromBundle(code: string): CompiledHandler {
   const hash = createHash('sha256').update(code).digest('hex');

@@ -118,6 +118,6 @@ export function meteredSink(
   };
 }
 
-export function countLines(metrics: HostMetrics, appId: string, lines: readonly CapturedLine[]): void {
+function countLines(metrics: HostMetrics, appId: string, lines: readonly CapturedLine[]): void {
   for (const line of lines) metrics.logLines.inc({ app: appId, level: line.level });
 }

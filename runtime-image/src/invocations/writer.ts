@@ -140,7 +140,7 @@ export function createInvocationWriter(
     excess -= fromLines;
     const fromHeldRecords = dropHeldRecords(excess);
     excess -= fromHeldRecords;
-    dropped += fromHeldLines + fromLines + fromHeldRecords + (excess > 0 ? runs.dropOldest(excess) : 0);
+    dropped += fromHeldLines + fromLines + fromHeldRecords + runs.dropOldest(excess);
   }
 
   function nextBatch(): WriteBatch {
