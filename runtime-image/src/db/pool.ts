@@ -19,6 +19,11 @@ export interface PoolOptions {
    * `ctx.db.query` costs one network round trip instead of three. Default true.
    */
   pipeline?: boolean;
+  /**
+   * Commits wait for the WAL flush (default true). Off, a database crash can lose the
+   * last fraction of a second of what the pool wrote: for the invocation log only.
+   */
+  synchronousCommit?: boolean;
   /** Errors of idle connections (server restart, network cut); the pool has already dropped them. */
   onError?: (error: Error) => void;
 }
@@ -37,6 +42,7 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMillis ?? 60_000,
     application_name: options.applicationName ?? 'butterbase-functions',
     pipeline: options.pipeline ?? true,
+    ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
     // Lets a worker thread or a test exit without ending the pool first.
     allowExitOnIdle: true,
   });
@@ -49,8 +55,15 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
 
 /**
  * The pool of a host's invocation writer: a couple of plain connections, because the
- * writer's COPY cannot run on a pipelined one.
+ * writer's COPY cannot run on a pipelined one, whose commits don't wait for the WAL
+ * flush (a database crash can lose the last fraction of a second of log rows, never
+ * app data). Set for the session, so a batch of records alone is one statement.
  */
 export function createLogPool(url: string): pg.Pool {
-  return createPool(url, { max: 2, pipeline: false, applicationName: 'butterbase-functions-log' });
+  return createPool(url, {
+    max: 2,
+    pipeline: false,
+    synchronousCommit: false,
+    applicationName: 'butterbase-functions-log',
+  });
 }

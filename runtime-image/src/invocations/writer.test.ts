@@ -87,6 +87,11 @@ describe('invocation writer', () => {
     await writer.close();
   });
 
+  it("writes on sessions that don't wait for the WAL flush", async () => {
+    const { rows } = await pool.query('SHOW synchronous_commit');
+    expect(rows).toEqual([{ synchronous_commit: 'off' }]);
+  });
+
   it('writes on its timer and as soon as a batch is full, off the caller path', async () => {
     const writer = createInvocationWriter(pool, { flushIntervalMs: 50, maxBatch: 1_000 });
     const r = record();
