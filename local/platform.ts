@@ -100,6 +100,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
     log,
     apps,
     logPools,
+    // It listens before the first deploys finish: until then, say so rather than 404.
+    starting: true,
     ...(options.exit ? { exit: options.exit } : {}),
     extraShutdownSteps: [
       {
@@ -161,6 +163,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
     }
   }
   await apply(initial.functions);
+  server.host.starting = false;
 
   if (options.watch) {
     let timer: NodeJS.Timeout | undefined;

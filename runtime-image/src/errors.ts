@@ -44,6 +44,7 @@ export const ErrorCodes = {
     message: 'Only parameterised queries with a text and a params array are allowed',
   },
   IDEMPOTENCY_INVALID_KEY: { status: 500, message: 'Idempotency keys and scopes must be non-empty strings' },
+  HOST_STARTING: { status: 503, message: 'The functions are still being deployed; retry in a moment' },
   HOST_SHUTTING_DOWN: { status: 503, message: 'The function host is shutting down' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -18,6 +18,8 @@ export interface HostServerOptions {
    * workers is most of a pod's start); the server resolves once they all serve.
    */
   functions?: FunctionDefinition[];
+  /** Requests to functions not yet deployed answer HOST_STARTING until `host.starting` is cleared. */
+  starting?: boolean;
   /** Per app, the database its invocation records go to; an app without one logs to stdout only. */
   logPools: Record<string, pg.Pool>;
   /** Run after the invocation log is flushed (the local platform stops its Postgres here). */
@@ -45,6 +47,7 @@ export async function startHostServer(options: HostServerOptions) {
     onDrainError: (deployment, error) =>
       log.error({ err: error, fn: deployment.name }, 'draining a revision failed'),
     onSandboxRestart: (reason) => metrics.sandboxRestarts.inc({ reason }),
+    ...(options.starting ? { starting: true } : {}),
   });
   for (const app of options.apps) host.setApp(app);
   const deploying = Promise.all((options.functions ?? []).map((fn) => host.deploy(fn)));

@@ -102,6 +102,20 @@ describe('routing', () => {
     expect((await errorOf(res)).code).toBe('RESOURCE_NOT_FOUND');
   });
 
+  it('while the first deploys run, a function not deployed yet → 503 HOST_STARTING with Retry-After', async () => {
+    fx.host.starting = true;
+    try {
+      const res = await fetch(fx.fnUrl('nope'), { signal: timeout() });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect((await errorOf(res)).code).toBe('HOST_STARTING');
+      // Deployed functions serve meanwhile.
+      expect((await fetch(fx.fnUrl('x'), { signal: timeout() })).status).toBe(200);
+    } finally {
+      fx.host.starting = false;
+    }
+  });
+
   it('a body over bodyLimit → 413 HTTP_BODY_TOO_LARGE', async () => {
     const res = await fetch(fx.fnUrl('x'), {
       method: 'POST',

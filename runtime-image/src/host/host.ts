@@ -51,6 +51,8 @@ export interface HostOptions {
   createSandbox?: SandboxFactory;
   /** How handler source becomes a bundle; a serving worker is handed the one its pod compiled. */
   compile?: (source: string, options: { filename: string }) => Promise<CompiledHandler>;
+  /** Whether the host starts in the `starting` state; its owner clears it. */
+  starting?: boolean;
   /** A sandbox replaced one of its threads (bbfn_sandbox_restarts_total). */
   onSandboxRestart?: (reason: SandboxRestartReason) => void;
 }
@@ -68,8 +70,15 @@ export class FunctionHost {
   /** Serialises deploys of one function so two edits cannot race. */
   private readonly deployChains = new Map<string, Promise<unknown>>();
 
+  /**
+   * True while the first deploys run (the local platform listens before they finish):
+   * a URL without a function then answers HOST_STARTING, which says to retry, not 404.
+   */
+  starting: boolean;
+
   constructor(options: HostOptions) {
     this.options = options;
+    this.starting = options.starting ?? false;
   }
 
   setApp(config: AppRuntimeConfig): void {

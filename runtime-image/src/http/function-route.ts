@@ -23,11 +23,16 @@ export function createFunctionRoute(host: FunctionHost) {
   };
 }
 
+/** No function at this URL: not yet (the host is still deploying), or none at all. */
+function sendNoFunction(host: FunctionHost, reply: FastifyReply, path: string): void {
+  if (host.starting) sendError(reply, new BbfnError('HOST_STARTING'), { 'retry-after': '1' });
+  else sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${path}`));
+}
+
 async function serve(host: FunctionHost, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const { rawUrl, path } = splitUrl(request.raw.url);
   const deployment = host.registry.route(path);
-  if (!deployment)
-    return void sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${path}`));
+  if (!deployment) return void sendNoFunction(host, reply, path);
   const trigger = deployment.trigger;
   if (trigger.type === 'websocket') {
     const error = new BbfnError(

@@ -31,6 +31,8 @@ export function createWebsocketRoute(host: FunctionHost) {
   return async function websocketRoute(socket: WebSocket, request: FastifyRequest): Promise<void> {
     const { rawUrl, path, query } = splitUrl(request.raw.url);
     const deployment = host.registry.route(path);
+    // 1013: try again later.
+    if (!deployment && host.starting) return reject(socket, new BbfnError('HOST_STARTING'), 1013);
     if (deployment?.trigger.type !== 'websocket') {
       const what = deployment
         ? `Function "${deployment.name}" has no websocket trigger`
