@@ -42,19 +42,20 @@ describe('migrate', () => {
       'V002__invocations',
       'V003__auth_helpers',
       'V004__invocation_batches',
+      'V005__invocation_batch_layout',
       'R__roles_and_grants',
     ]);
     const recorded = await sql<{ version: string }>(
       db.url,
       'SELECT version FROM butterbase.schema_migrations',
     );
-    expect(recorded).toHaveLength(5);
+    expect(recorded).toHaveLength(6);
     expect((await migrate(db.url)).applied).toEqual([]);
     const after = await sql<{ applied_at: Date }>(
       db.url,
       'SELECT applied_at FROM butterbase.schema_migrations',
     );
-    expect(after).toHaveLength(5);
+    expect(after).toHaveLength(6);
   });
 
   it('creates the function roles with the attributes RLS relies on', async () => {
@@ -154,6 +155,7 @@ describe('migrate', () => {
       'V002__invocations',
       'V003__auth_helpers',
       'V004__invocation_batches',
+      'V005__invocation_batch_layout',
     ]);
   });
 

@@ -28,8 +28,13 @@ interface BatchMeta {
 interface BatchRecords {
   app_id: string;
   function_name: string;
+  layout: number;
+  function_id: string | null;
+  revision: string | null;
   records: string;
 }
+
+const RECORD_COLUMNS = 'app_id, function_name, layout, function_id, revision, records';
 
 // Batch rows per round trip while looking for the ones that hold the newest records.
 const PAGE = 100;
@@ -62,8 +67,15 @@ function byStartDescending(a: InvocationRecord, b: InvocationRecord): number {
 function decodeRows(rows: readonly BatchRecords[], keep: (record: InvocationRecord) => boolean) {
   const records: InvocationRecord[] = [];
   for (const row of rows) {
+    const fields = {
+      appId: row.app_id,
+      functionName: row.function_name,
+      layout: row.layout,
+      functionId: row.function_id,
+      revision: row.revision,
+    };
     for (const encoded of JSON.parse(row.records) as EncodedRecord[]) {
-      const record = decodeRecord(row.app_id, row.function_name, encoded);
+      const record = decodeRecord(fields, encoded);
       if (keep(record)) records.push(record);
     }
   }
@@ -123,7 +135,7 @@ export async function newestRecords(
   const ids = await newestBatchIds(pool, filter, limit);
   if (ids.length === 0) return [];
   const { rows } = await pool.query<BatchRecords>(
-    'SELECT app_id, function_name, records FROM butterbase.invocation_batches WHERE id = ANY($1::uuid[])',
+    `SELECT ${RECORD_COLUMNS} FROM butterbase.invocation_batches WHERE id = ANY($1::uuid[])`,
     [ids],
   );
   return decodeRows(rows, inFilter(filter)).slice(0, limit);
@@ -149,7 +161,7 @@ export async function recordById(
   // mentions the id cannot match. Last, so that it only reads batches that pass the rest.
   add('strpos(records, ?) > 0', `["${id}"`);
   const { rows } = await pool.query<BatchRecords>(
-    `SELECT app_id, function_name, records FROM butterbase.invocation_batches
+    `SELECT ${RECORD_COLUMNS} FROM butterbase.invocation_batches
      WHERE ${where.join(' AND ')} ORDER BY last_started_at, id LIMIT 1`,
     params,
   );

@@ -1,3 +1,4 @@
+import { RECORD_LAYOUT } from './record-codec.ts';
 import type { RecordRun } from './record-run.ts';
 import type { LogLine } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
@@ -14,11 +15,13 @@ export interface WriteBatch {
   rowIds: Map<string, string>;
 }
 
-/** A row of butterbase.invocation_batches: one function's records of a WriteBatch. */
+/** A row of butterbase.invocation_batches: one function revision's records of a WriteBatch. */
 export interface BatchRow {
   id: string;
   appId: string;
   functionName: string;
+  functionId: string;
+  revision: string;
   firstStartedAt: Date;
   lastStartedAt: Date;
   recordCount: number;
@@ -33,11 +36,11 @@ export function recordCount(runs: readonly RecordRun[]): number {
 }
 
 function groupKey(run: RecordRun): string {
-  // NUL cannot occur in either name (sanitize.ts strips it from stored text).
-  return `${run.appId}\u0000${run.functionName}`;
+  // NUL cannot occur in any of them (sanitize.ts strips it from stored text).
+  return `${run.appId}\u0000${run.functionName}\u0000${run.functionId}\u0000${run.revision}`;
 }
 
-/** The batch's runs gathered into a row per app and function, in arrival order. */
+/** The batch's runs gathered into a row per app, function and revision, in arrival order. */
 export function batchRows(batch: WriteBatch): BatchRow[] {
   const groups = new Map<string, RecordRun[]>();
   for (const run of batch.runs) {
@@ -63,6 +66,8 @@ export function batchRows(batch: WriteBatch): BatchRow[] {
       id,
       appId: runs[0]!.appId,
       functionName: runs[0]!.functionName,
+      functionId: runs[0]!.functionId,
+      revision: runs[0]!.revision,
       firstStartedAt: new Date(first),
       lastStartedAt: new Date(last),
       recordCount: recordCount(runs),
@@ -71,7 +76,7 @@ export function batchRows(batch: WriteBatch): BatchRow[] {
   });
 }
 
-const COLUMNS = 7;
+const COLUMNS = 9;
 
 /**
  * One INSERT of every row; a row already stored (same id: a retry) is skipped. Plain
@@ -89,13 +94,16 @@ export function insertBatchRows(rows: readonly BatchRow[]): { text: string; valu
       row.lastStartedAt,
       row.recordCount,
       row.records,
+      row.functionId,
+      row.revision,
     );
     const base = i * COLUMNS;
-    return `(${Array.from({ length: COLUMNS }, (_, c) => `$${base + c + 1}`).join(', ')})`;
+    return `(${Array.from({ length: COLUMNS }, (_, c) => `$${base + c + 1}`).join(', ')}, ${RECORD_LAYOUT})`;
   });
   return {
     text: `INSERT INTO butterbase.invocation_batches
-      (id, app_id, function_name, first_started_at, last_started_at, record_count, records)
+      (id, app_id, function_name, first_started_at, last_started_at, record_count, records,
+       function_id, revision, layout)
       VALUES ${tuples.join(', ')}
       ON CONFLICT (id) DO NOTHING`,
     values,

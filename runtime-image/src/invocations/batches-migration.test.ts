@@ -8,6 +8,9 @@ import { DEFAULT_DATABASE_ROLES } from '../db/roles.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { withClient } from '../db/with-client.ts';
 import { queryInvocations } from './query.ts';
+import type { InvocationRecord } from './types.ts';
+import { uuidV7 } from './uuid-v7.ts';
+import { createInvocationWriter } from './writer.ts';
 
 // A database as the runtime left it before V004: invocations one row each.
 let database: TestDatabase;
@@ -136,5 +139,59 @@ describe('V004: invocations into batches', () => {
         invocationId: '00000000-0000-4000-8000-000000000000',
       }),
     ).toEqual([]);
+  });
+});
+
+describe('V005: layout 2 beside layout 1', () => {
+  it('reads records of both layouts the same through the view and queryInvocations', async () => {
+    const writer = createInvocationWriter(pool, { flushIntervalMs: 60_000 });
+    const fresh: InvocationRecord = {
+      id: uuidV7(),
+      appId: 'app_legacy',
+      functionName: 'a',
+      functionId: 'fn_a',
+      revision: 'r2',
+      trigger: 'http',
+      userId: 'user-x',
+      method: 'POST',
+      path: '/y',
+      statusCode: 201,
+      outcome: 'ok',
+      errorCode: null,
+      errorMessage: null,
+      startedAt: new Date(base + 2_000_000),
+      durationMs: 3.25,
+    };
+    writer.recordInvocation(fresh);
+    await writer.close();
+    const { rows } = await pool.query(
+      `SELECT id, function_id, revision, trigger, user_id, method, path, status_code, outcome, started_at, duration_ms
+       FROM butterbase.invocations WHERE id = ANY($1::uuid[])`,
+      [[fresh.id, legacy[0]!.id]],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(fresh.id)).toEqual({
+      id: fresh.id,
+      function_id: 'fn_a',
+      revision: 'r2',
+      trigger: 'http',
+      user_id: 'user-x',
+      method: 'POST',
+      path: '/y',
+      status_code: 201,
+      outcome: 'ok',
+      started_at: fresh.startedAt,
+      duration_ms: 3.25,
+    });
+    expect(byId.get(legacy[0]!.id)).toMatchObject({ function_id: 'fn_a', revision: 'r1', trigger: 'http' });
+    const { rows: layouts } = await pool.query(
+      'SELECT layout, count(*)::int AS n FROM butterbase.invocation_batches GROUP BY layout ORDER BY layout',
+    );
+    expect(layouts).toEqual([
+      { layout: 1, n: 4 },
+      { layout: 2, n: 1 },
+    ]);
+    const [newest] = await queryInvocations(pool, { appId: 'app_legacy', functionName: 'a', limit: 1 });
+    expect(newest).toEqual({ ...fresh, lines: [] });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, type EncodedRecord, encodeRecordJson, isoTime } from './record-codec.ts';
+import { decodeRecord, type EncodedRecord, encodeRecordJson, RECORD_LAYOUT } from './record-codec.ts';
 import { MAX_MESSAGE_LENGTH } from './sanitize.ts';
 import type { InvocationRecord } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
@@ -28,7 +28,14 @@ function record(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
 function roundTrip(r: InvocationRecord): InvocationRecord {
   const json = encodeRecordJson(r);
   if (json === null) throw new Error('not storable');
-  return decodeRecord(r.appId, r.functionName, JSON.parse(json) as EncodedRecord);
+  const row = {
+    appId: r.appId,
+    functionName: r.functionName,
+    layout: RECORD_LAYOUT,
+    functionId: r.functionId,
+    revision: r.revision,
+  };
+  return decodeRecord(row, JSON.parse(json) as EncodedRecord);
 }
 
 describe('encodeRecordJson', () => {
@@ -78,21 +85,40 @@ describe('encodeRecordJson', () => {
   });
 });
 
-describe('isoTime', () => {
-  it('is Date#toISOString, whatever the second and the year', () => {
-    const times = [
-      0,
-      1,
-      999,
-      1000,
-      -1,
-      -1001,
-      Date.UTC(2026, 10, 25, 1, 2, 3, 45),
-      Date.UTC(2026, 10, 25, 1, 2, 3, 46),
-      Date.UTC(2026, 10, 25, 1, 2, 4, 0),
-      Date.UTC(10_000, 0, 1),
-      Date.UTC(-5, 0, 1, 0, 0, 0, 7),
+describe('decodeRecord', () => {
+  it('reads layout 1, as batches written before V005 hold it', () => {
+    const row = { appId: 'app_codec', functionName: 'f', layout: 1, functionId: null, revision: null };
+    const encoded = [
+      '0193a0b1-0000-7000-8abc-0123456789ab',
+      'fn_1',
+      'r1',
+      'http',
+      null,
+      'GET',
+      '/x',
+      200,
+      'ok',
+      null,
+      null,
+      '2026-11-25T01:02:03.045Z',
+      1.5,
     ];
-    for (const ms of times) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    expect(decodeRecord(row, encoded as never)).toEqual({
+      id: '0193a0b1-0000-7000-8abc-0123456789ab',
+      appId: 'app_codec',
+      functionName: 'f',
+      functionId: 'fn_1',
+      revision: 'r1',
+      trigger: 'http',
+      userId: null,
+      method: 'GET',
+      path: '/x',
+      statusCode: 200,
+      outcome: 'ok',
+      errorCode: null,
+      errorMessage: null,
+      startedAt: new Date('2026-11-25T01:02:03.045Z'),
+      durationMs: 1.5,
+    });
   });
 });

@@ -9,11 +9,11 @@ import {
 import { INVOCATION_OUTCOMES, INVOCATION_TRIGGERS, type InvocationRecord } from './types.ts';
 
 /**
- * An invocation inside a stored batch: a JSON array by position, without the app and
- * function names its batch row holds (the layout is documented in
- * db/migrations/V004__invocation_batches.sql, whose view reads it too).
+ * An invocation inside a stored batch, as layout 1 wrote it: a JSON array by position,
+ * without the app and function names its batch row holds
+ * (db/migrations/V004__invocation_batches.sql, whose view reads it too).
  */
-export type EncodedRecord = [
+export type EncodedRecordV1 = [
   id: string,
   functionId: string,
   revision: string,
@@ -30,21 +30,58 @@ export type EncodedRecord = [
 ];
 
 /**
+ * Layout 2, what the host writes: the function id and revision are the batch row's,
+ * and the start is epoch milliseconds (V005__invocation_batch_layout.sql).
+ */
+export type EncodedRecord = [
+  id: string,
+  trigger: string,
+  userId: string | null,
+  method: string | null,
+  path: string | null,
+  statusCode: number | null,
+  outcome: string,
+  errorCode: string | null,
+  errorMessage: string | null,
+  startedAtMs: number,
+  durationMs: number,
+];
+
+/** The layout encodeRecordJson writes, stored in each batch row. */
+export const RECORD_LAYOUT = 2;
+
+/** What a batch row holds for all of its records. */
+export interface BatchRowFields {
+  appId: string;
+  functionName: string;
+  layout: number;
+  /** Layout 2 only. */
+  functionId: string | null;
+  revision: string | null;
+}
+
+/**
  * The JSON of a record's EncodedRecord, its text cleaned (sanitize.ts), or null when
  * it cannot be stored. Built by hand: a serving worker encodes each record it makes
  * (record-run.ts), and an array for JSON.stringify with an ISO date from Date cost
- * ~1.4 µs a record, where this takes ~0.5.
+ * ~1.4 µs a record, where this takes ~0.5. Its function id and revision go to its
+ * batch row (record-run.ts).
  */
 export function encodeRecordJson(r: InvocationRecord): string | null {
   if (!isStorableRecord(r)) return null;
   // A uuid needs no escaping.
-  return `["${r.id.toLowerCase()}",${functionJson(r.functionId, r.revision)},${knownJson(r.trigger)},${nullableJson(
-    r.userId,
-  )},${nullableJson(r.method)},${nullableJson(r.path)},${cleanStatusCode(r.statusCode)},${knownJson(
-    r.outcome,
-  )},${nullableJson(r.errorCode)},${nullableJson(r.errorMessage, MAX_MESSAGE_LENGTH)},"${isoTime(
-    r.startedAt.getTime(),
-  )}",${millisecondsJson(r.durationMs)}]`;
+  return `["${r.id.toLowerCase()}",${knownJson(r.trigger)},${nullableJson(r.userId)},${nullableJson(
+    r.method,
+  )},${nullableJson(r.path)},${cleanStatusCode(r.statusCode)},${knownJson(r.outcome)},${nullableJson(
+    r.errorCode,
+  )},${nullableJson(r.errorMessage, MAX_MESSAGE_LENGTH)},${r.startedAt.getTime()},${millisecondsJson(
+    r.durationMs,
+  )}]`;
+}
+
+/** A function id or revision as a batch row stores it. */
+export function cleanFunctionField(value: string): string {
+  return cleanText(String(value ?? ''), MAX_FIELD_LENGTH);
 }
 
 // Triggers and outcomes come from short lists: their JSON is made once.
@@ -82,41 +119,33 @@ function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
-// A revision's records all carry its function id and revision: encoded once.
-const lastFunction = { functionId: '', revision: '', json: '"",""' };
-
-function functionJson(functionId: string, revision: string): string {
-  if (functionId !== lastFunction.functionId || revision !== lastFunction.revision) {
-    lastFunction.json = `${JSON.stringify(cleanText(String(functionId ?? ''), MAX_FIELD_LENGTH))},${JSON.stringify(
-      cleanText(String(revision ?? ''), MAX_FIELD_LENGTH),
-    )}`;
-    lastFunction.functionId = functionId;
-    lastFunction.revision = revision;
-  }
-  return lastFunction.json;
+export function decodeRecord(row: BatchRowFields, e: EncodedRecord | EncodedRecordV1): InvocationRecord {
+  if (row.layout === 1) return decodeV1(row, e as EncodedRecordV1);
+  const r = e as EncodedRecord;
+  return {
+    id: r[0],
+    appId: row.appId,
+    functionName: row.functionName,
+    functionId: row.functionId ?? '',
+    revision: row.revision ?? '',
+    trigger: r[1] as InvocationRecord['trigger'],
+    userId: r[2],
+    method: r[3],
+    path: r[4],
+    statusCode: r[5],
+    outcome: r[6] as InvocationRecord['outcome'],
+    errorCode: r[7],
+    errorMessage: r[8],
+    startedAt: new Date(r[9]),
+    durationMs: r[10],
+  };
 }
 
-// Records come many to a second: the ISO text of their second is made once
-// (Date#toISOString cost ~0.8 µs), and each adds its milliseconds.
-const lastSecond = { second: Number.NaN, prefix: '' };
-
-/** `Date#toISOString` of an epoch millisecond. */
-export function isoTime(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== lastSecond.second) {
-    // Everything before the milliseconds, whatever the year's width: "….SS."
-    lastSecond.prefix = new Date(second * 1000).toISOString().slice(0, -4);
-    lastSecond.second = second;
-  }
-  const milli = ms - second * 1000;
-  return `${lastSecond.prefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
-}
-
-export function decodeRecord(appId: string, functionName: string, e: EncodedRecord): InvocationRecord {
+function decodeV1(row: BatchRowFields, e: EncodedRecordV1): InvocationRecord {
   return {
     id: e[0],
-    appId,
-    functionName,
+    appId: row.appId,
+    functionName: row.functionName,
     functionId: e[1],
     revision: e[2],
     trigger: e[3] as InvocationRecord['trigger'],

@@ -1,9 +1,9 @@
-import { encodeRecordJson } from './record-codec.ts';
+import { cleanFunctionField, encodeRecordJson } from './record-codec.ts';
 import { cleanText, MAX_FIELD_LENGTH } from './sanitize.ts';
 import type { InvocationRecord } from './types.ts';
 
 /**
- * Invocation records of one app's function, already in the form they are stored in:
+ * Invocation records of one revision of an app's function, already in the form they are stored in:
  * their EncodedRecord JSON arrays joined by commas, as a batch row's `records` holds
  * them between its brackets. A serving worker hands records to the main thread this
  * way, so the main thread's share of a record is little more than writing it: when it
@@ -13,6 +13,8 @@ import type { InvocationRecord } from './types.ts';
 export interface RecordRun {
   appId: string;
   functionName: string;
+  functionId: string;
+  revision: string;
   /** The records' EncodedRecord JSON arrays, comma-separated, without the brackets. */
   json: string;
   count: number;
@@ -20,25 +22,39 @@ export interface RecordRun {
   lastStartedAtMs: number;
 }
 
-/** Gathers records of one app's function into a RecordRun. */
+/** Gathers records of one revision of an app's function into a RecordRun. */
 export class RecordRunBuilder {
   readonly appId: string;
   readonly functionName: string;
+  readonly functionId: string;
+  readonly revision: string;
   #json = '';
   #count = 0;
   #first = Number.POSITIVE_INFINITY;
   #last = Number.NEGATIVE_INFINITY;
 
-  constructor(appId: string, functionName: string) {
-    this.appId = appId;
-    this.functionName = functionName;
+  constructor(record: Pick<InvocationRecord, 'appId' | 'functionName' | 'functionId' | 'revision'>) {
+    this.appId = record.appId;
+    this.functionName = record.functionName;
+    this.functionId = record.functionId;
+    this.revision = record.revision;
+  }
+
+  /** Whether the record belongs in this run. */
+  holds(record: InvocationRecord): boolean {
+    return (
+      record.revision === this.revision &&
+      record.functionName === this.functionName &&
+      record.appId === this.appId &&
+      record.functionId === this.functionId
+    );
   }
 
   get count(): number {
     return this.#count;
   }
 
-  /** Adds a record of this run's function, cleaned; false when it cannot be stored. */
+  /** Adds a record this run `holds`, cleaned; false when it cannot be stored. */
   add(record: InvocationRecord): boolean {
     const json = encodeRecordJson(record);
     if (json === null) return false;
@@ -54,6 +70,8 @@ export class RecordRunBuilder {
     return {
       appId: cleanText(this.appId, MAX_FIELD_LENGTH),
       functionName: cleanText(this.functionName, MAX_FIELD_LENGTH),
+      functionId: cleanFunctionField(this.functionId),
+      revision: cleanFunctionField(this.revision),
       json: this.#json,
       count: this.#count,
       firstStartedAtMs: this.#first,

@@ -231,7 +231,7 @@ describe('invocation writer', () => {
 
   it('takes runs a serving worker encoded, and past maxBuffered drops whole runs, oldest first', async () => {
     const runOf = (records: InvocationRecord[]) => {
-      const builder = new RecordRunBuilder(records[0]!.appId, records[0]!.functionName);
+      const builder = new RecordRunBuilder(records[0]!);
       for (const r of records) builder.add(r);
       return builder.build();
     };

@@ -72,8 +72,8 @@ export function createInvocationWriter(
 
   const runs = new BoundedQueue<RecordRun>((run) => run.count);
   const lines = new BoundedQueue<LogLine>();
-  // Single records (recordInvocation) gather here until a batch is taken or another
-  // function's record comes; its ids make a record handed over twice count once.
+  // Single records (recordInvocation) gather here until a batch is taken or a record of
+  // another function or revision comes; its ids make a record handed over twice count once.
   let open: RecordRunBuilder | null = null;
   let openIds = new Set<string>();
   // The batch whose last write failed for a reason worth retrying: older than the queues.
@@ -100,14 +100,9 @@ export function createInvocationWriter(
   /** False when the record cannot be stored. */
   function appendToOpenRun(record: InvocationRecord): boolean {
     if (open !== null && openIds.has(record.id)) return true;
-    if (
-      open === null ||
-      open.appId !== record.appId ||
-      open.functionName !== record.functionName ||
-      open.count >= maxBatch
-    ) {
+    if (open === null || !open.holds(record) || open.count >= maxBatch) {
       closeOpenRun();
-      open = new RecordRunBuilder(record.appId, record.functionName);
+      open = new RecordRunBuilder(record);
     }
     if (!open.add(record)) return false;
     openIds.add(record.id);

@@ -69,12 +69,12 @@ export class ForwardingSink implements InvocationSink {
     this.post({ type: 'output', output });
   }
 
-  private runOf({ appId, functionName }: InvocationRecord): RecordRunBuilder {
+  private runOf(record: InvocationRecord): RecordRunBuilder {
     const last = this.lastRun;
-    if (last?.functionName === functionName && last.appId === appId) return last;
-    let run = this.runs.find((r) => r.functionName === functionName && r.appId === appId);
+    if (last?.holds(record)) return last;
+    let run = this.runs.find((r) => r.holds(record));
     if (run === undefined) {
-      run = new RecordRunBuilder(appId, functionName);
+      run = new RecordRunBuilder(record);
       this.runs.push(run);
     }
     this.lastRun = run;
