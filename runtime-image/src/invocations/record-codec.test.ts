@@ -87,38 +87,11 @@ describe('encodeRecordJson', () => {
 
 describe('decodeRecord', () => {
   it('reads layout 1, as batches written before V005 hold it', () => {
-    const row = { appId: 'app_codec', functionName: 'f', layout: 1, functionId: null, revision: null };
-    const encoded = [
-      '0193a0b1-0000-7000-8abc-0123456789ab',
-      'fn_1',
-      'r1',
-      'http',
-      null,
-      'GET',
-      '/x',
-      200,
-      'ok',
-      null,
-      null,
-      '2026-11-25T01:02:03.045Z',
-      1.5,
-    ];
-    expect(decodeRecord(row, encoded as never)).toEqual({
-      id: '0193a0b1-0000-7000-8abc-0123456789ab',
-      appId: 'app_codec',
-      functionName: 'f',
-      functionId: 'fn_1',
-      revision: 'r1',
-      trigger: 'http',
-      userId: null,
-      method: 'GET',
-      path: '/x',
-      statusCode: 200,
-      outcome: 'ok',
-      errorCode: null,
-      errorMessage: null,
-      startedAt: new Date('2026-11-25T01:02:03.045Z'),
-      durationMs: 1.5,
-    });
+    const r = record({ startedAt: new Date('2026-11-25T01:02:03.045Z') });
+    const row = { appId: r.appId, functionName: r.functionName, layout: 1, functionId: null, revision: null };
+    const { id, functionId, revision, trigger, userId, method, path, statusCode, outcome } = r;
+    const encoded = [id, functionId, revision, trigger, userId, method, path, statusCode, outcome];
+    const v1 = [...encoded, r.errorCode, r.errorMessage, r.startedAt.toISOString(), r.durationMs];
+    expect(decodeRecord(row, v1 as never)).toEqual(r);
   });
 });

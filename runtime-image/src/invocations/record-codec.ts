@@ -119,44 +119,61 @@ function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
-export function decodeRecord(row: BatchRowFields, e: EncodedRecord | EncodedRecordV1): InvocationRecord {
-  if (row.layout === 1) return decodeV1(row, e as EncodedRecordV1);
-  const r = e as EncodedRecord;
-  return {
-    id: r[0],
-    appId: row.appId,
-    functionName: row.functionName,
-    functionId: row.functionId ?? '',
-    revision: row.revision ?? '',
-    trigger: r[1] as InvocationRecord['trigger'],
-    userId: r[2],
-    method: r[3],
-    path: r[4],
-    statusCode: r[5],
-    outcome: r[6] as InvocationRecord['outcome'],
-    errorCode: r[7],
-    errorMessage: r[8],
-    startedAt: new Date(r[9]),
-    durationMs: r[10],
-  };
-}
+/** Where each field sits in a record of each layout (both put the id first). */
+const POSITIONS = {
+  1: {
+    functionId: 1,
+    revision: 2,
+    trigger: 3,
+    userId: 4,
+    method: 5,
+    path: 6,
+    statusCode: 7,
+    outcome: 8,
+    errorCode: 9,
+    errorMessage: 10,
+    startedAt: 11,
+    durationMs: 12,
+  },
+  2: {
+    functionId: null,
+    revision: null,
+    trigger: 1,
+    userId: 2,
+    method: 3,
+    path: 4,
+    statusCode: 5,
+    outcome: 6,
+    errorCode: 7,
+    errorMessage: 8,
+    startedAt: 9,
+    durationMs: 10,
+  },
+} as const;
 
-function decodeV1(row: BatchRowFields, e: EncodedRecordV1): InvocationRecord {
+export function decodeRecord(
+  row: BatchRowFields,
+  encoded: EncodedRecord | EncodedRecordV1,
+): InvocationRecord {
+  const at = row.layout === 1 ? POSITIONS[1] : POSITIONS[2];
+  const e = encoded as unknown[];
   return {
-    id: e[0],
+    id: e[0] as string,
     appId: row.appId,
     functionName: row.functionName,
-    functionId: e[1],
-    revision: e[2],
-    trigger: e[3] as InvocationRecord['trigger'],
-    userId: e[4],
-    method: e[5],
-    path: e[6],
-    statusCode: e[7],
-    outcome: e[8] as InvocationRecord['outcome'],
-    errorCode: e[9],
-    errorMessage: e[10],
-    startedAt: new Date(e[11]),
-    durationMs: e[12],
+    // Layout 2 keeps them in the row.
+    functionId: (at.functionId === null ? row.functionId : e[at.functionId]) as string,
+    revision: (at.revision === null ? row.revision : e[at.revision]) as string,
+    trigger: e[at.trigger] as InvocationRecord['trigger'],
+    userId: e[at.userId] as string | null,
+    method: e[at.method] as string | null,
+    path: e[at.path] as string | null,
+    statusCode: e[at.statusCode] as number | null,
+    outcome: e[at.outcome] as InvocationRecord['outcome'],
+    errorCode: e[at.errorCode] as string | null,
+    errorMessage: e[at.errorMessage] as string | null,
+    // ISO text in layout 1, epoch milliseconds in layout 2.
+    startedAt: new Date(e[at.startedAt] as string | number),
+    durationMs: e[at.durationMs] as number,
   };
 }
