@@ -120,7 +120,11 @@ async function compileNow(source: string, options: CompileOptions): Promise<Comp
     });
   }
 
-  const code = output.text;
+  return compiledHandler(output.text, formatWarnings(result.warnings));
+}
+
+/** A bundle with its content hash: what a compile made, or one the operator mounted. */
+export function compiledHandler(code: string, warnings: string[] = []): CompiledHandler {
   const hash = createHash('sha256').update(code).digest('hex');
-  return { code, hash, shortHash: hash.slice(0, 12), warnings: formatWarnings(result.warnings) };
+  return { code, hash, shortHash: hash.slice(0, 12), warnings };
 }
