@@ -79,11 +79,6 @@ export function encodeRecordJson(r: InvocationRecord): string | null {
   )}]`;
 }
 
-/** A function id or revision as a batch row stores it. */
-export function cleanFunctionField(value: string): string {
-  return cleanText(String(value ?? ''), MAX_FIELD_LENGTH);
-}
-
 // Triggers and outcomes come from short lists: their JSON is made once.
 const KNOWN_JSON = new Map<string, string>(
   [...INVOCATION_TRIGGERS, ...INVOCATION_OUTCOMES].map((value) => [value, JSON.stringify(value)]),

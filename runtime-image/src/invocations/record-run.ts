@@ -1,5 +1,5 @@
-import { cleanFunctionField, encodeRecordJson } from './record-codec.ts';
-import { cleanText, MAX_FIELD_LENGTH } from './sanitize.ts';
+import { encodeRecordJson } from './record-codec.ts';
+import { cleanField } from './sanitize.ts';
 import type { InvocationRecord } from './types.ts';
 
 /**
@@ -68,10 +68,10 @@ export class RecordRunBuilder {
 
   build(): RecordRun {
     return {
-      appId: cleanText(this.appId, MAX_FIELD_LENGTH),
-      functionName: cleanText(this.functionName, MAX_FIELD_LENGTH),
-      functionId: cleanFunctionField(this.functionId),
-      revision: cleanFunctionField(this.revision),
+      appId: cleanField(this.appId),
+      functionName: cleanField(this.functionName),
+      functionId: cleanField(this.functionId),
+      revision: cleanField(this.revision),
       json: this.#json,
       count: this.#count,
       firstStartedAtMs: this.#first,

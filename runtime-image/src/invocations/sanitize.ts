@@ -34,7 +34,7 @@ function isValidDate(value: unknown): value is Date {
   return value instanceof Date && !Number.isNaN(value.getTime());
 }
 
-export function isNonEmpty(value: unknown): value is string {
+function isNonEmpty(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
 }
 
@@ -53,6 +53,11 @@ export function isStorableRecord(record: InvocationRecord): boolean {
     isNonEmpty(record.trigger) &&
     isNonEmpty(record.outcome)
   );
+}
+
+/** One of a record's names (app, function, function id, revision) as stored. */
+export function cleanField(value: string): string {
+  return cleanText(String(value ?? ''), MAX_FIELD_LENGTH);
 }
 
 /** A status code Postgres' integer holds, or null. */
