@@ -42,6 +42,7 @@ export class BoundedQueue<T> {
   }
 
   #advance(weight: number): number {
+    // Not dropFromFront below: the head index spares moving what stays.
     let moved = 0;
     while (moved < weight && this.#head < this.#items.length) {
       moved += this.#weigh(this.#items[this.#head]!);
@@ -61,4 +62,19 @@ export class BoundedQueue<T> {
       this.#head = 0;
     }
   }
+}
+
+/**
+ * Removes entries from the front of a plain array until at least `weight` rows are gone
+ * (a batch held for a retry shrinks this way); returns how many rows went.
+ */
+export function dropFromFront<T>(items: T[], weight: number, weigh: (item: T) => number = () => 1): number {
+  let dropped = 0;
+  let count = 0;
+  while (dropped < weight && count < items.length) {
+    dropped += weigh(items[count]!);
+    count += 1;
+  }
+  items.splice(0, count);
+  return dropped;
 }

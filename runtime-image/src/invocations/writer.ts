@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { databaseUnavailable, isConnectionError } from '../db/connection-errors.ts';
 import { insertBatch } from './batch-insert.ts';
 import { recordCount, type WriteBatch } from './batch-rows.ts';
-import { BoundedQueue } from './bounded-queue.ts';
+import { BoundedQueue, dropFromFront } from './bounded-queue.ts';
 import { type RecordRun, RecordRunBuilder } from './record-run.ts';
 import { cleanLine } from './sanitize.ts';
 import type { InvocationRecord, LogLine, LogLineInput } from './types.ts';
@@ -70,7 +70,8 @@ export function createInvocationWriter(
   const maxBuffered = options.maxBuffered ?? 50_000;
   const onError = options.onError ?? (() => {});
 
-  const runs = new BoundedQueue<RecordRun>((run) => run.count);
+  const weighRun = (run: RecordRun) => run.count;
+  const runs = new BoundedQueue<RecordRun>(weighRun);
   const lines = new BoundedQueue<LogLine>();
   // Single records (recordInvocation) gather here until a batch is taken or a record of
   // another function or revision comes; its ids make a record handed over twice count once.
@@ -109,19 +110,6 @@ export function createInvocationWriter(
     return true;
   }
 
-  /** Drops whole runs off the front of `held` until `excess` records are gone; returns how many went. */
-  function dropHeldRecords(excess: number): number {
-    if (held === null) return 0;
-    let dropped = 0;
-    let count = 0;
-    while (dropped < excess && count < held.runs.length) {
-      dropped += held.runs[count]!.count;
-      count += 1;
-    }
-    held.runs.splice(0, count);
-    return dropped;
-  }
-
   function enforceCap(): void {
     let excess = pending() - maxBuffered;
     if (excess <= 0) return;
@@ -129,11 +117,11 @@ export function createInvocationWriter(
     // Oldest first: the held batch's lines, the queued lines, then records likewise,
     // a whole run at a time. A held batch keeps its row ids when it shrinks: if it did
     // commit, the retry still conflicts; if not, it stores what is left.
-    const fromHeldLines = held?.lines.splice(0, excess).length ?? 0;
+    const fromHeldLines = held ? dropFromFront(held.lines, excess) : 0;
     excess -= fromHeldLines;
     const fromLines = lines.dropOldest(excess);
     excess -= fromLines;
-    const fromHeldRecords = dropHeldRecords(excess);
+    const fromHeldRecords = held ? dropFromFront(held.runs, excess, weighRun) : 0;
     excess -= fromHeldRecords;
     dropped += fromHeldLines + fromLines + fromHeldRecords + runs.dropOldest(excess);
   }
