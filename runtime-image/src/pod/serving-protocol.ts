@@ -8,6 +8,7 @@ import type { AppRuntimeConfig, FunctionDefinition } from '../host/host.ts';
 import type { ForwardedOutput } from '../host/invocation-sink.ts';
 import type { MetricsSource } from '../http/health-metrics.ts';
 import type { SerializedError } from '../sandbox/protocol.ts';
+import type { SandboxRestartReason } from '../sandbox/sandbox.ts';
 
 export interface ServingInit {
   fn: FunctionDefinition;
@@ -39,7 +40,7 @@ export const VITALS = {
 } as const;
 
 /** Why a worker is asked to stop taking connections and finish what it has. */
-export type RetireReason = 'blocked' | 'memory';
+export type RetireReason = Exclude<SandboxRestartReason, 'crashed'>;
 
 export type MainToServing =
   | { type: 'start'; init: ServingInit }
