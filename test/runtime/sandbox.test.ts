@@ -22,6 +22,10 @@ const REJECT = `export async function handler(req, ctx) {
   return new Response('too late');
 }`;
 const THROW = `export async function handler(req, ctx) { throw new Error('secret detail at line'); }`;
+// A Response allows a control character in a header value; HTTP/1.1 does not.
+const BAD_HEADER = `export async function handler(req, ctx) {
+  return new Response('x', { headers: { 'x-note': 'a\\u0001b' } });
+}`;
 
 beforeAll(async () => {
   fx = await startHostFixture();
@@ -33,6 +37,7 @@ beforeAll(async () => {
     ['plain', PLAIN],
     ['reject', REJECT],
     ['throw', THROW],
+    ['bad-header', BAD_HEADER],
   ] as const) {
     // The bomb gets more time: V8 collects hard near the heap cap before it gives up.
     const own = name === 'bomb' ? { ...limits, timeoutSeconds: 10 } : limits;
@@ -95,6 +100,14 @@ describe('sandbox failures', () => {
     const res = await get('plain');
     expect(res.status).toBe(502);
     expect(res.code).toBe('FUNCTION_INVALID_RESPONSE');
+  });
+
+  it('a header HTTP cannot carry → 502 FUNCTION_INVALID_RESPONSE, and the host keeps serving', async () => {
+    const res = await get('bad-header');
+    expect(res.status).toBe(502);
+    expect(res.code).toBe('FUNCTION_INVALID_RESPONSE');
+    expect(res.text).toContain('x-note');
+    expect((await get('hello')).status).toBe(200);
   });
 
   it('an unhandled rejection → FUNCTION_UNHANDLED_REJECTION', async () => {

@@ -74,6 +74,9 @@ describe('LightResponse', () => {
     expect(() => new LightResponse('x', { status: 204 })).toThrow(TypeError);
     expect(() => new LightResponse('x', { status: 99 })).toThrow(RangeError);
     expect(() => new LightResponse('x', { headers: { 'bad name': 'x' } })).toThrow(TypeError);
+    // Not a ByteString.
+    expect(() => new LightResponse('x', { headers: { 'x-note': 'caf\u0100' } })).toThrow(TypeError);
+    expect(() => Light.json({}, { headers: { 'x-note': 'caf\u0100' } })).toThrow(TypeError);
   });
 
   it('hands streams, statusText and the static helpers to the native class', async () => {

@@ -36,8 +36,11 @@ interface FastState {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Values Headers would change (surrounding whitespace) or refuse (CR, LF, NUL). */
-const UNPLAIN_VALUE = /^[\t ]|[\t ]$|[\0\r\n]/;
+/**
+ * Values Headers would change (surrounding whitespace) or refuse (CR, LF, NUL, and
+ * characters past U+00FF, which are no ByteString).
+ */
+const UNPLAIN_VALUE = /^[\t ]|[\t ]$|[\0\r\n]|[^\0-\xff]/;
 
 /**
  * The headers of a plain `{ name: value }` init as Headers would list them, or
