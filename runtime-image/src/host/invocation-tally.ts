@@ -1,4 +1,5 @@
 import type { InvocationOutcome, InvocationRecord, InvocationTrigger } from '../invocations/types.ts';
+import { binDuration, type DurationBins, emptyDurationBins } from './duration-bins.ts';
 
 /**
  * Invocations of one function under one trigger that ended one way: what the metrics
@@ -10,7 +11,8 @@ export interface InvocationTally {
   functionName: string;
   trigger: InvocationTrigger;
   outcome: InvocationOutcome;
-  durationsMs: number[];
+  /** The invocations' durations, binned as the duration histogram's buckets. */
+  durations: DurationBins;
 }
 
 /** Tallies records as they come; records come in runs of one function and outcome. */
@@ -34,12 +36,12 @@ export class InvocationTallies {
           t.trigger === trigger,
       );
       if (tally === undefined) {
-        tally = { appId, functionName, trigger, outcome, durationsMs: [] };
+        tally = { appId, functionName, trigger, outcome, durations: emptyDurationBins() };
         this.#tallies.push(tally);
       }
       this.#last = tally;
     }
-    tally.durationsMs.push(durationMs);
+    binDuration(tally.durations, durationMs / 1000);
   }
 
   /** The tallies so far; starts afresh. */

@@ -1,6 +1,14 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { InvocationRecord } from '../invocations/types.ts';
 import type { CapturedLine } from '../sandbox/protocol.ts';
+import { BinnedHistogram } from './binned-histogram.ts';
+import {
+  addDurationBins,
+  binDuration,
+  binnedCount,
+  DURATION_BUCKETS_SECONDS,
+  type DurationBins,
+} from './duration-bins.ts';
 import type { InvocationSink } from './invocation-sink.ts';
 import type { InvocationTally } from './invocation-tally.ts';
 
@@ -15,11 +23,10 @@ export function createHostMetrics() {
     labelNames,
     registers: [registry],
   });
-  const duration = new Histogram({
+  const duration = new BinnedHistogram({
     name: 'bbfn_invocation_duration_seconds',
     help: 'Time from request to handler response, excluding background work',
-    labelNames: ['app', 'function', 'trigger'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    bounds: DURATION_BUCKETS_SECONDS,
     registers: [registry],
   });
   const logLines = new Counter({
@@ -38,12 +45,12 @@ export function createHostMetrics() {
 }
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 
-/** One function's series under one trigger: its duration timer and a counter per outcome. */
+/** One function's series under one trigger: its duration bins and a counter per outcome. */
 interface FunctionSeries {
   appId: string;
   functionName: string;
   trigger: string;
-  timer: { observe(value: number): void };
+  durations: DurationBins;
   counters: Partial<Record<InvocationRecord['outcome'], { inc(value?: number): void }>>;
 }
 
@@ -70,8 +77,8 @@ export function createInvocationMeter(metrics: HostMetrics): InvocationMeter {
     const key = `${appId}\0${functionName}\0${trigger}`;
     let series = seriesByKey.get(key);
     if (!series) {
-      const timer = metrics.duration.labels({ app: appId, function: functionName, trigger });
-      series = { appId, functionName, trigger, timer, counters: {} };
+      const durations = metrics.duration.bins({ app: appId, function: functionName, trigger });
+      series = { appId, functionName, trigger, durations, counters: {} };
       seriesByKey.set(key, series);
     }
     last = series;
@@ -90,12 +97,12 @@ export function createInvocationMeter(metrics: HostMetrics): InvocationMeter {
     count(record) {
       const series = seriesOf(record);
       counterOf(series, record.outcome).inc();
-      series.timer.observe(record.durationMs / 1000);
+      binDuration(series.durations, record.durationMs / 1000);
     },
     countTally(tally) {
       const series = seriesOf(tally);
-      counterOf(series, tally.outcome).inc(tally.durationsMs.length);
-      for (const durationMs of tally.durationsMs) series.timer.observe(durationMs / 1000);
+      counterOf(series, tally.outcome).inc(binnedCount(tally.durations));
+      addDurationBins(series.durations, tally.durations);
     },
   };
 }
