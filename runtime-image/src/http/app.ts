@@ -21,6 +21,21 @@ export interface HttpAppOptions {
   register?: (app: FastifyInstance) => Promise<void> | void;
 }
 
+/**
+ * No route here declares a schema, so nothing needs Ajv or fast-json-stringify, which
+ * Fastify loads by default for the compilers it would make: ~500 KB of code evaluated
+ * on a pod's critical path to its first response. These compilers say why if a route
+ * ever asks for one.
+ */
+const NO_SCHEMA_COMPILERS = {
+  buildValidator: () => () => {
+    throw new Error('The function host compiles no validation schemas');
+  },
+  buildSerializer: () => () => {
+    throw new Error('The function host compiles no serialization schemas');
+  },
+};
+
 /** The Fastify app (plugins and routes); listening and shutdown live in server.ts. */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const log = options.logger;
@@ -35,6 +50,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return503OnClosing: true,
     // Function URLs carry arbitrary sub-paths and query strings.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    schemaController: { compilersFactory: NO_SCHEMA_COMPILERS },
   });
   // Handlers read the body themselves (`req.json()`, `req.text()`…): keep the bytes.
   app.removeAllContentTypeParsers();
