@@ -21,6 +21,14 @@ export function launchPod(entry: string, env: Record<string, string>, timeoutMs 
     env: { PATH: process.env.PATH ?? '', PORT: '0', BBFN_LISTEN_ADDRESS: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  return watchPod(child, timeoutMs);
+}
+
+/**
+ * Follows a started pod through its stdout (JSON lines): a child running the entry, or
+ * a `docker run` attached to a container running it (which passes SIGTERM on).
+ */
+export function watchPod(child: ChildProcess, timeoutMs = 30_000): PodProcess {
   const lines: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const serving = new Promise<string>((resolve, reject) => {

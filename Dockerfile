@@ -1,0 +1,27 @@
+# Images of Butterbase Functions, one target each:
+#   runtime  what function pods run: the bundled runtime (runtime-image/dist), non-root.
+# The operator's image joins as a second target with the operator.
+#
+# The bundles are built first, outside (they are the same files on every platform):
+#   npm ci && npm run build && docker build --target runtime -t butterbase-functions/runtime .
+# NODE_IMAGE is any image with Node 24 at /usr/local/bin/node (the official one by default;
+# test/image/base-image.sh makes one from this checkout's Node for machines without a registry).
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS runtime
+WORKDIR /app
+# The bundles carry their dependencies. esbuild stays a package: a pod given no bundle
+# (BBFN_BUNDLE_FILE) compiles the handler itself.
+COPY runtime-image/dist/ /app/dist/
+COPY node_modules/esbuild/ /app/node_modules/esbuild/
+COPY node_modules/@esbuild/linux-x64/ /app/node_modules/@esbuild/linux-x64/
+ENV NODE_ENV=production \
+    NODE_COMPILE_CACHE=/app/compile-cache \
+    PORT=8080
+# Runs a pod once (no database) and answers a request, so the image ships V8's compiled
+# code for all of it and a pod does not compile it again at start.
+RUN ["node", "/app/dist/warm-compile-cache.mjs"]
+# Any non-root user works; the root filesystem may be read-only (the pod writes nothing).
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/dist/main.mjs"]

@@ -1,0 +1,97 @@
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { waitFor } from '../support/wait.ts';
+
+const run = promisify(execFile);
+const REPO = path.join(import.meta.dirname, '../..');
+
+/** Runs the docker CLI; rejects with its stderr. */
+export async function docker(args: string[], timeoutMs = 60_000): Promise<string> {
+  const { stdout } = await run('docker', args, {
+    timeout: timeoutMs,
+    maxBuffer: 16 * 2 ** 20,
+    env: { ...process.env, DOCKER_BUILDKIT: '0' },
+  });
+  return stdout.trim();
+}
+
+const engineAnswers = () =>
+  docker(['info', '--format', '{{.ServerVersion}}'], 10_000).then(
+    () => true,
+    () => false,
+  );
+
+export interface DockerEngine {
+  /** Stops the daemon if this run started it; an engine that was running stays. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A Docker engine for the image tests: the one already running, else Debian's
+ * `docker.io` (installed when missing, which needs root) with its daemon started for
+ * this run, its log in a temporary directory.
+ */
+export async function ensureDockerEngine(): Promise<DockerEngine> {
+  if (await engineAnswers()) return { stop: async () => {} };
+  if (process.getuid?.() !== 0)
+    throw new Error('No Docker engine answers, and starting one needs root (or start dockerd first)');
+  if (!(await hasCommand('dockerd'))) await installDockerIo();
+  const dir = await mkdtemp(path.join(tmpdir(), 'bbfn-dockerd-'));
+  const logFile = path.join(dir, 'dockerd.log');
+  const fd = openSync(logFile, 'a');
+  const daemon = spawn('dockerd', [], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const exited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
+  try {
+    await waitFor('the Docker daemon to answer', 60_000, engineAnswers, 250);
+  } catch (error) {
+    daemon.kill('SIGKILL');
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    throw new Error(`dockerd did not start:\n${log.split('\n').slice(-15).join('\n')}`, { cause: error });
+  }
+  return {
+    async stop() {
+      daemon.kill('SIGTERM');
+      const gone = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+      if (!gone) daemon.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function hasCommand(name: string): Promise<boolean> {
+  return run('sh', ['-c', `command -v ${name}`]).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function installDockerIo(): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run('apt-get', ['install', '-y', '-q', 'docker.io'], { env, timeout: 600_000 });
+  // A fresh machine may have no package lists yet.
+  await install().catch(async () => {
+    await run('apt-get', ['update', '-q'], { env, timeout: 600_000 });
+    await install();
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The image the Dockerfile's NODE_IMAGE names: a base made from this checkout's Node
+ * by base-image.sh, once per Node version (no registry is reachable here).
+ */
+export async function ensureNodeBaseImage(): Promise<string> {
+  const tag = `butterbase-functions/node-base:${process.version}`;
+  const present = await docker(['image', 'inspect', tag], 20_000).then(
+    () => true,
+    () => false,
+  );
+  if (!present) await run('bash', [path.join(REPO, 'test/image/base-image.sh'), tag], { timeout: 300_000 });
+  return tag;
+}
