@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** A Kubernetes condition (metav1.Condition), as `kubectl describe` shows it. */
+export const conditionSchema = z.object({
+  type: z.string().min(1).describe('e.g. Ready, Compiled, Conflict'),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().min(1).describe('One CamelCase word, for machines'),
+  message: z.string().describe('The sentence for people'),
+  lastTransitionTime: z.iso.datetime({ offset: true }),
+  observedGeneration: z.number().int().min(0).optional(),
+});
+export type Condition = z.infer<typeof conditionSchema>;
+
+const conditionsSchema = z
+  .array(conditionSchema)
+  .optional()
+  .describe('The latest observations, one per type');
+const observedGenerationSchema = z
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .describe('The metadata.generation this status describes');
+
+/** What the operator reports on a Function (the seed's deploy output, and conditions). */
+export const functionStatusSchema = z.object({
+  functionId: z.string().optional().describe('fn_ + a short stable id, kept across updates of the same name'),
+  url: z.string().optional().describe('Where the function answers: {publicBaseUrl}/v1/{appId}/fn/{name}'),
+  status: z
+    .enum(['pending', 'deployed', 'failed'])
+    .optional()
+    .describe(
+      'deployed: the current code serves; failed: it could not (see conditions), the previous code still serves',
+    ),
+  observedGeneration: observedGenerationSchema,
+  conditions: conditionsSchema,
+});
+export type FunctionStatus = z.infer<typeof functionStatusSchema>;
+
+/** What the operator reports on an App. */
+export const appStatusSchema = z.object({
+  observedGeneration: observedGenerationSchema,
+  conditions: conditionsSchema,
+});
+export type AppStatus = z.infer<typeof appStatusSchema>;
