@@ -17,6 +17,9 @@ export const objectMetaSchema = z
     namespace: dnsLabelSchema.optional(),
     labels: z.record(z.string(), z.string()).optional(),
     annotations: z.record(z.string(), z.string()).optional(),
+    // Set by the API server on what it stores.
+    uid: z.string().optional(),
+    generation: z.number().int().optional(),
   })
   .loose();
 

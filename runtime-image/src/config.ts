@@ -26,7 +26,8 @@ export const hostSettingsSchema = z.object({
   jwtSecret: z.string().optional(),
   jwksUrl: z.url().optional(),
   jwtIssuer: z.string().optional(),
-  jwtAudience: z.string().optional(),
+  // Comma-separated: a token is accepted if it names any of them.
+  jwtAudience: list.optional(),
   apiKeys: list.default([]),
   userRole: z.string().default(DEFAULT_DATABASE_ROLES.user),
   serviceRole: z.string().default(DEFAULT_DATABASE_ROLES.service),

@@ -43,7 +43,9 @@ export function appFromSettings(settings: HostSettings, appId: string): AppRunti
         ...(settings.jwtSecret ? { secret: settings.jwtSecret } : {}),
         ...(settings.jwksUrl ? { jwksUrl: settings.jwksUrl } : {}),
         ...(settings.jwtIssuer ? { issuer: settings.jwtIssuer } : {}),
-        ...(settings.jwtAudience ? { audience: settings.jwtAudience } : {}),
+        ...(settings.jwtAudience?.length
+          ? { audience: settings.jwtAudience.length === 1 ? settings.jwtAudience[0]! : settings.jwtAudience }
+          : {}),
       },
     },
   };
