@@ -3,50 +3,24 @@
  * examples go in with the defaults filled in, and what the schema refuses is refused
  * with the field and the reason.
  */
-import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureKubeBinaries } from './assets.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installButterbaseCrds } from './butterbase-crds.ts';
+import { kubectl } from './kubectl.ts';
 
-const run = promisify(execFile);
 const REPO = path.join(import.meta.dirname, '../..');
 const namespace = `crds-${Date.now().toString(36)}`;
-const CRD_NAMES = ['apps.butterbase.ai', 'functions.butterbase.ai'];
-let kubectlPath: string;
-let createdCrds = false;
-
-async function kubectl(args: string[], input?: string): Promise<{ ok: boolean; out: string }> {
-  const child = run(kubectlPath, ['--kubeconfig', inject('kubeconfig'), ...args], { timeout: 60_000 });
-  if (input !== undefined) {
-    child.child.stdin!.end(input);
-  }
-  return child.then(
-    ({ stdout }) => ({ ok: true, out: stdout }),
-    (error: { stderr?: string; message: string }) => ({ ok: false, out: error.stderr || error.message }),
-  );
-}
+let removeCrds: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  kubectlPath = (await ensureKubeBinaries()).kubectl;
-  // A cluster that already has them (KUBECONFIG) keeps them after the run.
-  createdCrds = !(await kubectl(['get', 'crd', ...CRD_NAMES])).ok;
-  const applied = await kubectl(['apply', '-f', path.join(REPO, 'crds')]);
-  expect(applied.ok, applied.out).toBe(true);
-  const established = await kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=30s',
-    ...CRD_NAMES.map((n) => `crd/${n}`),
-  ]);
-  expect(established.ok, established.out).toBe(true);
+  removeCrds = await installButterbaseCrds();
   expect((await kubectl(['create', 'namespace', namespace])).ok).toBe(true);
 });
 
 afterAll(async () => {
   await kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  if (createdCrds) await kubectl(['delete', '-f', path.join(REPO, 'crds'), '--wait=false']);
+  await removeCrds?.();
 });
 
 const fn = (name: string, spec: string) => `apiVersion: butterbase.ai/v1alpha1

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+
+/** Labels every object made for a Function carries; the first two select its pods. */
+export function functionLabels(functionName: string): Record<string, string> {
+  return {
+    ...selectorLabels(functionName),
+    'app.kubernetes.io/managed-by': 'butterbase-functions',
+    'butterbase.ai/function': functionName,
+  };
+}
+
+export function selectorLabels(functionName: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'butterbase-function', 'app.kubernetes.io/instance': functionName };
+}
+
+const MAX_NAME = 63;
+
+/**
+ * The name of a Function's Deployment, Service, CronJob and Ingress: `fn-<name>`. A
+ * Service name is a DNS label of at most 63 characters, which a 63-character Function
+ * name plus the prefix is not, so a long one is cut and keeps a hash of the whole.
+ */
+export function workloadName(functionName: string): string {
+  const name = `fn-${functionName}`;
+  if (name.length <= MAX_NAME) return name;
+  const hash = createHash('sha256').update(functionName).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_NAME - 9).replace(/-+$/, '')}-${hash}`;
+}
+
+/** A revision's ConfigMap: content-addressed, so a new bundle is a new object and pods roll. */
+export function revisionConfigMapName(functionName: string, revision: string): string {
+  return `${workloadName(functionName)}-${revision}`;
+}
