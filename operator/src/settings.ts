@@ -1,4 +1,29 @@
-/** How the operator dresses the objects it makes for Functions; set by the Helm chart. */
+import { z } from 'zod';
+
+/** The environment the operator reads (the Helm chart sets it), and what each becomes. */
+export const OPERATOR_ENV = {
+  runtimeImage: 'BBFN_RUNTIME_IMAGE',
+  imagePullPolicy: 'BBFN_IMAGE_PULL_POLICY',
+  publicBaseUrl: 'BBFN_PUBLIC_BASE_URL',
+  ingressClass: 'BBFN_INGRESS_CLASS',
+  ingressHost: 'BBFN_INGRESS_HOST',
+  cpuRequest: 'BBFN_RUNTIME_CPU_REQUEST',
+  cpuLimit: 'BBFN_RUNTIME_CPU_LIMIT',
+  port: 'BBFN_OPERATOR_PORT',
+} as const;
+
+const settingsSchema = z.object({
+  runtimeImage: z.string().min(1),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+  publicBaseUrl: z.url(),
+  ingressClass: z.string().min(1).default('nginx'),
+  ingressHost: z.string().min(1).optional(),
+  cpuRequest: z.string().default('100m'),
+  cpuLimit: z.string().default('1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8081),
+});
+
+/** How the operator dresses the objects it makes for Functions. */
 export interface OperatorSettings {
   /** The runtime image (the Dockerfile's `runtime` target). */
   runtimeImage: string;
@@ -9,4 +34,31 @@ export interface OperatorSettings {
   ingress: { className: string; host?: string };
   /** What each runtime container asks for; its memory grows with the Function's heap cap. */
   runtimeResources: { cpuRequest: string; cpuLimit?: string };
+}
+
+/** The settings and the port of the health endpoints; fails naming each bad variable. */
+export function loadOperatorSettings(env: NodeJS.ProcessEnv): { settings: OperatorSettings; port: number } {
+  const raw = Object.fromEntries(
+    Object.entries(OPERATOR_ENV)
+      .map(([key, name]) => [key, env[name]])
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `  ${OPERATOR_ENV[issue.path[0] as keyof typeof OPERATOR_ENV]}: ${issue.message}`,
+    );
+    throw new Error(`Invalid operator settings:\n${problems.join('\n')}`);
+  }
+  const s = parsed.data;
+  return {
+    settings: {
+      runtimeImage: s.runtimeImage,
+      imagePullPolicy: s.imagePullPolicy,
+      publicBaseUrl: s.publicBaseUrl,
+      ingress: { className: s.ingressClass, ...(s.ingressHost ? { host: s.ingressHost } : {}) },
+      runtimeResources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit },
+    },
+    port: s.port,
+  };
 }

@@ -1,0 +1,193 @@
+import { isDeepStrictEqual } from 'node:util';
+import {
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  makeInformer,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { type AppResource, appSchema } from '../../../api/v1alpha1/app.types.ts';
+import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/function.types.ts';
+import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
+import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
+import { compileHandler, handlerFilename } from '../../../runtime-image/src/compile/compile.ts';
+import type { Cluster } from '../kube/cluster.ts';
+import { setCondition } from '../reconcile/conditions.ts';
+import { functionState } from '../reconcile/function-state.ts';
+import type { OperatorSettings } from '../settings.ts';
+import { WorkQueue } from './work-queue.ts';
+
+type Stored = KubernetesObject & { spec?: unknown; status?: FunctionStatus };
+
+/** Bundles by source and name: a reconcile that changes nothing compiles nothing. */
+const COMPILED_KEPT = 256;
+
+/**
+ * Watches Functions and Apps and makes each Function's objects and status follow its
+ * spec (reconcile/function-state.ts decides; kube/cluster.ts writes). A change to an
+ * App reconciles the Functions of its namespace.
+ */
+export class FunctionController {
+  private readonly functions;
+  private readonly apps;
+  private readonly queue: WorkQueue;
+  private readonly compiled = new Map<string, Promise<string>>();
+  private stopped = false;
+  /** One per kind: resolves when its first list came back. */
+  private readonly synced: Promise<void>[] = [];
+
+  private readonly cluster: Cluster;
+  private readonly settings: OperatorSettings;
+  private readonly log: Logger;
+
+  constructor(kc: KubeConfig, cluster: Cluster, settings: OperatorSettings, log: Logger) {
+    this.cluster = cluster;
+    this.settings = settings;
+    this.log = log;
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    // Each kind counts as synced once its first list came back (a failed one is retried).
+    const list = (plural: string) => {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.synced.push(promise);
+      return async () => {
+        const listed = (await custom.listClusterCustomObject({
+          group: API_GROUP,
+          version: API_VERSION,
+          plural,
+        })) as KubernetesListObject<Stored>;
+        resolve();
+        return listed;
+      };
+    };
+    this.functions = makeInformer<Stored>(
+      kc,
+      `/apis/${API_GROUP}/${API_VERSION}/functions`,
+      list('functions'),
+    );
+    this.apps = makeInformer<Stored>(kc, `/apis/${API_GROUP}/${API_VERSION}/apps`, list('apps'));
+    this.queue = new WorkQueue(
+      (key) => this.reconcile(key),
+      (key, error) => this.log.error({ err: error, function: key }, 'reconcile failed; retrying'),
+    );
+    const enqueue = (fn: Stored) => this.queue.add(keyOf(fn));
+    for (const verb of ['add', 'update'] as const) this.functions.on(verb, enqueue);
+    const appChanged = (app: Stored) => {
+      for (const fn of this.functions.list(app.metadata?.namespace)) enqueue(fn);
+    };
+    for (const verb of ['add', 'update', 'delete'] as const) this.apps.on(verb, appChanged);
+    for (const [what, informer] of [
+      ['functions', this.functions],
+      ['apps', this.apps],
+    ] as const) {
+      informer.on('error', (error: unknown) => {
+        if (this.stopped) return;
+        this.log.warn({ err: error, watching: what }, 'watch failed; restarting in 5 s');
+        setTimeout(() => {
+          if (!this.stopped) void informer.start().catch(() => {});
+        }, 5_000).unref();
+      });
+    }
+  }
+
+  /**
+   * Lists and watches; resolves once both kinds are listed, and only then reconciles:
+   * a Function judged before the Apps are known would be reported as having none. A
+   * list that fails (an API server still starting) is retried by the error handler.
+   */
+  async start(): Promise<void> {
+    await Promise.all([this.apps.start(), this.functions.start()]);
+    await Promise.all(this.synced);
+    // The informers fill their caches just after their list resolves.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.queue.resume();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.stop();
+    await Promise.all([this.functions.stop(), this.apps.stop()]);
+  }
+
+  /** Resolves when every queued reconcile has run (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.queue.settled();
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const stored = this.functions.get(name, namespace);
+    if (!stored) return; // Deleted: the garbage collector removes what it owned.
+    const parsed = functionSchema.safeParse(stored);
+    const previous = stored.status;
+    if (!parsed.success) {
+      // What the CRD cannot check (a cron schedule's fields, a time zone) zod does.
+      const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      const generation = stored.metadata?.generation;
+      const condition = {
+        type: 'Deployed',
+        status: 'False' as const,
+        reason: 'InvalidSpec',
+        message,
+        observedGeneration: generation,
+      };
+      const status: FunctionStatus = {
+        ...previous,
+        status: 'failed',
+        observedGeneration: generation,
+        conditions: setCondition(previous?.conditions, condition, new Date()),
+      };
+      await this.report(stored, status, { reason: 'InvalidSpec', message });
+      return;
+    }
+    const fn: FunctionResource = parsed.data;
+    const apps = this.apps
+      .list(namespace)
+      .map((app) => appSchema.safeParse(app))
+      .filter((result) => result.success)
+      .map((result) => result.data as AppResource);
+    const state = await functionState({
+      fn: { ...fn, status: previous } as FunctionResource,
+      apps,
+      compile: (f) => this.compile(f),
+      settings: this.settings,
+      now: new Date(),
+    });
+    for (const object of state.objects) await this.cluster.apply(object);
+    await this.report(stored, state.status, state.warning);
+  }
+
+  /** Writes the status when it changed, with a Warning Event when the failure is news. */
+  private async report(
+    stored: Stored,
+    status: FunctionStatus,
+    warning: { reason: string; message: string } | undefined,
+  ): Promise<void> {
+    const { name, namespace, uid } = stored.metadata as { name: string; namespace: string; uid?: string };
+    if (isDeepStrictEqual(stored.status, status)) return;
+    await this.cluster.setFunctionStatus(namespace, name, status);
+    const before = stored.status?.conditions?.find((c) => c.type === 'Deployed');
+    if (warning && (before?.reason !== warning.reason || before?.message !== warning.message)) {
+      this.log.warn({ function: `${namespace}/${name}`, reason: warning.reason }, warning.message);
+      await this.cluster.warn({ namespace, name, uid }, warning.reason, warning.message);
+    }
+  }
+
+  private compile(fn: FunctionResource): Promise<string> {
+    const key = `${fn.metadata.name}\0${fn.spec.code}`;
+    let bundle = this.compiled.get(key);
+    if (!bundle) {
+      bundle = compileHandler(fn.spec.code, { filename: handlerFilename(fn.metadata.name) }).then(
+        (c) => c.code,
+      );
+      if (this.compiled.size >= COMPILED_KEPT) this.compiled.delete(this.compiled.keys().next().value!);
+      this.compiled.set(key, bundle);
+      // A failed compile is kept too: the same source fails the same way.
+    }
+    return bundle;
+  }
+}
+
+function keyOf(object: KubernetesObject): string {
+  return `${object.metadata?.namespace}/${object.metadata?.name}`;
+}

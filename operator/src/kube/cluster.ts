@@ -1,0 +1,78 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
+import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
+
+/** Who the operator's writes are attributed to (server-side apply's field manager). */
+export const FIELD_MANAGER = 'butterbase-functions';
+
+/** The operator's writes to the cluster. */
+export class Cluster {
+  private readonly objects: KubernetesObjectApi;
+  private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+
+  constructor(kc: KubeConfig) {
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  /**
+   * Server-side apply, as the operator owns these objects: fields it stops setting are
+   * removed, fields others set (an HPA's replicas) stay theirs.
+   */
+  async apply(object: KubernetesObject): Promise<void> {
+    await this.objects.patch(
+      object,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+  }
+
+  async setFunctionStatus(namespace: string, name: string, status: FunctionStatus): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus(
+      { group: API_GROUP, version: API_VERSION, namespace, plural: 'functions', name, body: { status } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
+  /** A Warning Event on a Function, for `kubectl describe`. */
+  async warn(
+    on: { namespace: string; name: string; uid?: string },
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const now = new Date();
+    await this.core.createNamespacedEvent({
+      namespace: on.namespace,
+      body: {
+        metadata: { generateName: `${on.name}.`, namespace: on.namespace },
+        involvedObject: {
+          apiVersion: `${API_GROUP}/${API_VERSION}`,
+          kind: 'Function',
+          name: on.name,
+          namespace: on.namespace,
+          ...(on.uid ? { uid: on.uid } : {}),
+        },
+        type: 'Warning',
+        reason,
+        message,
+        source: { component: FIELD_MANAGER },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
+  }
+}

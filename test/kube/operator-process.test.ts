@@ -1,0 +1,62 @@
+/**
+ * The operator as its image runs it (operator/src/main.ts, its own process): it gets
+ * ready, deploys a Function it did not see start, and stops cleanly on SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { waitFor } from '../support/wait.ts';
+import { installButterbaseCrds } from './butterbase-crds.ts';
+import { kubectl } from './kubectl.ts';
+import { freeLoopbackPorts } from './ports.ts';
+
+const REPO = path.join(import.meta.dirname, '../..');
+const namespace = `operator-${Date.now().toString(36)}`;
+let removeCrds: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  removeCrds = await installButterbaseCrds();
+  expect((await kubectl(['create', 'namespace', namespace])).ok).toBe(true);
+});
+
+afterAll(async () => {
+  await kubectl(['delete', 'namespace', namespace, '--wait=false']);
+  await removeCrds?.();
+});
+
+describe('the operator process', () => {
+  it('gets ready, deploys a Function, and exits 0 on SIGTERM', async () => {
+    const [port] = await freeLoopbackPorts(1);
+    const operator = spawn(process.execPath, [path.join(REPO, 'operator/src/main.ts')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        KUBECONFIG: inject('kubeconfig'),
+        BBFN_RUNTIME_IMAGE: 'butterbase-functions/runtime:test',
+        BBFN_PUBLIC_BASE_URL: 'https://fn.example.com',
+        BBFN_OPERATOR_PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => operator.once('exit', resolve));
+    try {
+      await waitFor('the operator to be ready', 30_000, async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+        return response.status === 200;
+      });
+      for (const file of ['app.yaml', 'hello/function.yaml']) {
+        const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(REPO, 'examples', file)]);
+        expect(applied.ok, applied.out).toBe(true);
+      }
+      await waitFor('hello to be deployed', 30_000, async () => {
+        const got = await kubectl(['get', 'fn', 'hello', '-n', namespace, '-o', 'jsonpath={.status.status}']);
+        return got.out === 'deployed';
+      });
+      expect((await kubectl(['get', 'deploy', 'fn-hello', '-n', namespace])).ok).toBe(true);
+      operator.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      operator.kill('SIGKILL');
+    }
+  });
+});
