@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
+  ApiException,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesListObject,
@@ -82,7 +83,7 @@ export class FunctionController {
     ] as const) {
       informer.on('error', (error: unknown) => {
         if (this.stopped) return;
-        this.log.warn({ err: error, watching: what }, 'watch failed; restarting in 5 s');
+        this.log.warn({ watching: what, error: describeError(error) }, 'watch failed; restarting in 5 s');
         setTimeout(() => {
           if (!this.stopped) void informer.start().catch(() => {});
         }, 5_000).unref();
@@ -185,6 +186,23 @@ export class FunctionController {
       // A failed compile is kept too: the same source fails the same way.
     }
     return bundle;
+  }
+}
+
+/** An API error as one line (the API server's message, not the client's whole response). */
+function describeError(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body = typeof error.body === 'string' ? safeJson(error.body) : error.body;
+    return `${error.code} ${(body as { message?: string } | undefined)?.message ?? ''}`.trim();
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
