@@ -1,9 +1,11 @@
 # Images of Butterbase Functions, one target each:
-#   runtime  what function pods run: the bundled runtime (runtime-image/dist), non-root.
-# The operator's image joins as a second target with the operator.
+#   runtime   what function pods run: the bundled runtime (runtime-image/dist), non-root.
+#   operator  the controller the Helm chart deploys (operator/dist), non-root.
 #
 # The bundles are built first, outside (they are the same files on every platform):
-#   npm ci && npm run build && docker build --target runtime -t butterbase-functions/runtime .
+#   npm ci && npm run build
+#   docker build --target runtime -t butterbase-functions/runtime .
+#   docker build --target operator -t butterbase-functions/operator .
 # NODE_IMAGE is any image with Node 24 at /usr/local/bin/node (the official one by default;
 # test/image/base-image.sh makes one from this checkout's Node for machines without a registry).
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -24,4 +26,15 @@ RUN ["node", "/app/dist/warm-compile-cache.mjs"]
 # Any non-root user works; the root filesystem may be read-only (the pod writes nothing).
 USER 10001:10001
 EXPOSE 8080
+ENTRYPOINT ["node", "/app/dist/main.mjs"]
+
+FROM ${NODE_IMAGE} AS operator
+WORKDIR /app
+# The operator compiles Functions' code with esbuild, the one package its bundle leaves out.
+COPY operator/dist/ /app/dist/
+COPY node_modules/esbuild/ /app/node_modules/esbuild/
+COPY node_modules/@esbuild/linux-x64/ /app/node_modules/@esbuild/linux-x64/
+ENV NODE_ENV=production
+USER 10001:10001
+EXPOSE 8081
 ENTRYPOINT ["node", "/app/dist/main.mjs"]

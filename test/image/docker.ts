@@ -1,9 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { buildOperator } from '../../operator/build.ts';
+import { buildRuntime } from '../../runtime-image/build.ts';
 import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
@@ -94,4 +96,26 @@ export async function ensureNodeBaseImage(): Promise<string> {
   );
   if (!present) await run('bash', [path.join(REPO, 'test/image/base-image.sh'), tag], { timeout: 300_000 });
   return tag;
+}
+
+/** What the Dockerfile copies, built and laid out in `dir` as it expects: a build context. */
+export async function buildImageContext(dir: string): Promise<void> {
+  await buildRuntime(path.join(dir, 'runtime-image/dist'));
+  await buildOperator(path.join(dir, 'operator/dist'));
+  for (const file of ['Dockerfile', '.dockerignore']) await cp(path.join(REPO, file), path.join(dir, file));
+  for (const pkg of ['esbuild', '@esbuild/linux-x64'])
+    await cp(path.join(REPO, 'node_modules', pkg), path.join(dir, 'node_modules', pkg), { recursive: true });
+}
+
+/** Builds one of the Dockerfile's targets on the Node base (see ensureNodeBaseImage). */
+export async function buildImage(
+  context: string,
+  target: 'runtime' | 'operator',
+  tag: string,
+): Promise<void> {
+  const base = await ensureNodeBaseImage();
+  await docker(
+    ['build', '-q', '--build-arg', `NODE_IMAGE=${base}`, '--target', target, '-t', tag, context],
+    300_000,
+  );
 }

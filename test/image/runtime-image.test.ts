@@ -6,33 +6,23 @@
  * registry is reachable on the test machines), with a real Docker engine.
  */
 import { spawn } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildRuntime } from '../../runtime-image/build.ts';
 import { createTestDatabase, type TestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
 import { type PodProcess, watchPod } from '../support/pod-process.ts';
 import { waitFor } from '../support/wait.ts';
-import { type DockerEngine, docker, ensureDockerEngine, ensureNodeBaseImage } from './docker.ts';
+import { buildImage, buildImageContext, type DockerEngine, docker, ensureDockerEngine } from './docker.ts';
 
-const REPO = path.join(import.meta.dirname, '../..');
 const HANDLER = `export async function handler(req, ctx) {
   const { rows } = await ctx.db.query('SELECT current_user AS role, 41 + $1::int AS answer', [1]);
   console.log('answered', rows[0].answer);
   return Response.json({ ...rows[0], user: ctx.user, env: ctx.env });
 }`;
-
-/** What the image needs from the checkout, laid out as the Dockerfile expects. */
-async function buildContext(dir: string): Promise<void> {
-  await buildRuntime(path.join(dir, 'runtime-image/dist'));
-  for (const file of ['Dockerfile', '.dockerignore']) await cp(path.join(REPO, file), path.join(dir, file));
-  for (const pkg of ['esbuild', '@esbuild/linux-x64'])
-    await cp(path.join(REPO, 'node_modules', pkg), path.join(dir, 'node_modules', pkg), { recursive: true });
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -53,14 +43,10 @@ describe('runtime image', () => {
 
   beforeAll(async () => {
     engine = await ensureDockerEngine();
-    const base = await ensureNodeBaseImage();
     work = await mkdtemp(path.join(tmpdir(), 'bbfn-image-'));
     const context = path.join(work, 'context');
-    await buildContext(context);
-    await docker(
-      ['build', '-q', '--build-arg', `NODE_IMAGE=${base}`, '--target', 'runtime', '-t', tag, context],
-      300_000,
-    );
+    await buildImageContext(context);
+    await buildImage(context, 'runtime', tag);
 
     database = await createTestDatabase(inject('postgresUrl'), 'image');
     // Mounted read-only, as the operator mounts a ConfigMap; readable by the image's user.
