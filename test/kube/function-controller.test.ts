@@ -12,6 +12,7 @@ import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
 import { functionId } from '../../api/v1alpha1/urls.ts';
 import { FunctionController } from '../../operator/src/controller/function-controller.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
+import { KEPT_REVISIONS } from '../../operator/src/reconcile/stale-revisions.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { installButterbaseCrds } from './butterbase-crds.ts';
@@ -126,6 +127,30 @@ describe('the Function controller', () => {
       'name',
     ]);
     expect(events.out.trim()).not.toBe('');
+  });
+
+  it('keeps the current revision and three before it, and deletes older ones', async () => {
+    for (let version = 3; version <= 7; version++) {
+      const before = await servedRevision();
+      expect(
+        (await setCode(`export async function handler() { return new Response("v${version}"); }`)).ok,
+      ).toBe(true);
+      await waitFor(
+        `revision v${version} to be served`,
+        30_000,
+        async () => (await servedRevision()) !== before,
+      );
+    }
+    const current = await servedRevision();
+    const revisions = await waitFor('old revisions to be deleted', 30_000, async () => {
+      const list = await json<{ items: { metadata: { labels: Record<string, string> } }[] }>([
+        'configmap',
+        '-l',
+        'butterbase.ai/function=hello',
+      ]);
+      return list.items.length === 1 + KEPT_REVISIONS ? list.items : undefined;
+    });
+    expect(revisions.map((item) => item.metadata.labels['butterbase.ai/revision'])).toContain(current);
   });
 
   it('says so when the App is missing', async () => {

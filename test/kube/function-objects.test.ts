@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppResource, appSchema } from '../../api/v1alpha1/app.types.ts';
 import { type FunctionResource, functionSchema } from '../../api/v1alpha1/function.types.ts';
 import { functionObjects } from '../../operator/src/resources/function-objects.ts';
+import { revisionOf } from '../../operator/src/resources/revision.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { installButterbaseCrds } from './butterbase-crds.ts';
@@ -53,7 +54,7 @@ describe("the operator's objects for a Function", () => {
   it('are accepted by the API server as built, for every example', async () => {
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
-      const objects = functionObjects(fn, app, BUNDLE, settings);
+      const objects = functionObjects(fn, app, revisionOf(fn, BUNDLE), settings);
       const applied = await kubectl(
         ['apply', '-f', '-'],
         JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),

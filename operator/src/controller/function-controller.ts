@@ -16,6 +16,7 @@ import { compileHandler, handlerFilename } from '../../../runtime-image/src/comp
 import type { Cluster } from '../kube/cluster.ts';
 import { setCondition } from '../reconcile/conditions.ts';
 import { functionState } from '../reconcile/function-state.ts';
+import { staleRevisions } from '../reconcile/stale-revisions.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -155,7 +156,13 @@ export class FunctionController {
       now: new Date(),
     });
     for (const object of state.objects) await this.cluster.apply(object);
+    if (state.revision) await this.pruneRevisions(namespace, name, state.revision);
     await this.report(stored, state.status, state.warning);
+  }
+
+  private async pruneRevisions(namespace: string, name: string, current: string): Promise<void> {
+    const stale = staleRevisions(await this.cluster.revisionConfigMaps(namespace, name), current);
+    for (const configMap of stale) await this.cluster.deleteConfigMap(namespace, configMap);
   }
 
   /** Writes the status when it changed, with a Warning Event when the failure is news. */

@@ -1,4 +1,5 @@
 import {
+  ApiException,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
@@ -9,6 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
+import type { RevisionObject } from '../reconcile/stale-revisions.ts';
 
 /** Who the operator's writes are attributed to (server-side apply's field manager). */
 export const FIELD_MANAGER = 'butterbase-functions';
@@ -38,6 +40,26 @@ export class Cluster {
       true,
       PatchStrategy.ServerSideApply,
     );
+  }
+
+  /** A Function's revision ConfigMaps (operator/src/resources/revision.ts). */
+  async revisionConfigMaps(namespace: string, functionName: string): Promise<RevisionObject[]> {
+    const list = await this.core.listNamespacedConfigMap({
+      namespace,
+      labelSelector: `butterbase.ai/function=${functionName},butterbase.ai/revision`,
+    });
+    return list.items.map((configMap) => ({
+      name: configMap.metadata!.name!,
+      revision: configMap.metadata!.labels!['butterbase.ai/revision']!,
+      createdAt: new Date(configMap.metadata!.creationTimestamp ?? 0),
+    }));
+  }
+
+  async deleteConfigMap(namespace: string, name: string): Promise<void> {
+    await this.core.deleteNamespacedConfigMap({ namespace, name }).catch((error: unknown) => {
+      // Already gone is what was wanted.
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    });
   }
 
   async setFunctionStatus(namespace: string, name: string, status: FunctionStatus): Promise<void> {

@@ -5,12 +5,15 @@ import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import { functionId, functionUrl } from '../../../api/v1alpha1/urls.ts';
 import { isBbfnError } from '../../../runtime-image/src/errors.ts';
 import { functionObjects, UnsupportedTriggerError } from '../resources/function-objects.ts';
+import { revisionOf } from '../resources/revision.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { setCondition } from './conditions.ts';
 
 /** What a reconcile decides for a Function: the objects to apply (none: leave what runs), and its status. */
 export interface FunctionState {
   objects: KubernetesObject[];
+  /** The revision the objects run (resources/revision.ts), when there are objects. */
+  revision?: string;
   status: FunctionStatus;
   /** For an Event on the Function, when something went wrong. */
   warning?: { reason: string; message: string };
@@ -76,14 +79,16 @@ export async function functionState(inputs: FunctionStateInputs): Promise<Functi
     return failed('CompileFailed', `${error.code}: ${error.message}`);
   }
   let objects: KubernetesObject[];
+  const revision = revisionOf(fn, bundle);
   try {
-    objects = functionObjects(fn, apps[0]!, bundle, settings);
+    objects = functionObjects(fn, apps[0]!, revision, settings);
   } catch (error) {
     if (error instanceof UnsupportedTriggerError) return failed('UnsupportedTrigger', error.message);
     throw error;
   }
   return {
     objects,
+    revision: revision.id,
     status: {
       ...base,
       status: 'deployed',

@@ -9,6 +9,7 @@ import { mountedFunctionSchema, RUNTIME_ENV } from '../../../runtime-image/src/c
 import type { OperatorSettings } from '../settings.ts';
 import { functionObjects, UnsupportedTriggerError } from './function-objects.ts';
 import { workloadName } from './names.ts';
+import { revisionOf } from './revision.ts';
 
 const EXAMPLES = path.join(import.meta.dirname, '../../../examples');
 const settings: OperatorSettings = {
@@ -43,7 +44,7 @@ const byKind = <T>(objects: { kind?: string }[], kind: string) => objects.find((
 describe('functionObjects', () => {
   it("makes an http Function's revision ConfigMap, Deployment, Service and ingress rule", async () => {
     const fn = await example('todos');
-    const objects = functionObjects(fn, app, BUNDLE, settings);
+    const objects = functionObjects(fn, app, revisionOf(fn, BUNDLE), settings);
     expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Deployment', 'Service', 'Ingress']);
     for (const object of objects) {
       expect(object.metadata!.namespace).toBe('team-a');
@@ -124,7 +125,8 @@ describe('functionObjects', () => {
   it('names a new revision for new code or a new spec, and the same one for the same', async () => {
     const fn = await example('hello');
     const revision = (f: FunctionResource, bundle = BUNDLE) =>
-      byKind<V1ConfigMap>(functionObjects(f, app, bundle, settings), 'ConfigMap').metadata!.name;
+      byKind<V1ConfigMap>(functionObjects(f, app, revisionOf(f, bundle), settings), 'ConfigMap').metadata!
+        .name;
     expect(revision(fn)).toBe(revision(structuredClone(fn)));
     expect(revision(fn, `${BUNDLE}// changed\n`)).not.toBe(revision(fn));
     expect(revision({ ...fn, spec: { ...fn.spec, envVars: { GREETING: 'hi' } } })).not.toBe(revision(fn));
@@ -132,7 +134,7 @@ describe('functionObjects', () => {
 
   it('runs a cron Function from a CronJob whose pod runs the handler once', async () => {
     const fn = await example('cleanup-idempotency');
-    const objects = functionObjects(fn, app, BUNDLE, settings);
+    const objects = functionObjects(fn, app, revisionOf(fn, BUNDLE), settings);
     expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'CronJob']);
     const cronJob = byKind<V1CronJob>(objects, 'CronJob');
     expect(cronJob.spec!.schedule).toBe('*/5 * * * *');
@@ -147,14 +149,16 @@ describe('functionObjects', () => {
 
   it('serves a websocket Function as an http one, and refuses the triggers not implemented yet', async () => {
     const socket = await example('echo-socket');
-    expect(functionObjects(socket, app, BUNDLE, settings).map((o) => o.kind)).toEqual([
+    expect(functionObjects(socket, app, revisionOf(socket, BUNDLE), settings).map((o) => o.kind)).toEqual([
       'ConfigMap',
       'Deployment',
       'Service',
       'Ingress',
     ]);
     const webhook = { ...socket, spec: { ...socket.spec, trigger: { type: 'webhook' as const } } };
-    expect(() => functionObjects(webhook, app, BUNDLE, settings)).toThrow(UnsupportedTriggerError);
+    expect(() => functionObjects(webhook, app, revisionOf(webhook, BUNDLE), settings)).toThrow(
+      UnsupportedTriggerError,
+    );
   });
 
   it('keeps workload names DNS labels for the longest Function names', () => {

@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import type { OperatorSettings } from '../settings.ts';
-import { revisionConfigMap, revisionOf } from './revision.ts';
+import { type Revision, revisionConfigMap } from './revision.ts';
 import { functionCronJob, functionDeployment, functionIngress, functionService } from './workloads.ts';
 
 /** A trigger the seed names but the platform does not run yet. */
@@ -11,15 +11,14 @@ export class UnsupportedTriggerError extends Error {}
 /**
  * Everything a Function's revision runs as, by trigger: http and websocket serve
  * through a Deployment, a Service and a rule on the shared ingress; cron runs from a
- * CronJob. Each gets the revision's ConfigMap. `bundle` is the handler compiled.
+ * CronJob. Each gets the revision's ConfigMap (revision.ts `revisionOf`).
  */
 export function functionObjects(
   fn: FunctionResource,
   app: AppResource,
-  bundle: string,
+  revision: Revision,
   settings: OperatorSettings,
 ): KubernetesObject[] {
-  const revision = revisionOf(fn, bundle);
   const configMap = revisionConfigMap(fn, app, revision);
   switch (fn.spec.trigger.type) {
     case 'http':
