@@ -1,6 +1,7 @@
 /**
  * The operator: reconciles Functions into what runs them (controller/), serves
- * /healthz and /readyz for its Deployment's probes, and stops cleanly on SIGTERM.
+ * /healthz and /readyz for its Deployment's probes and /metrics (metrics.ts), and stops
+ * cleanly on SIGTERM.
  * In a cluster it uses its service account; elsewhere, the kubeconfig kubectl would.
  * Usage: node operator/src/main.ts   (settings: settings.ts OPERATOR_ENV)
  */
@@ -9,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 import { FunctionController } from './controller/function-controller.ts';
 import { Cluster } from './kube/cluster.ts';
+import { createOperatorMetrics } from './metrics.ts';
 import { loadOperatorSettings, OPERATOR_ENV } from './settings.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -24,8 +26,16 @@ try {
   const { settings, port } = loadOperatorSettings(process.env);
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const controller = new FunctionController(kc, new Cluster(kc), settings, log);
+  const metrics = createOperatorMetrics();
+  const controller = new FunctionController(kc, new Cluster(kc), settings, log, metrics);
   const server = createServer((request, response) => {
+    if (request.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => {
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        response.end(text);
+      });
+      return;
+    }
     const ok = request.url === '/healthz' || (request.url === '/readyz' && ready);
     response.writeHead(ok ? 200 : request.url === '/readyz' ? 503 : 404, { 'content-type': 'text/plain' });
     response.end(ok ? 'ok' : 'not ready');

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('the operator process', () => {
-  it('gets ready, deploys a Function, and exits 0 on SIGTERM', async () => {
+  it('gets ready, deploys a Function, counts it in /metrics, and exits 0 on SIGTERM', async () => {
     const [port] = await freeLoopbackPorts(1);
     const operator = spawn(process.execPath, [path.join(REPO, 'operator/src/main.ts')], {
       env: {
@@ -53,6 +53,10 @@ describe('the operator process', () => {
         return got.out === 'deployed';
       });
       expect((await kubectl(['get', 'deploy', 'fn-hello', '-n', namespace])).ok).toBe(true);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^bbfn_operator_reconciles_total\{result="deployed"\} [1-9]/m);
+      expect(metrics).toMatch(/^bbfn_operator_reconcile_duration_seconds_count [1-9]/m);
+      expect(metrics).toMatch(/^bbfn_operator_queue_depth 0/m);
       operator.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

@@ -14,6 +14,7 @@ import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import { compileHandler, handlerFilename } from '../../../runtime-image/src/compile/compile.ts';
 import type { Cluster } from '../kube/cluster.ts';
+import type { OperatorMetrics } from '../metrics.ts';
 import { setCondition } from '../reconcile/conditions.ts';
 import { functionState } from '../reconcile/function-state.ts';
 import { staleRevisions } from '../reconcile/stale-revisions.ts';
@@ -43,10 +44,19 @@ export class FunctionController {
   private readonly settings: OperatorSettings;
   private readonly log: Logger;
 
-  constructor(kc: KubeConfig, cluster: Cluster, settings: OperatorSettings, log: Logger) {
+  private readonly metrics: OperatorMetrics | undefined;
+
+  constructor(
+    kc: KubeConfig,
+    cluster: Cluster,
+    settings: OperatorSettings,
+    log: Logger,
+    metrics?: OperatorMetrics,
+  ) {
     this.cluster = cluster;
     this.settings = settings;
     this.log = log;
+    this.metrics = metrics;
     const custom = kc.makeApiClient(CustomObjectsApi);
     // Each kind counts as synced once its first list came back (a failed one is retried).
     const list = (plural: string) => {
@@ -69,10 +79,17 @@ export class FunctionController {
     );
     this.apps = makeInformer<Stored>(kc, `/apis/${API_GROUP}/${API_VERSION}/apps`, list('apps'));
     this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, error) => this.log.error({ err: error, function: key }, 'reconcile failed; retrying'),
+      (key) => this.measured(key),
+      (key, error) => {
+        this.metrics?.reconciles.inc({ result: 'error' });
+        this.log.error({ err: error, function: key }, 'reconcile failed; retrying');
+      },
     );
-    const enqueue = (fn: Stored) => this.queue.add(keyOf(fn));
+    metrics?.queueDepth.set(0);
+    const enqueue = (fn: Stored) => {
+      this.queue.add(keyOf(fn));
+      this.metrics?.queueDepth.set(this.queue.depth);
+    };
     for (const verb of ['add', 'update'] as const) this.functions.on(verb, enqueue);
     const appChanged = (app: Stored) => {
       for (const fn of this.functions.list(app.metadata?.namespace)) enqueue(fn);
@@ -116,10 +133,19 @@ export class FunctionController {
     return this.queue.settled();
   }
 
-  private async reconcile(key: string): Promise<void> {
+  private async measured(key: string): Promise<void> {
+    this.metrics?.queueDepth.set(this.queue.depth);
+    const end = this.metrics?.reconcileSeconds.startTimer();
+    const result = await this.reconcile(key);
+    end?.();
+    if (result) this.metrics?.reconciles.inc({ result });
+  }
+
+  /** What came of it, for the metrics: nothing when the Function is gone. */
+  private async reconcile(key: string): Promise<'deployed' | 'failed' | undefined> {
     const [namespace, name] = key.split('/') as [string, string];
     const stored = this.functions.get(name, namespace);
-    if (!stored) return; // Deleted: the garbage collector removes what it owned.
+    if (!stored) return undefined; // Deleted: the garbage collector removes what it owned.
     const parsed = functionSchema.safeParse(stored);
     const previous = stored.status;
     if (!parsed.success) {
@@ -140,7 +166,7 @@ export class FunctionController {
         conditions: setCondition(previous?.conditions, condition, new Date()),
       };
       await this.report(stored, status, { reason: 'InvalidSpec', message });
-      return;
+      return 'failed';
     }
     const fn: FunctionResource = parsed.data;
     const apps = this.apps
@@ -158,6 +184,7 @@ export class FunctionController {
     for (const object of state.objects) await this.cluster.apply(object);
     if (state.revision) await this.pruneRevisions(namespace, name, state.revision);
     await this.report(stored, state.status, state.warning);
+    return state.status.status === 'deployed' ? 'deployed' : 'failed';
   }
 
   private async pruneRevisions(namespace: string, name: string, current: string): Promise<void> {

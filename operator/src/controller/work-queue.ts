@@ -32,6 +32,11 @@ export class WorkQueue {
     if (!this.running && this.pending.size > 0) this.idle = this.drain();
   }
 
+  /** Keys waiting (not the one running). */
+  get depth(): number {
+    return this.pending.size;
+  }
+
   /** Resolves when nothing is queued or running. */
   settled(): Promise<void> {
     return this.idle;
