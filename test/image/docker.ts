@@ -119,3 +119,33 @@ export async function buildImage(
     300_000,
   );
 }
+
+/**
+ * `docker run` arguments for one of our images as the design's tenant boundary runs it:
+ * read-only root filesystem, no capabilities, no privilege escalation; on the host's
+ * network, so it reaches what the test started on loopback.
+ */
+export function lockedDownRun(options: {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  /** Host path → container path, mounted read-only. */
+  mounts?: Record<string, string>;
+}): string[] {
+  return [
+    'run',
+    '--rm',
+    '--name',
+    options.name,
+    '--network',
+    'host',
+    '--read-only',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    ...Object.entries(options.mounts ?? {}).flatMap(([from, to]) => ['-v', `${from}:${to}:ro`]),
+    ...Object.entries(options.env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+    options.image,
+  ];
+}

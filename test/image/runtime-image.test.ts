@@ -16,7 +16,14 @@ import { createTestDatabase, type TestDatabase } from '../../runtime-image/src/d
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
 import { type PodProcess, watchPod } from '../support/pod-process.ts';
 import { waitFor } from '../support/wait.ts';
-import { buildImage, buildImageContext, type DockerEngine, docker, ensureDockerEngine } from './docker.ts';
+import {
+  buildImage,
+  buildImageContext,
+  type DockerEngine,
+  docker,
+  ensureDockerEngine,
+  lockedDownRun,
+} from './docker.ts';
 
 const HANDLER = `export async function handler(req, ctx) {
   const { rows } = await ctx.db.query('SELECT current_user AS role, 41 + $1::int AS answer', [1]);
@@ -67,30 +74,17 @@ describe('runtime image', () => {
     const port = await freePort();
     const child = spawn(
       'docker',
-      [
-        'run',
-        '--rm',
-        '--name',
+      lockedDownRun({
         name,
-        '--network',
-        'host',
-        '--read-only',
-        '--cap-drop',
-        'ALL',
-        '--security-opt',
-        'no-new-privileges',
-        '-v',
-        `${mounted}:/etc/bbfn:ro`,
-        '-e',
-        `PORT=${port}`,
-        '-e',
-        'BBFN_LISTEN_ADDRESS=127.0.0.1',
-        '-e',
-        'BBFN_FUNCTION_FILE=/etc/bbfn/function.json',
-        '-e',
-        `DATABASE_URL=${database.url}`,
-        tag,
-      ],
+        image: tag,
+        mounts: { [mounted]: '/etc/bbfn' },
+        env: {
+          PORT: String(port),
+          BBFN_LISTEN_ADDRESS: '127.0.0.1',
+          BBFN_FUNCTION_FILE: '/etc/bbfn/function.json',
+          DATABASE_URL: database.url,
+        },
+      }),
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     pod = watchPod(child, 60_000);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { kubectl } from './kubectl.ts';
 
 const CRDS_DIR = path.join(import.meta.dirname, '../../crds');
@@ -22,4 +23,23 @@ export async function installButterbaseCrds(): Promise<() => Promise<void>> {
   return async () => {
     if (!hadThem) await kubectl(['delete', '-f', CRDS_DIR, '--wait=false']);
   };
+}
+
+/**
+ * For a suite: the CRDs installed and a namespace of its own (`<prefix>-<time>`) for the
+ * suite's objects, both removed after it. Returns the namespace's name.
+ */
+export function butterbaseNamespace(prefix: string): string {
+  const namespace = `${prefix}-${Date.now().toString(36)}`;
+  let removeCrds: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    removeCrds = await installButterbaseCrds();
+    const created = await kubectl(['create', 'namespace', namespace]);
+    if (!created.ok) throw new Error(`kubectl create namespace ${namespace} failed: ${created.out}`);
+  });
+  afterAll(async () => {
+    await kubectl(['delete', 'namespace', namespace, '--wait=false']);
+    await removeCrds?.();
+  });
+  return namespace;
 }

@@ -5,23 +5,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installButterbaseCrds } from './butterbase-crds.ts';
+import { describe, expect, it } from 'vitest';
+import { butterbaseNamespace } from './butterbase-crds.ts';
 import { kubectl } from './kubectl.ts';
 
 const REPO = path.join(import.meta.dirname, '../..');
-const namespace = `crds-${Date.now().toString(36)}`;
-let removeCrds: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  removeCrds = await installButterbaseCrds();
-  expect((await kubectl(['create', 'namespace', namespace])).ok).toBe(true);
-});
-
-afterAll(async () => {
-  await kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  await removeCrds?.();
-});
+const namespace = butterbaseNamespace('crds');
 
 const fn = (name: string, spec: string) => `apiVersion: butterbase.ai/v1alpha1
 kind: Function

@@ -14,6 +14,7 @@ import {
   type DockerEngine,
   docker,
   ensureDockerEngine,
+  lockedDownRun,
 } from '../image/docker.ts';
 import { waitFor } from '../support/wait.ts';
 import { installButterbaseCrds } from './butterbase-crds.ts';
@@ -56,32 +57,18 @@ describe("the operator's image", () => {
     const [port] = await freeLoopbackPorts(1);
     const container = spawn(
       'docker',
-      [
-        'run',
-        '--rm',
-        '--name',
+      lockedDownRun({
         name,
-        '--network',
-        'host',
-        '--read-only',
-        '--cap-drop',
-        'ALL',
-        '--security-opt',
-        'no-new-privileges',
-        '-v',
-        `${kubeconfig}:/etc/bbfn/kubeconfig:ro`,
-        '-e',
-        'KUBECONFIG=/etc/bbfn/kubeconfig',
-        '-e',
-        'BBFN_RUNTIME_IMAGE=butterbase-functions/runtime:test',
-        '-e',
-        'BBFN_PUBLIC_BASE_URL=https://fn.example.com',
-        '-e',
-        `BBFN_OPERATOR_PORT=${port}`,
-        '-e',
-        'LOG_LEVEL=warn',
-        tag,
-      ],
+        image: tag,
+        mounts: { [kubeconfig]: '/etc/bbfn/kubeconfig' },
+        env: {
+          KUBECONFIG: '/etc/bbfn/kubeconfig',
+          BBFN_RUNTIME_IMAGE: 'butterbase-functions/runtime:test',
+          BBFN_PUBLIC_BASE_URL: 'https://fn.example.com',
+          BBFN_OPERATOR_PORT: String(port),
+          LOG_LEVEL: 'warn',
+        },
+      }),
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     const exited = new Promise<number | null>((resolve) => container.once('exit', resolve));

@@ -4,25 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
-import { installButterbaseCrds } from './butterbase-crds.ts';
+import { butterbaseNamespace } from './butterbase-crds.ts';
 import { kubectl } from './kubectl.ts';
 import { freeLoopbackPorts } from './ports.ts';
 
 const REPO = path.join(import.meta.dirname, '../..');
-const namespace = `operator-${Date.now().toString(36)}`;
-let removeCrds: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  removeCrds = await installButterbaseCrds();
-  expect((await kubectl(['create', 'namespace', namespace])).ok).toBe(true);
-});
-
-afterAll(async () => {
-  await kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  await removeCrds?.();
-});
+const namespace = butterbaseNamespace('operator');
 
 describe('the operator process', () => {
   it('gets ready, deploys a Function, counts it in /metrics, and exits 0 on SIGTERM', async () => {
