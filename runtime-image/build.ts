@@ -8,7 +8,7 @@
 import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 const SOURCE = path.join(import.meta.dirname, 'src');
 export const DEFAULT_OUTDIR = path.join(import.meta.dirname, 'dist');
@@ -20,6 +20,23 @@ export const DEFAULT_OUTDIR = path.join(import.meta.dirname, 'dist');
 const WORKER_BUNDLE = './worker-main.mjs';
 /** The same for the pod's serving workers (pod/serving-pool.ts). */
 const SERVING_WORKER_BUNDLE = './serving-worker.mjs';
+
+/** How the runtime and the operator (operator/build.ts) are bundled for their images. */
+export const NODE_BUNDLE_OPTIONS = {
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  sourcemap: 'linked',
+  // esbuild finds its own binary through its package; the rest are optional native add-ons.
+  external: ['esbuild', 'pg-native', 'bufferutil', 'utf-8-validate'],
+  // CommonJS dependencies call require(); give the ES module bundle one.
+  banner: {
+    js: "import { createRequire as bbfnCreateRequire } from 'node:module'; const require = bbfnCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+} satisfies BuildOptions;
 
 export interface RuntimeBundle {
   /** The runtime pod's entry. */
@@ -41,28 +58,16 @@ export async function buildRuntime(outdir = DEFAULT_OUTDIR): Promise<RuntimeBund
       // Run once at image build (Dockerfile), to ship a warm V8 compile cache.
       { in: path.join(SOURCE, 'warm-compile-cache.ts'), out: 'warm-compile-cache' },
     ],
+    ...NODE_BUNDLE_OPTIONS,
     outdir,
-    outExtension: { '.js': '.mjs' },
     // Chunks: the pod entry (main.ts) runs before the host's code is even parsed, so the
     // sandbox thread and the compile it starts (prewarm.ts) overlap that parse too.
     splitting: true,
     chunkNames: '[name]-[hash]',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    sourcemap: 'linked',
-    // esbuild finds its own binary through its package; the rest are optional native add-ons.
-    external: ['esbuild', 'pg-native', 'bufferutil', 'utf-8-validate'],
     define: {
       __BBFN_WORKER_BUNDLE__: JSON.stringify(WORKER_BUNDLE),
       __BBFN_SERVING_WORKER_BUNDLE__: JSON.stringify(SERVING_WORKER_BUNDLE),
     },
-    // CommonJS dependencies call require(); give the ES module bundle one.
-    banner: {
-      js: "import { createRequire as bbfnCreateRequire } from 'node:module'; const require = bbfnCreateRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
   });
   // db/migration-files.ts reads ./migrations/ beside its own code, which is here now.
   await cp(path.join(SOURCE, 'db/migrations'), path.join(outdir, 'migrations'), { recursive: true });

@@ -15,8 +15,7 @@ import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import { compileHandler, handlerFilename } from '../../../runtime-image/src/compile/compile.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import type { OperatorMetrics } from '../metrics.ts';
-import { setCondition } from '../reconcile/conditions.ts';
-import { functionState } from '../reconcile/function-state.ts';
+import { failedStatus, functionState } from '../reconcile/function-state.ts';
 import { staleRevisions } from '../reconcile/stale-revisions.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -152,19 +151,12 @@ export class FunctionController {
       // What the CRD cannot check (a cron schedule's fields, a time zone) zod does.
       const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       const generation = stored.metadata?.generation;
-      const condition = {
-        type: 'Deployed',
-        status: 'False' as const,
-        reason: 'InvalidSpec',
-        message,
-        observedGeneration: generation,
-      };
-      const status: FunctionStatus = {
-        ...previous,
-        status: 'failed',
-        observedGeneration: generation,
-        conditions: setCondition(previous?.conditions, condition, new Date()),
-      };
+      const status = failedStatus(
+        { ...previous, observedGeneration: generation },
+        previous?.conditions,
+        { reason: 'InvalidSpec', message, generation },
+        new Date(),
+      );
       await this.report(stored, status, { reason: 'InvalidSpec', message });
       return 'failed';
     }

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
-import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
+import type { Condition, FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import { functionId, functionUrl } from '../../../api/v1alpha1/urls.ts';
 import { isBbfnError } from '../../../runtime-image/src/errors.ts';
 import { functionObjects, UnsupportedTriggerError } from '../resources/function-objects.ts';
@@ -30,6 +30,28 @@ export interface FunctionStateInputs {
 }
 
 /**
+ * `base` for a generation that cannot be deployed: status failed, and a Deployed=False
+ * condition saying why (the same for every reason, here and in the controller).
+ */
+export function failedStatus(
+  base: FunctionStatus,
+  previous: readonly Condition[] | undefined,
+  why: { reason: string; message: string; generation: number | undefined },
+  now: Date,
+): FunctionStatus {
+  const { reason, message, generation } = why;
+  return {
+    ...base,
+    status: 'failed',
+    conditions: setCondition(
+      previous,
+      { type: 'Deployed', status: 'False', reason, message, observedGeneration: generation },
+      now,
+    ),
+  };
+}
+
+/**
  * Decides a Function's objects and status. When it cannot deploy (its App missing or
  * claimed twice, code that does not compile, a trigger not implemented) it applies
  * nothing: the revision that serves keeps serving, and the status says why the new
@@ -46,15 +68,7 @@ export async function functionState(inputs: FunctionStateInputs): Promise<Functi
   const previous = (fn as { status?: FunctionStatus }).status?.conditions;
   const failed = (reason: string, message: string): FunctionState => ({
     objects: [],
-    status: {
-      ...base,
-      status: 'failed',
-      conditions: setCondition(
-        previous,
-        { type: 'Deployed', status: 'False', reason, message, observedGeneration: fn.metadata.generation },
-        now,
-      ),
-    },
+    status: failedStatus(base, previous, { reason, message, generation: fn.metadata.generation }, now),
     warning: { reason, message },
   });
 

@@ -19,7 +19,7 @@ export function functionObjects(
   revision: Revision,
   settings: OperatorSettings,
 ): KubernetesObject[] {
-  const configMap = revisionConfigMap(fn, app, revision);
+  const configMap = revisionConfigMap(fn, revision);
   switch (fn.spec.trigger.type) {
     case 'http':
     case 'websocket':

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import type { MountedFunction } from '../../../runtime-image/src/config.ts';
 import { functionLabels, revisionConfigMapName } from './names.ts';
@@ -34,7 +33,7 @@ export function revisionOf(fn: FunctionResource, bundle: string): Revision {
 }
 
 /** The revision's immutable ConfigMap: the function's definition and its bundle, as the pod reads them. */
-export function revisionConfigMap(fn: FunctionResource, _app: AppResource, revision: Revision): V1ConfigMap {
+export function revisionConfigMap(fn: FunctionResource, revision: Revision): V1ConfigMap {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
