@@ -35,6 +35,14 @@ export const appSpecSchema = z.object({
           audience: z.union([z.string(), z.array(z.string())]).optional(),
         })
         .default({}),
+      apiKeys: z
+        .object({
+          secretRef: secretKeyRefSchema.describe(
+            'Secret key holding the platform API keys, comma- or newline-separated; editing it rolls the pods',
+          ),
+        })
+        .optional()
+        .describe('Platform API keys: a request bearing one runs as the service role (RLS bypassed)'),
     })
     .default({ jwt: {} }),
   roles: z

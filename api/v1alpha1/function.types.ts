@@ -91,6 +91,26 @@ export const functionLimitsSchema = z.object({
 });
 export type FunctionLimits = z.infer<typeof functionLimitsSchema>;
 
+/** Becomes a HorizontalPodAutoscaler; with it the operator leaves the Deployment's replicas alone. */
+export const functionScalingSchema = z.object({
+  minReplicas: z.number().int().min(1).max(1000).default(1),
+  maxReplicas: z.number().int().min(1).max(1000),
+  targetCpuUtilization: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Average CPU use, in percent of the request, the autoscaler aims for'),
+  targetConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('In-flight invocations per pod the autoscaler aims for'),
+});
+export type FunctionScaling = z.infer<typeof functionScalingSchema>;
+
 export const functionSpecSchema = z.object({
   appId: z.string().min(1).describe('The App (in this namespace) this function belongs to'),
   code: z.string().min(1).describe('Handler source, TypeScript or JavaScript, exporting `handler`'),
@@ -100,6 +120,7 @@ export const functionSpecSchema = z.object({
     .default({})
     .describe('Exactly what the handler sees as ctx.env'),
   limits: functionLimitsSchema.default({ ...DEFAULT_FUNCTION_LIMITS }),
+  scaling: functionScalingSchema.optional().describe('Replicas of an http or websocket function'),
 });
 export type FunctionSpec = z.infer<typeof functionSpecSchema>;
 
