@@ -57,6 +57,8 @@ export function customResourceDefinitions(): CustomResourceDefinition[] {
       shortNames: ['fn'],
       spec: functionSpecSchema,
       status: functionStatusSchema,
+      // zod's superRefine, which JSON Schema cannot say: a branch's field that depends on another.
+      rules: [{ path: ['trigger'], ...GENERIC_HMAC_RULE }],
       columns: [
         { name: 'App ID', type: 'string', jsonPath: '.spec.appId' },
         { name: 'Trigger', type: 'string', jsonPath: '.spec.trigger.type' },
@@ -74,7 +76,14 @@ interface Definition {
   spec: z.ZodType;
   status: z.ZodType;
   columns: { name: string; type: string; jsonPath: string; priority?: number }[];
+  /** CEL rules added to the spec's object at `path` (property names from the spec). */
+  rules?: { path: string[]; rule: string; message: string }[];
 }
+
+const GENERIC_HMAC_RULE = {
+  rule: "!(self.type == 'webhook' && has(self.config) && has(self.config.provider) && self.config.provider == 'generic-hmac') || has(self.config.hmac)",
+  message: 'config.hmac is required when config.provider is generic-hmac',
+};
 
 /** The name rule of a function URL segment (and of an App's), which Kubernetes names are looser than. */
 const NAME_RULE = {
@@ -90,7 +99,7 @@ function definition(d: Definition): CustomResourceDefinition {
       apiVersion: { type: 'string' },
       kind: { type: 'string' },
       metadata: { type: 'object' },
-      spec: structural(d.spec),
+      spec: withRules(structural(d.spec), d.rules ?? []),
       status: structural(d.status),
     },
     'x-kubernetes-validations': [NAME_RULE],
@@ -125,6 +134,19 @@ function definition(d: Definition): CustomResourceDefinition {
       ],
     },
   };
+}
+
+function withRules(spec: StructuralSchema, rules: NonNullable<Definition['rules']>): StructuralSchema {
+  for (const { path, rule, message } of rules) {
+    let at = spec;
+    for (const name of path) {
+      const next = at.properties?.[name];
+      if (!next) throw new Error(`No property ${path.join('.')} to hold the rule "${message}"`);
+      at = next;
+    }
+    at['x-kubernetes-validations'] = [...(at['x-kubernetes-validations'] ?? []), { rule, message }];
+  }
+  return spec;
 }
 
 function structural(schema: z.ZodType): StructuralSchema {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretKeyRefSchema } from './app.types.ts';
 import { validateCronSchedule, validateTimeZone } from './cron-schedule.ts';
 import { DEFAULT_FUNCTION_LIMITS, MEMORY_MB_RANGE } from './function-limits.ts';
 import { resourceSchema } from './meta.types.ts';
@@ -55,9 +56,83 @@ export const websocketTriggerSchema = z.object({
   config: z.object({ auth: authModeSchema.default('required') }).default({ auth: 'required' }),
 });
 
+export const WEBHOOK_PROVIDERS = [
+  'stripe',
+  'github',
+  'slack',
+  'twilio',
+  'discord',
+  'telegram',
+  'standard-webhooks',
+  'generic-hmac',
+] as const;
+export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
+
+/** How a `generic-hmac` provider signs: which header, which HMAC, how it is written. */
+export const genericHmacSchema = z.object({
+  header: z.string().min(1).describe('The header carrying the signature, e.g. X-Signature'),
+  algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
+  encoding: z.enum(['hex', 'base64']).default('hex'),
+  prefix: z.string().default('').describe('Text before the signature in the header, e.g. "sha256="'),
+  idHeader: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The header carrying the delivery id (the dedupe key); unset, a digest of the body'),
+  timestampHeader: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('When set, the signed content is "<timestamp>.<body>" and the tolerance applies'),
+});
+export type GenericHmac = z.infer<typeof genericHmacSchema>;
+
+const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
+/** Providers retry for up to three days (Stripe); a week covers every one's window. */
+const DEFAULT_WEBHOOK_DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * A provider's webhook: the host verifies the signature over the raw bytes, answers the
+ * provider's handshake, and claims the delivery id before the handler runs.
+ */
+export const webhookTriggerSchema = z
+  .object({
+    type: z.literal('webhook'),
+    config: z.object({
+      provider: z.enum(WEBHOOK_PROVIDERS),
+      secretRef: secretKeyRefSchema.describe(
+        'Secret key holding the signing secret (Discord: the public key); several, comma- or newline-separated, during a rotation',
+      ),
+      toleranceSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(86_400)
+        .default(DEFAULT_WEBHOOK_TOLERANCE_SECONDS)
+        .describe('How far a signed timestamp may be from now'),
+      dedupe: z
+        .object({
+          enabled: z.boolean().default(true),
+          ttlSeconds: z.number().int().min(1).default(DEFAULT_WEBHOOK_DEDUPE_TTL_SECONDS),
+        })
+        .default({ enabled: true, ttlSeconds: DEFAULT_WEBHOOK_DEDUPE_TTL_SECONDS })
+        .describe('Claims each delivery id once (scope = the provider); a failed handler releases it'),
+      hmac: genericHmacSchema.optional().describe('Required when provider is generic-hmac'),
+      path: extraPathSchema.optional(),
+    }),
+  })
+  .superRefine((trigger, ctx) => {
+    if (trigger.config.provider === 'generic-hmac' && !trigger.config.hmac)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['config', 'hmac'],
+        message: 'required when provider is generic-hmac',
+      });
+  });
+
 /** Named by the seed as not yet implemented: accepted by the schema, refused with a clear reason. */
 export const unimplementedTriggerSchema = z.object({
-  type: z.enum(['s3_upload', 'webhook']),
+  type: z.enum(['s3_upload']),
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -65,6 +140,7 @@ export const triggerSchema = z.discriminatedUnion('type', [
   httpTriggerSchema,
   cronTriggerSchema,
   websocketTriggerSchema,
+  webhookTriggerSchema,
   unimplementedTriggerSchema,
 ]);
 export type Trigger = z.infer<typeof triggerSchema>;

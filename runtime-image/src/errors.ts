@@ -19,6 +19,11 @@ export const ErrorCodes = {
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed for this function' },
   HTTP_UPGRADE_REQUIRED: { status: 426, message: 'This function is reached over WebSocket' },
   HTTP_BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  // A webhook delivery the host refused before the handler ran (trigger type webhook).
+  WEBHOOK_SIGNATURE_MISSING: { status: 401, message: 'The delivery carries no signature' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The delivery signature does not match' },
+  WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE: { status: 401, message: "The delivery's signed timestamp is too old" },
+  WEBHOOK_PAYLOAD_INVALID: { status: 400, message: 'The signed delivery cannot be read' },
   AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
   AUTH_INVALID_TOKEN: { status: 401, message: 'The bearer token is invalid or expired' },
   AUTH_INVALID_API_KEY: { status: 401, message: 'The API key is not valid for this app' },

@@ -155,8 +155,8 @@ describe('functionObjects', () => {
       'Service',
       'Ingress',
     ]);
-    const webhook = { ...socket, spec: { ...socket.spec, trigger: { type: 'webhook' as const } } };
-    expect(() => functionObjects(webhook, app, revisionOf(webhook, BUNDLE), settings)).toThrow(
+    const upload = { ...socket, spec: { ...socket.spec, trigger: { type: 's3_upload' as const } } };
+    expect(() => functionObjects(upload, app, revisionOf(upload, BUNDLE), settings)).toThrow(
       UnsupportedTriggerError,
     );
   });
