@@ -42,10 +42,11 @@ describe('CustomResourceDefinitions', () => {
   it("carry a discriminated union's branch rules as CEL", () => {
     const fn = customResourceDefinitions().find((crd) => crd.spec.names.kind === 'Function')!;
     const trigger = fn.spec.versions[0]!.schema.openAPIV3Schema.properties!.spec!.properties!.trigger!;
-    expect(trigger.properties!.type!.enum).toEqual(['http', 'cron', 'websocket', 's3_upload', 'webhook']);
-    expect(trigger['x-kubernetes-validations']!.map((rule) => rule.message)).toContain(
-      'config.schedule is required when type is cron',
-    );
+    expect(trigger.properties!.type!.enum).toEqual(['http', 'cron', 'websocket', 'webhook', 's3_upload']);
+    const messages = trigger['x-kubernetes-validations']!.map((rule) => rule.message);
+    expect(messages).toContain('config.schedule is required when type is cron');
+    expect(messages).toContain('config.secretRef is required when type is webhook');
+    expect(messages).toContain('config.hmac is required when config.provider is generic-hmac');
     // Only the http branch has a method: a default would land on every other trigger's config.
     expect(trigger.properties!.config!.properties!.method!.default).toBeUndefined();
   });
