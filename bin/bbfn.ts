@@ -2,6 +2,7 @@
 /** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
 import { runLogs } from '../local/cli/logs.command.ts';
 import { runRunOnce } from '../local/cli/run-once.command.ts';
+import { runSecret } from '../local/cli/secret.command.ts';
 import { runStart } from '../local/cli/start.command.ts';
 import { runToken } from '../local/cli/token.command.ts';
 
@@ -13,6 +14,7 @@ Commands:
   token --app ID --user ID         Print an end-user JWT for an app of the local platform
   logs APP_ID/NAME                 Recent invocations of a function with their console lines
   run-once                         Run the mounted function once as a cron trigger (CronJob pods)
+  secret set|get|list APP_ID ...   The local platform's Secrets (a webhook's signing secret…)
 
 Run "bbfn <command> --help" for a command's options.`;
 
@@ -21,6 +23,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   token: runToken,
   logs: runLogs,
   'run-once': runRunOnce,
+  secret: runSecret,
 };
 
 const [command, ...rest] = process.argv.slice(2);

@@ -16,6 +16,7 @@ import { createCronScheduler } from './cron/cron-scheduler.ts';
 import { formatProblem, type LoadedFunction, loadManifests } from './manifests/load-manifests.ts';
 import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
 import { ensureAppSecrets } from './secrets.ts';
+import { withLocalWebhookSecret } from './webhook-secret.ts';
 
 export interface LocalPlatformOptions {
   manifestsDir: string;
@@ -32,9 +33,13 @@ export interface LocalPlatformOptions {
 /** What `bbfn logs` and `bbfn token` read to find a running platform. */
 export const PLATFORM_STATE_FILE = 'platform.json';
 
-function toDefinition(loaded: LoadedFunction): FunctionDefinition {
+async function toDefinition(
+  loaded: LoadedFunction,
+  dataDir: string,
+  print: (line: string) => void,
+): Promise<FunctionDefinition> {
   const { metadata, spec } = loaded.resource;
-  return {
+  const definition: FunctionDefinition = {
     appId: spec.appId,
     name: metadata.name,
     code: spec.code,
@@ -42,6 +47,9 @@ function toDefinition(loaded: LoadedFunction): FunctionDefinition {
     envVars: spec.envVars,
     limits: spec.limits,
   };
+  return spec.trigger.type === 'webhook'
+    ? withLocalWebhookSecret(definition, spec.trigger, dataDir, print)
+    : definition;
 }
 
 /**
@@ -121,8 +129,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
     const seen = new Set<string>();
     // All deploys start at once (compiles and sandbox threads overlap); results are
     // reported in manifest order.
-    const started = functions.map((loaded) => {
-      const definition = toDefinition(loaded);
+    const definitions = await Promise.all(
+      functions.map((loaded) => toDefinition(loaded, options.dataDir, print)),
+    );
+    const started = functions.map((loaded, i) => {
+      const definition = definitions[i]!;
       const previous = server.host.registry.get(definition.appId, definition.name)?.revision;
       const deploying = server.host.deploy(definition);
       deploying.catch(() => {}); // Reported below, in order.
@@ -196,6 +207,8 @@ function describeEndpoint(baseUrl: string, definition: FunctionDefinition): stri
   if (trigger.type === 'cron') return `cron "${trigger.config.schedule}"`;
   const url = functionUrl(baseUrl, definition.appId, definition.name);
   if (trigger.type === 'websocket') return `websocket ${url.replace(/^http/, 'ws')}`;
+  if (trigger.type === 'webhook')
+    return `${trigger.config.provider} webhook POST ${url}${trigger.config.path ? ` and ${baseUrl}/v1/${definition.appId}${trigger.config.path}` : ''}`;
   if (trigger.type === 'http')
     return `${trigger.config.method} ${url}${trigger.config.path ? ` and ${baseUrl}/v1/${definition.appId}${trigger.config.path}` : ''} (auth ${trigger.config.auth})`;
   return '';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Trigger } from './function.types.ts';
 
 /** The one home of the function URL format: `{base}/v1/{appId}/fn/{name}`. */
 export function functionPath(appId: string, name: string): string {
@@ -12,6 +13,11 @@ export function functionUrl(publicBaseUrl: string, appId: string, name: string):
 /** The optional `config.path` route lives beside the canonical one: `/v1/{appId}{path}`. */
 export function extraRoutePath(appId: string, path: string): string {
   return `/v1/${encodeURIComponent(appId)}${path}`;
+}
+
+/** The `config.path` of the triggers that may claim one (http, webhook). */
+export function triggerExtraPath(trigger: Trigger): string | undefined {
+  return trigger.type === 'http' || trigger.type === 'webhook' ? trigger.config.path : undefined;
 }
 
 /**

@@ -105,7 +105,7 @@ function parseDocument(document: Document, at: DocumentContext, set: ManifestSet
       return;
     }
     const triggerType = result.data.spec.trigger.type;
-    if (triggerType === 's3_upload' || triggerType === 'webhook') {
+    if (triggerType === 's3_upload') {
       set.problems.push({
         ...problem('spec.trigger.type', `trigger type ${JSON.stringify(triggerType)} is not yet implemented`),
         code: 'VALIDATION_UNSUPPORTED_TRIGGER',

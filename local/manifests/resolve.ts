@@ -1,4 +1,4 @@
-import { extraRoutePath } from '../../api/v1alpha1/urls.ts';
+import { extraRoutePath, triggerExtraPath } from '../../api/v1alpha1/urls.ts';
 import type {
   LoadedApp,
   LoadedFunction,
@@ -143,8 +143,9 @@ function resolveFunctions(
 /** The extra route, normalised the way the router matches it (no trailing slash). */
 function routeOf(fn: LoadedFunction): string | undefined {
   const { trigger, appId } = fn.resource.spec;
-  if (trigger.type !== 'http' || trigger.config.path === undefined) return undefined;
-  const path = trigger.config.path.length > 1 ? trigger.config.path.replace(/\/+$/, '') : trigger.config.path;
+  const extra = triggerExtraPath(trigger);
+  if (extra === undefined) return undefined;
+  const path = extra.length > 1 ? extra.replace(/\/+$/, '') : extra;
   return extraRoutePath(appId, path);
 }
 

@@ -13,6 +13,10 @@ export const ErrorCodes = {
   },
   VALIDATION_INVALID_MANIFEST: { status: 400, message: 'The manifest does not match the schema' },
   VALIDATION_UNSUPPORTED_TRIGGER: { status: 400, message: 'This trigger type is not yet implemented' },
+  VALIDATION_WEBHOOK_SECRET: {
+    status: 400,
+    message: "The webhook's signing secret is missing or unusable",
+  },
   VALIDATION_ROUTE_CONFLICT: { status: 409, message: 'Another function already serves this route' },
   RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },
   // Invocation (HTTP) errors.

@@ -1,7 +1,7 @@
 import type { V1CronJob, V1Deployment, V1Ingress, V1Service } from '@kubernetes/client-node';
 import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
-import { extraRoutePath, functionPath } from '../../../api/v1alpha1/urls.ts';
+import { extraRoutePath, functionPath, triggerExtraPath } from '../../../api/v1alpha1/urls.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../../../runtime-image/src/host/background-limits.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { functionLabels, selectorLabels, workloadName } from './names.ts';
@@ -62,7 +62,8 @@ export function functionService(fn: FunctionResource): V1Service {
 export function functionIngress(fn: FunctionResource, settings: OperatorSettings): V1Ingress {
   const { appId, trigger } = fn.spec;
   const paths = [functionPath(appId, fn.metadata.name)];
-  if (trigger.type === 'http' && trigger.config.path) paths.push(extraRoutePath(appId, trigger.config.path));
+  const extra = triggerExtraPath(trigger);
+  if (extra) paths.push(extraRoutePath(appId, extra));
   const backend = { service: { name: workloadName(fn.metadata.name), port: { name: 'http' } } };
   return {
     apiVersion: 'networking.k8s.io/v1',

@@ -1,5 +1,6 @@
 import type { FunctionLimits, Trigger } from '../../../api/v1alpha1/function.types.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { WebhookVerifier } from '../webhook/types.ts';
 
 /** One running revision of one function: what the router needs to serve it. */
 export interface FunctionDeployment {
@@ -13,4 +14,13 @@ export interface FunctionDeployment {
   sandbox: Sandbox;
   deployedAt: Date;
   envVars: Record<string, string>;
+  /** A webhook trigger's gate: how deliveries are verified and deduped. */
+  webhook?: WebhookGate;
+}
+
+export interface WebhookGate {
+  verifier: WebhookVerifier;
+  dedupe: { ttlSeconds: number } | null;
+  /** Tells a redeploy with a rotated secret from one that changed nothing. */
+  secretDigest: string | undefined;
 }

@@ -1,4 +1,4 @@
-import { extraRoutePath } from '../../../api/v1alpha1/urls.ts';
+import { extraRoutePath, triggerExtraPath } from '../../../api/v1alpha1/urls.ts';
 import type { FunctionDeployment } from './deployment.ts';
 
 function key(appId: string, name: string): string {
@@ -78,7 +78,7 @@ export class FunctionRegistry {
 }
 
 function extraPathOf(deployment: FunctionDeployment): string | undefined {
-  return deployment.trigger.type === 'http' ? deployment.trigger.config.path : undefined;
+  return triggerExtraPath(deployment.trigger);
 }
 
 function decodeSegment(segment: string): string | undefined {

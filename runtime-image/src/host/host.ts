@@ -1,5 +1,5 @@
 import type { FunctionLimits, Trigger } from '../../../api/v1alpha1/function.types.ts';
-import { functionId } from '../../../api/v1alpha1/urls.ts';
+import { functionId, triggerExtraPath } from '../../../api/v1alpha1/urls.ts';
 import type { AuthConfig, AuthMode, Caller, HeadersInput } from '../auth/authenticator.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import { type CompiledHandler, compileHandler, handlerFilename } from '../compile/compile.ts';
@@ -7,6 +7,7 @@ import { BbfnError } from '../errors.ts';
 import { FunctionSandbox } from '../sandbox/function-sandbox.ts';
 import type { SandboxDatabaseConfig } from '../sandbox/protocol.ts';
 import type { SandboxFactory, SandboxRestartReason } from '../sandbox/sandbox.ts';
+import { secretDigest, webhookGate } from '../webhook/gate.ts';
 import type { FunctionDeployment } from './deployment.ts';
 import { FunctionRegistry } from './function-registry.ts';
 import type { InvocationSink } from './invocation-sink.ts';
@@ -34,6 +35,8 @@ export interface FunctionDefinition {
   trigger: Trigger;
   envVars: Record<string, string>;
   limits: FunctionLimits;
+  /** A webhook trigger's signing secret(s), resolved from its `config.secretRef`. */
+  webhookSecret?: string;
 }
 
 export interface HostOptions {
@@ -133,21 +136,23 @@ export class FunctionHost {
     const app = this.apps.get(definition.appId);
     if (!app) throw new BbfnError('RESOURCE_NOT_FOUND', `App "${definition.appId}" doesn't exist`);
     const { trigger } = definition;
-    if (trigger.type === 's3_upload' || trigger.type === 'webhook') {
+    if (trigger.type === 's3_upload') {
       throw new BbfnError(
         'VALIDATION_UNSUPPORTED_TRIGGER',
         `Trigger type "${trigger.type}" is not yet implemented`,
       );
     }
-    if (trigger.type === 'http' && trigger.config.path) {
-      const owner = this.registry.extraRouteOwner(definition.appId, trigger.config.path);
+    const extraPath = triggerExtraPath(trigger);
+    if (extraPath) {
+      const owner = this.registry.extraRouteOwner(definition.appId, extraPath);
       if (owner && owner.name !== definition.name) {
         throw new BbfnError(
           'VALIDATION_ROUTE_CONFLICT',
-          `Path "${trigger.config.path}" is already served by function "${owner.name}"`,
+          `Path "${extraPath}" is already served by function "${owner.name}"`,
         );
       }
     }
+    const webhook = trigger.type === 'webhook' ? webhookGate(trigger, definition.webhookSecret) : undefined;
     const compile = this.options.compile ?? compileHandler;
     const compiled = await compile(definition.code, { filename: handlerFilename(definition.name) });
     const current = this.registry.get(definition.appId, definition.name);
@@ -186,6 +191,7 @@ export class FunctionHost {
       sandbox,
       deployedAt: new Date(),
       envVars: definition.envVars,
+      ...(webhook ? { webhook } : {}),
     };
     const replaced = this.registry.put(deployment);
     if (replaced) this.retire(replaced);
@@ -203,7 +209,12 @@ export class FunctionHost {
 
 function sameConfig(current: FunctionDeployment, definition: FunctionDefinition): boolean {
   return (
-    JSON.stringify([current.trigger, current.limits, current.envVars]) ===
-    JSON.stringify([definition.trigger, definition.limits, definition.envVars])
+    JSON.stringify([current.trigger, current.limits, current.envVars, current.webhook?.secretDigest]) ===
+    JSON.stringify([
+      definition.trigger,
+      definition.limits,
+      definition.envVars,
+      secretDigest(definition.webhookSecret),
+    ])
   );
 }

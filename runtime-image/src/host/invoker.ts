@@ -1,7 +1,7 @@
 import { type ErrorCode, ErrorCodes } from '../errors.ts';
-import type { InvocationOutcome } from '../invocations/types.ts';
+import type { InvocationOutcome, InvocationTrigger } from '../invocations/types.ts';
 import { uuidV7 } from '../invocations/uuid-v7.ts';
-import type { CallerData, SerializedError } from '../sandbox/protocol.ts';
+import type { CallerData, SerializedError, WebhookInvocation } from '../sandbox/protocol.ts';
 import type { FunctionDeployment } from './deployment.ts';
 import type { InvocationSink } from './invocation-sink.ts';
 
@@ -14,7 +14,9 @@ export interface InvokeRequest {
   headers: string[];
   body: Uint8Array | null;
   caller: CallerData;
-  trigger: 'http' | 'cron' | 'websocket';
+  trigger: InvocationTrigger;
+  /** A verified webhook delivery: `ctx.webhook`, deduped in the sandbox. */
+  webhook?: WebhookInvocation;
 }
 
 export interface InvokeResponse {
@@ -66,6 +68,7 @@ export async function invokeFunction(
     headers: request.headers,
     body: request.body,
     caller: request.caller,
+    ...(request.webhook ? { webhook: request.webhook } : {}),
   });
   let response: InvokeResponse;
   let errorMessage: string | null = null;
@@ -100,7 +103,11 @@ export async function invokeFunction(
     method: request.trigger === 'cron' ? null : request.method,
     path: request.trigger === 'cron' ? null : request.path,
     statusCode: response.status,
-    outcome: response.errorCode ? (OUTCOME_BY_CODE[response.errorCode] ?? 'error') : 'ok',
+    outcome: response.errorCode
+      ? (OUTCOME_BY_CODE[response.errorCode] ?? 'error')
+      : result.ok && result.duplicate
+        ? 'duplicate'
+        : 'ok',
     errorCode: response.errorCode,
     errorMessage,
     startedAt,

@@ -6,6 +6,7 @@ import { INVOCATION_ID_HEADER, type InvokeResponse, invokeFunction } from '../ho
 import { atEndOfTurn } from './end-of-turn.ts';
 import { sendError } from './http-errors.ts';
 import { splitUrl } from './split-url.ts';
+import { serveWebhook } from './webhook-route.ts';
 
 /** Headers that describe the connection or the framing, which Fastify sets itself. */
 const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
@@ -41,6 +42,8 @@ async function serve(host: FunctionHost, request: FastifyRequest, reply: Fastify
     );
     return void sendError(reply, error, { upgrade: 'websocket' });
   }
+  if (trigger.type === 'webhook' && deployment.webhook)
+    return serveWebhook(host, deployment, deployment.webhook, request, reply, { rawUrl, path });
   if (trigger.type !== 'http') {
     return void sendError(
       reply,
@@ -93,7 +96,7 @@ async function serve(host: FunctionHost, request: FastifyRequest, reply: Fastify
  * has nothing left to add; going around it saved ~5–8 µs of the serving thread's
  * ~50–60 a request. Fastify still routes, parses and handles errors.
  */
-function sendResult(reply: FastifyReply, result: InvokeResponse): void {
+export function sendResult(reply: FastifyReply, result: InvokeResponse): void {
   const status = result.status;
   const headers: string[] = [];
   for (const [name, value] of result.headers) {

@@ -5,7 +5,7 @@
  * V004__invocation_batches.sql).
  */
 
-export const INVOCATION_TRIGGERS = ['http', 'cron', 'websocket'] as const;
+export const INVOCATION_TRIGGERS = ['http', 'cron', 'websocket', 'webhook'] as const;
 export type InvocationTrigger = (typeof INVOCATION_TRIGGERS)[number];
 
 /** How an invocation ended; `ok` is any Response the handler returned, whatever its status. */
@@ -20,6 +20,8 @@ export const INVOCATION_OUTCOMES = [
   'process_exit',
   'unauthorized',
   'rejected',
+  // A webhook delivery whose id was already claimed: acknowledged without running the handler.
+  'duplicate',
 ] as const;
 export type InvocationOutcome = (typeof INVOCATION_OUTCOMES)[number];
 

@@ -4,6 +4,7 @@
  */
 import type { Caller } from '../auth/caller.ts';
 import type { ErrorCode } from '../errors.ts';
+import type { WebhookEvent } from '../webhook/types.ts';
 
 /** Who is calling: the auth result, carried as plain data. */
 export type CallerData = Caller;
@@ -43,6 +44,14 @@ export interface InvokeMessage {
   headers: string[];
   body: Uint8Array | null;
   caller: CallerData;
+  /** A verified webhook delivery (trigger type webhook): `ctx.webhook`, and how to dedupe it. */
+  webhook?: WebhookInvocation;
+}
+
+export interface WebhookInvocation {
+  event: WebhookEvent;
+  /** Claim the delivery id for this long before running; null: run every delivery. */
+  dedupe: { ttlSeconds: number } | null;
 }
 
 /** One invocation, as the host hands it to a sandbox. */
@@ -80,6 +89,8 @@ export type RunOutcome = (
 ) & {
   /** True when the invocation registered background work (`ctx.waitUntil`). */
   background: boolean;
+  /** A webhook delivery already claimed: acknowledged, not run. */
+  duplicate?: true;
   lines: CapturedLine[];
 };
 

@@ -13,7 +13,14 @@ import type {
 } from './protocol.ts';
 
 export type InvocationResult =
-  | { ok: true; status: number; headers: [string, string][]; body: string | Uint8Array | null }
+  | {
+      ok: true;
+      status: number;
+      headers: [string, string][];
+      body: string | Uint8Array | null;
+      /** A webhook delivery already claimed: acknowledged, not run. */
+      duplicate?: true;
+    }
   | { ok: false; error: SerializedError };
 
 export interface SandboxOptions {
@@ -61,6 +68,12 @@ export function timeoutFailure(timeoutMs: number): InvocationResult {
 /** What the host gets for an invocation that ran to an answer. */
 export function resultOf(outcome: RunOutcome): InvocationResult {
   return outcome.type === 'response'
-    ? { ok: true, status: outcome.status, headers: outcome.headers, body: outcome.body }
+    ? {
+        ok: true,
+        status: outcome.status,
+        headers: outcome.headers,
+        body: outcome.body,
+        ...(outcome.duplicate ? { duplicate: true as const } : {}),
+      }
     : { ok: false, error: outcome.error };
 }

@@ -1,8 +1,15 @@
-import { createHmac, sign as edSign, generateKeyPairSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import type { WebhookProvider } from '../../../api/v1alpha1/function.types.ts';
 import { isBbfnError } from '../errors.ts';
+import {
+  discordPing,
+  discordPublicHex,
+  PROVIDER_CASES,
+  type ProviderCase,
+  type SignOptions,
+} from './signed-deliveries.fixture.ts';
 import type { WebhookDelivery } from './types.ts';
 import { createWebhookVerifier, type WebhookVerifierConfig } from './verifier.ts';
 
@@ -135,180 +142,28 @@ describe('documented test vectors', () => {
   });
 });
 
-/** Per provider: a correctly signed delivery of an event, made by the provider's documented scheme. */
-interface Case {
-  provider: WebhookProvider;
-  secret: string;
-  /** A signed delivery at `at` (seconds) of a body; the event id it carries. */
-  signed(at: number, secret?: string): { d: WebhookDelivery; id: string };
-  /** The header whose absence is refused as missing. */
-  signatureHeader: string;
-  timestamped: boolean;
-  /** Telegram signs nothing: its secret token vouches for the sender, not the bytes. */
-  bodySigned?: false;
-  hmac?: WebhookVerifierConfig['hmac'];
+const URL_CALLED = 'https://fn.example/v1/demo/fn/hook';
+
+function signedDelivery(c: ProviderCase, options: Partial<SignOptions> = {}): WebhookDelivery {
+  const { body, headers } = c.sign({ at: NOW, url: URL_CALLED, ...options });
+  return delivery(body, headers, URL_CALLED);
 }
 
-const discordKeys = generateKeyPairSync('ed25519');
-const discordPublicHex = Buffer.from(
-  discordKeys.publicKey.export({ format: 'jwk' }).x!,
-  'base64url',
-).toString('hex');
-
-const cases: Case[] = [
-  {
-    provider: 'stripe',
-    secret: 'whsec_test',
-    signatureHeader: 'stripe-signature',
-    timestamped: true,
-    signed(at, secret = 'whsec_test') {
-      const body = JSON.stringify({ id: 'evt_9', type: 'invoice.paid' });
-      return {
-        d: delivery(body, { 'stripe-signature': `t=${at},v1=${hmacHex(secret, `${at}.${body}`)}` }),
-        id: 'evt_9',
-      };
-    },
-  },
-  {
-    provider: 'github',
-    secret: 'gh-secret',
-    signatureHeader: 'x-hub-signature-256',
-    timestamped: false,
-    signed(_at, secret = 'gh-secret') {
-      const body = JSON.stringify({ action: 'opened' });
-      const headers = {
-        'x-hub-signature-256': `sha256=${hmacHex(secret, body)}`,
-        'x-github-delivery': 'd-1',
-        'x-github-event': 'issues',
-      };
-      return { d: delivery(body, headers), id: 'd-1' };
-    },
-  },
-  {
-    provider: 'slack',
-    secret: 'slack-secret',
-    signatureHeader: 'x-slack-signature',
-    timestamped: true,
-    signed(at, secret = 'slack-secret') {
-      const body = JSON.stringify({
-        type: 'event_callback',
-        event_id: 'Ev1',
-        event: { type: 'app_mention' },
-      });
-      const headers = {
-        'x-slack-signature': `v0=${hmacHex(secret, `v0:${at}:${body}`)}`,
-        'x-slack-request-timestamp': String(at),
-      };
-      return { d: delivery(body, headers), id: 'Ev1' };
-    },
-  },
-  {
-    provider: 'twilio',
-    secret: 'twilio-token',
-    signatureHeader: 'x-twilio-signature',
-    timestamped: false,
-    signed(_at, secret = 'twilio-token') {
-      const url = 'https://fn.example/v1/demo/fn/sms';
-      const fields = { MessageSid: 'SM1', Body: 'hi', From: '+1555' };
-      const content =
-        url +
-        Object.entries(fields)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([k, v]) => k + v)
-          .join('');
-      const signature = createHmac('sha1', secret).update(content).digest('base64');
-      const headers = {
-        'x-twilio-signature': signature,
-        'content-type': 'application/x-www-form-urlencoded',
-      };
-      return { d: delivery(new URLSearchParams(fields).toString(), headers, url), id: 'SM1' };
-    },
-  },
-  {
-    provider: 'discord',
-    secret: discordPublicHex,
-    signatureHeader: 'x-signature-ed25519',
-    timestamped: true,
-    signed(at, secret) {
-      const body = JSON.stringify({ id: 'int_1', type: 2 });
-      const key = secret === undefined ? discordKeys.privateKey : generateKeyPairSync('ed25519').privateKey;
-      const signature = edSign(null, Buffer.from(`${at}${body}`), key).toString('hex');
-      return {
-        d: delivery(body, { 'x-signature-ed25519': signature, 'x-signature-timestamp': String(at) }),
-        id: 'int_1',
-      };
-    },
-  },
-  {
-    provider: 'telegram',
-    secret: 'tg-token',
-    signatureHeader: 'x-telegram-bot-api-secret-token',
-    timestamped: false,
-    bodySigned: false,
-    signed(_at, secret = 'tg-token') {
-      const body = JSON.stringify({ update_id: 42, message: { text: 'hi' } });
-      return { d: delivery(body, { 'x-telegram-bot-api-secret-token': secret }), id: '42' };
-    },
-  },
-  {
-    provider: 'standard-webhooks',
-    secret: `whsec_${Buffer.from('standard-key').toString('base64')}`,
-    signatureHeader: 'webhook-signature',
-    timestamped: true,
-    signed(at, secret = `whsec_${Buffer.from('standard-key').toString('base64')}`) {
-      const body = JSON.stringify({ type: 'user.created' });
-      const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-      const signature = createHmac('sha256', key).update(`msg_1.${at}.${body}`).digest('base64');
-      const headers = {
-        'webhook-id': 'msg_1',
-        'webhook-timestamp': String(at),
-        'webhook-signature': `v1,${signature}`,
-      };
-      return { d: delivery(body, headers), id: 'msg_1' };
-    },
-  },
-  {
-    provider: 'generic-hmac',
-    secret: 'generic-secret',
-    signatureHeader: 'x-signature',
-    timestamped: true,
-    hmac: {
-      header: 'X-Signature',
-      algorithm: 'sha512',
-      encoding: 'base64',
-      prefix: 'sha512=',
-      idHeader: 'X-Delivery',
-      timestampHeader: 'X-Timestamp',
-    },
-    signed(at, secret = 'generic-secret') {
-      const body = JSON.stringify({ type: 'thing.done' });
-      const signature = createHmac('sha512', secret).update(`${at}.${body}`).digest('base64');
-      const headers = {
-        'x-signature': `sha512=${signature}`,
-        'x-delivery': 'g-7',
-        'x-timestamp': String(at),
-      };
-      return { d: delivery(body, headers), id: 'g-7' };
-    },
-  },
-];
-
-describe.each(cases)('$provider', (c) => {
+describe.each(PROVIDER_CASES)('$provider', (c) => {
   const config = { provider: c.provider, secret: c.secret, ...(c.hmac ? { hmac: c.hmac } : {}) };
 
   it('accepts a delivery signed by the documented scheme, naming its delivery id', () => {
-    const { d, id } = c.signed(NOW);
-    const result = verify(config, d);
+    const result = verify(config, signedDelivery(c));
     expect(result.event.provider).toBe(c.provider);
-    expect(result.event.id).toBe(id);
+    expect(result.event.id).toBe(c.sign({ at: NOW, url: URL_CALLED }).id);
   });
 
   it('refuses a bad signature, a changed body and a missing signature header', () => {
-    expect(
-      codeOf(() => verify(config, c.signed(NOW, c.provider === 'discord' ? 'other' : 'wrong-secret').d)),
-    ).toBe('WEBHOOK_SIGNATURE_INVALID');
-    const { d } = c.signed(NOW);
-    if (c.bodySigned !== false) {
+    expect(codeOf(() => verify(config, signedDelivery(c, { forged: true })))).toBe(
+      'WEBHOOK_SIGNATURE_INVALID',
+    );
+    const d = signedDelivery(c);
+    if (c.bodySigned) {
       const text = new TextDecoder().decode(d.rawBody);
       const changed = text.startsWith('{') ? text.replace('}', ',"x":1}') : `${text}&Extra=1`;
       const tampered = { ...d, rawBody: enc.encode(changed) };
@@ -322,16 +177,21 @@ describe.each(cases)('$provider', (c) => {
   });
 
   it.runIf(c.timestamped)('refuses a timestamp outside the tolerance, signed or not', () => {
-    expect(codeOf(() => verify(config, c.signed(NOW - 301).d))).toBe('WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
-    expect(codeOf(() => verify(config, c.signed(NOW + 301).d))).toBe('WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
-    expect(codeOf(() => verify(config, c.signed(NOW - 299).d))).toBe('accepted');
+    expect(codeOf(() => verify(config, signedDelivery(c, { at: NOW - 301 })))).toBe(
+      'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+    );
+    expect(codeOf(() => verify(config, signedDelivery(c, { at: NOW + 301 })))).toBe(
+      'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+    );
+    expect(codeOf(() => verify(config, signedDelivery(c, { at: NOW - 299 })))).toBe('accepted');
   });
 
-  it.runIf(c.provider !== 'discord' && c.provider !== 'telegram')(
+  it.runIf(c.provider !== 'discord' && c.provider !== 'standard-webhooks')(
     'accepts either secret during a rotation',
     () => {
-      const { d } = c.signed(NOW);
-      expect(codeOf(() => verify({ ...config, secret: `old-secret-1,\n${c.secret}` }, d))).toBe('accepted');
+      expect(
+        codeOf(() => verify({ ...config, secret: `old-secret-1,\n${c.secret}` }, signedDelivery(c))),
+      ).toBe('accepted');
     },
   );
 });
@@ -349,15 +209,13 @@ describe('handshakes', () => {
   });
 
   it("answers Discord's PING with type 1, and only when signed", () => {
-    const body = JSON.stringify({ id: 'p1', type: 1 });
-    const signature = edSign(null, Buffer.from(`${NOW}${body}`), discordKeys.privateKey).toString('hex');
-    const d = delivery(body, { 'x-signature-ed25519': signature, 'x-signature-timestamp': String(NOW) });
-    const result = verify({ provider: 'discord', secret: discordPublicHex }, d);
+    const ping = discordPing(NOW);
+    const result = verify(
+      { provider: 'discord', secret: discordPublicHex },
+      delivery(ping.body, ping.headers),
+    );
     expect(result.kind === 'handshake' && result.reply.body).toBe('{"type":1}');
-    const forged = delivery(body, {
-      'x-signature-ed25519': '0'.repeat(128),
-      'x-signature-timestamp': String(NOW),
-    });
+    const forged = delivery(ping.body, { ...ping.headers, 'x-signature-ed25519': '0'.repeat(128) });
     expect(codeOf(() => verify({ provider: 'discord', secret: discordPublicHex }, forged))).toBe(
       'WEBHOOK_SIGNATURE_INVALID',
     );

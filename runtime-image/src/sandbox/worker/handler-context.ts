@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import { createFunctionDb, createPool } from '../../ctx/db.ts';
+import { createDeliveryClaims, type DeliveryClaims } from '../../ctx/delivery-claims.ts';
 import { createIdempotency } from '../../ctx/idempotency.ts';
 import { DEFAULT_DATABASE_ROLES } from '../../db/roles.ts';
 import { BbfnError } from '../../errors.ts';
+import type { WebhookEvent } from '../../webhook/types.ts';
 import type { CallerData, SandboxDatabaseConfig } from '../protocol.ts';
 import type { InvocationState } from './invocation-context.ts';
 
@@ -13,11 +15,15 @@ export interface HandlerContext {
   user: { id: string } | null;
   waitUntil: (promise: Promise<unknown>) => void;
   idempotency: { claim(key: string, opts?: { scope?: string; ttlSeconds?: number }): Promise<boolean> };
+  /** The verified delivery, for a webhook trigger only. */
+  webhook?: WebhookEvent;
 }
 
 /** What stays the same across a worker's invocations: one pool, the env, the claim helper. */
 export interface ContextFactory {
   build(caller: CallerData, state: InvocationState): HandlerContext;
+  /** The webhook trigger's dedupe (the runner's, never the handler's). */
+  deliveries: DeliveryClaims;
   close(): Promise<void>;
 }
 
@@ -32,6 +38,9 @@ export function createContextFactory(
   const pool: pg.Pool | null = database ? createPool(database.url, { max: database.poolMax }) : null;
   const roles = database?.roles ?? DEFAULT_DATABASE_ROLES;
   const idempotency = pool ? createIdempotency(pool, roles) : { claim: async () => unavailable() };
+  const deliveries: DeliveryClaims = pool
+    ? createDeliveryClaims(pool, roles, idempotency)
+    : { claim: async () => unavailable(), release: async () => unavailable() };
   // Frozen so one invocation cannot change what the next one sees.
   const frozenEnv = Object.freeze({ ...env });
   const noDb = {
@@ -71,6 +80,7 @@ export function createContextFactory(
         idempotency,
       };
     },
+    deliveries,
     close: async () => {
       await pool?.end();
     },

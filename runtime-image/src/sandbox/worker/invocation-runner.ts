@@ -30,6 +30,7 @@ import { installLazyRequestSupport } from './lazy-request.ts';
 import { installLightResponse } from './light-response.ts';
 import { installProcessGuards } from './process-guards.ts';
 import { fromWebResponse, type SerializedResponse, toWebRequest } from './request-adapter.ts';
+import { runDelivery } from './webhook-delivery.ts';
 
 export interface RunnerOptions {
   bootstrap: WorkerBootstrap;
@@ -106,6 +107,12 @@ export class InvocationRunner {
   }
 
   run(input: InvocationInput): Promise<RunOutcome> {
+    if (input.webhook)
+      return runDelivery(input.webhook, this.contexts.deliveries, () => this.runHandler(input));
+    return this.runHandler(input);
+  }
+
+  private runHandler(input: InvocationInput): Promise<RunOutcome> {
     const state = newInvocationState(input.id);
     this.inflight.add(state);
     // All of it inside the invocation's context: a body stream the handler made runs its
@@ -161,7 +168,9 @@ export class InvocationRunner {
     return new Promise<unknown>((resolve, reject) => {
       state.onEscapedFailure = (error) => reject(new BbfnError(error.code, error.message));
       const request = toWebRequest(input, () => invocationSignal(state));
-      Promise.resolve(this.handler(request, this.contexts.build(input.caller, state))).then(resolve, reject);
+      const ctx = this.contexts.build(input.caller, state);
+      if (input.webhook) ctx.webhook = input.webhook.event;
+      Promise.resolve(this.handler(request, ctx)).then(resolve, reject);
     }).then((result) => {
       if (result instanceof Response) return result;
       const got = result === null ? 'null' : typeof result;
