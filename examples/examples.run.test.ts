@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 /** Calls a handler as the host would, and waits for its `ctx.waitUntil` work too. */
-async function invoke(name: string, caller: Caller, request: Request) {
+async function invoke(name: string, caller: Caller, request: Request, webhook?: unknown) {
   const fn = handlers.get(name);
   if (!fn) throw new Error(`no example named ${name}`);
   const background: Promise<unknown>[] = [];
@@ -69,6 +69,7 @@ async function invoke(name: string, caller: Caller, request: Request) {
     user: caller.kind === 'user' ? { id: caller.userId } : null,
     waitUntil: (promise: Promise<unknown>) => void background.push(promise),
     idempotency: createIdempotency(pool, roles),
+    ...(webhook ? { webhook } : {}),
   };
   const response = await fn.handler(request, ctx);
   await Promise.all(background);
@@ -110,6 +111,21 @@ describe('the examples, run against real Postgres', () => {
       },
     ]);
     expect((await invoke('send-welcome-email', alice, post({ nope: true }))).status).toBe(400);
+  });
+
+  it('github-webhook answers a verified event from ctx.webhook, and a ping with pong', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const payload = { action: 'opened', repository: { full_name: 'octo/hello' } };
+      const event = { provider: 'github', id: 'd-1', type: 'issues', payload };
+      const response = await invoke('github-webhook', { kind: 'service' }, post(payload), event);
+      expect(await response.json()).toEqual({ received: 'issues', delivery: 'd-1' });
+      expect(log).toHaveBeenCalledWith('github issues (opened) on octo/hello, delivery d-1');
+      const ping = { provider: 'github', id: 'd-2', type: 'ping', payload: { zen: 'Keep it simple' } };
+      expect(await (await invoke('github-webhook', { kind: 'service' }, post({}), ping)).text()).toBe('pong');
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('stripe-webhook processes an event once and acks its retries as duplicates', async () => {

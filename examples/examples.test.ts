@@ -10,7 +10,7 @@ const set = await loadManifests(examplesDir);
 const byName = new Map(set.functions.map((fn) => [fn.resource.metadata.name, fn]));
 
 describe('examples/', () => {
-  it('load with no problems: the demo App and six functions', () => {
+  it('load with no problems: the demo App and seven functions', () => {
     expect(set.problems.map(formatProblem)).toEqual([]);
     expect(set.apps.map((app) => [app.file, app.resource.metadata.name, app.resource.spec.appId])).toEqual([
       ['app.yaml', 'demo', 'demo'],
@@ -18,6 +18,7 @@ describe('examples/', () => {
     expect(set.functions.map((fn) => [fn.file, fn.resource.metadata.name, fn.resource.spec.appId])).toEqual([
       ['cleanup-idempotency/function.yaml', 'cleanup-idempotency', 'demo'],
       ['echo-socket/function.yaml', 'echo-socket', 'demo'],
+      ['github-webhook/function.yaml', 'github-webhook', 'demo'],
       ['hello/function.yaml', 'hello', 'demo'],
       ['send-welcome-email/function.yaml', 'send-welcome-email', 'demo'],
       ['stripe-webhook/function.yaml', 'stripe-webhook', 'demo'],
@@ -42,6 +43,14 @@ describe('examples/', () => {
     });
     expect(trigger('cleanup-idempotency')).toEqual({ type: 'cron', config: { schedule: '*/5 * * * *' } });
     expect(trigger('echo-socket')).toEqual({ type: 'websocket', config: { auth: 'optional' } });
+    expect(trigger('github-webhook')).toMatchObject({
+      type: 'webhook',
+      config: {
+        provider: 'github',
+        secretRef: { name: 'github-webhook', key: 'secret' },
+        path: '/webhooks/github',
+      },
+    });
     expect(byName.get('send-welcome-email')?.resource.spec.envVars).toEqual({
       FROM_ADDRESS: 'welcome@example.com',
     });

@@ -29,6 +29,7 @@ export const hostSettingsSchema = z.object({
   // Comma-separated: a token is accepted if it names any of them.
   jwtAudience: list.optional(),
   apiKeys: list.default([]),
+  webhookSecret: z.string().optional(),
   userRole: z.string().default(DEFAULT_DATABASE_ROLES.user),
   serviceRole: z.string().default(DEFAULT_DATABASE_ROLES.service),
   // Unset: one per CPU of the container's limit (cpu-limit.ts).

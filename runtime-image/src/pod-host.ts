@@ -29,7 +29,7 @@ try {
   const compiled = await podHandler(fn, settings.bundleFile);
   const pool = new ServingPool({
     init: {
-      fn,
+      fn: settings.webhookSecret ? { ...fn, webhookSecret: settings.webhookSecret } : fn,
       compiled,
       app: appFromSettings(settings, fn.appId),
       http: {

@@ -14,6 +14,8 @@ export const RUNTIME_ENV = {
   jwtIssuer: 'BBFN_JWT_ISSUER',
   jwtAudience: 'BBFN_JWT_AUDIENCE',
   apiKeys: 'BBFN_API_KEYS',
+  // A webhook trigger's signing secret(s), from its config.secretRef.
+  webhookSecret: 'BBFN_WEBHOOK_SECRET',
   userRole: 'BBFN_DB_USER_ROLE',
   serviceRole: 'BBFN_DB_SERVICE_ROLE',
   workers: 'BBFN_WORKERS',

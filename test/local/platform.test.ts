@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDatabaseName } from '../../local/app-database.ts';
 import { startLocalPlatform } from '../../local/platform.ts';
+import { readSecretValues } from '../../local/secret-store.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
@@ -103,6 +105,29 @@ describe('local platform serving examples/', () => {
       });
     expect(await (await send()).text()).toBe('ok');
     expect(await (await send()).text()).toBe('duplicate');
+  });
+
+  it('verifies the github-webhook example with the secret it made up, and dedupes its redelivery', async () => {
+    expect(printed.some((l) => l.includes('made a local signing secret for demo/github-webhook'))).toBe(true);
+    const secret = (await readSecretValues(path.join(root, 'data'), 'demo'))['github-webhook']?.secret;
+    expect(secret).toBeTruthy();
+    const body = JSON.stringify({ action: 'opened', repository: { full_name: 'octo/hello' } });
+    const send = (signature: string) =>
+      fetch(`${platform.url}/v1/demo/webhooks/github`, {
+        method: 'POST',
+        headers: {
+          'x-hub-signature-256': signature,
+          'x-github-event': 'issues',
+          'x-github-delivery': 'gh-1',
+        },
+        body,
+      });
+    const good = `sha256=${createHmac('sha256', secret!).update(body).digest('hex')}`;
+    expect(await (await send(good)).json()).toEqual({ received: 'issues', delivery: 'gh-1' });
+    expect(await (await send(good)).text()).toBe('duplicate');
+    const forged = await send(`sha256=${'0'.repeat(64)}`);
+    expect(forged.status).toBe(401);
+    expect((await forged.json()).error.code).toBe('WEBHOOK_SIGNATURE_INVALID');
   });
 
   it('answers each websocket message with its own invocation, and refuses plain HTTP with 426', async () => {

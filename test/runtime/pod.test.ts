@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 /**
  * A runtime pod as the image runs it (runtime-image/src/main.ts in its own process):
  * serving workers own the connections and run the handler in their own thread, the
@@ -217,6 +218,50 @@ describe('runtime pod shutdown and start', () => {
       expect(await pod.stop()).toBe(0);
     }
   });
+
+  it('serves a webhook function: verified with the secret from its environment, deduped in the app database', async () => {
+    const code = `export async function handler(req, ctx) { return Response.json(ctx.webhook); }`;
+    const pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'hook', code, {
+        type: 'webhook',
+        config: { provider: 'github', secretRef: { name: 'hook', key: 'secret' } },
+      }),
+      BBFN_WEBHOOK_SECRET: 'pod-secret',
+      DATABASE_URL: database.url,
+    });
+    try {
+      const url = `${await pod.serving}/v1/${APP_ID}/fn/hook`;
+      const body = JSON.stringify({ zen: 'Design for failure.' });
+      const send = (secret: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+            'x-github-event': 'ping',
+            'x-github-delivery': 'pod-delivery-1',
+          },
+          body,
+        });
+      const first = await send('pod-secret');
+      expect(await first.json()).toMatchObject({ provider: 'github', id: 'pod-delivery-1', type: 'ping' });
+      expect(await (await send('pod-secret')).text()).toBe('duplicate');
+      const forged = await send('not-the-secret');
+      expect(forged.status).toBe(401);
+      const invocationId = forged.headers.get('x-bbfn-invocation-id')!;
+      const readPool = new pg.Pool({ connectionString: database.url, max: 1 });
+      const record = await waitFor('the rejected record', 10_000, async () => {
+        const [found] = await queryInvocations(readPool, { appId: APP_ID, invocationId });
+        return found;
+      }).finally(() => readPool.end());
+      expect(record).toMatchObject({
+        trigger: 'webhook',
+        outcome: 'rejected',
+        errorCode: 'WEBHOOK_SIGNATURE_INVALID',
+      });
+    } finally {
+      expect(await pod.stop()).toBe(0);
+    }
+  }, 60_000);
 
   it('exits with the compile error, line and column, for a handler that does not compile', async () => {
     const pod = launchPod(POD_ENTRY, {

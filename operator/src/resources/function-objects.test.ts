@@ -161,6 +161,19 @@ describe('functionObjects', () => {
     );
   });
 
+  it('serves a webhook Function over http, its signing secret by reference and its extra route on the ingress', async () => {
+    const hook = await example('github-webhook');
+    const objects = functionObjects(hook, app, revisionOf(hook, BUNDLE), settings);
+    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Deployment', 'Service', 'Ingress']);
+    const container = byKind<V1Deployment>(objects, 'Deployment').spec!.template.spec!.containers[0]!;
+    expect(container.env).toContainEqual({
+      name: RUNTIME_ENV.webhookSecret,
+      valueFrom: { secretKeyRef: { name: 'github-webhook', key: 'secret' } },
+    });
+    const paths = byKind<V1Ingress>(objects, 'Ingress').spec!.rules![0]!.http!.paths.map((p) => p.path);
+    expect(paths).toEqual(['/v1/demo/fn/github-webhook', '/v1/demo/webhooks/github']);
+  });
+
   it('keeps workload names DNS labels for the longest Function names', () => {
     const long = 'a'.repeat(63);
     const other = `${'a'.repeat(62)}b`;

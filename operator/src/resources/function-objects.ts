@@ -23,6 +23,7 @@ export function functionObjects(
   switch (fn.spec.trigger.type) {
     case 'http':
     case 'websocket':
+    case 'webhook':
       return [
         configMap,
         functionDeployment(fn, app, revision, settings),
@@ -33,7 +34,7 @@ export function functionObjects(
       return [configMap, functionCronJob(fn, app, revision, settings)];
     default:
       throw new UnsupportedTriggerError(
-        `The ${fn.spec.trigger.type} trigger is not implemented yet; use http, cron or websocket`,
+        `The ${fn.spec.trigger.type} trigger is not implemented yet; use http, cron, websocket or webhook`,
       );
   }
 }

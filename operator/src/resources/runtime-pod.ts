@@ -35,7 +35,7 @@ export function runtimePodTemplate(
     image: settings.runtimeImage,
     imagePullPolicy: settings.imagePullPolicy,
     ...(role === 'run-once' ? { command: ['node', '/app/dist/run-once.mjs'] } : {}),
-    env: runtimeEnv(app),
+    env: [...runtimeEnv(app), ...webhookEnv(fn)],
     volumeMounts: [{ name: 'revision', mountPath: MOUNT_DIR, readOnly: true }],
     resources: runtimeResources(fn, settings),
     securityContext: {
@@ -109,6 +109,14 @@ function runtimeEnv(app: AppResource): V1EnvVar[] {
   const audience = auth.jwt.audience;
   value(RUNTIME_ENV.jwtAudience, Array.isArray(audience) ? audience.join(',') : audience);
   return env;
+}
+
+/** A webhook trigger's signing secret, by reference: the operator never reads it. */
+function webhookEnv(fn: FunctionResource): V1EnvVar[] {
+  const trigger = fn.spec.trigger;
+  if (trigger.type !== 'webhook') return [];
+  const { name, key } = trigger.config.secretRef;
+  return [{ name: RUNTIME_ENV.webhookSecret, valueFrom: { secretKeyRef: { name, key } } }];
 }
 
 /**
