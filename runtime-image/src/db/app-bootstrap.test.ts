@@ -54,6 +54,7 @@ describe('bootstrapAppDatabase', () => {
     expect(failedMigrationOf(error)).toEqual({
       index: 1,
       message: 'relation "no_such_table" does not exist',
+      applied: 1,
     });
     expect(await rows(db.url, 'SELECT n FROM counter')).toEqual([{ n: 1 }]);
     const fixed = await bootstrapAppDatabase(db.url, { migrations: [COUNTER, 'SELECT 1', BUMP] });

@@ -42,17 +42,21 @@ export async function runAppMigrations(
     const ranNow: number[] = [];
     for (const [index, sql] of scripts.entries()) {
       if (done.has(index)) continue;
-      await runOne(client, index, sql);
+      await runOne(client, index, sql, countApplied(scripts, done));
       done.add(index);
       ranNow.push(index);
     }
-    return { applied: scripts.filter((_, index) => done.has(index)).length, ranNow };
+    return { applied: countApplied(scripts, done), ranNow };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
   }
 }
 
-async function runOne(client: pg.ClientBase, index: number, sql: string): Promise<void> {
+function countApplied(scripts: readonly string[], done: ReadonlySet<number>): number {
+  return scripts.filter((_, index) => done.has(index)).length;
+}
+
+async function runOne(client: pg.ClientBase, index: number, sql: string, applied: number): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query(sql);
@@ -67,14 +71,14 @@ async function runOne(client: pg.ClientBase, index: number, sql: string): Promis
     const message = (error as Error).message;
     throw new BbfnError('DATABASE_MIGRATION_FAILED', `Migration ${index} failed: ${message}`, {
       cause: error,
-      details: { index, message, sqlState: (error as { code?: string }).code },
+      details: { index, message, sqlState: (error as { code?: string }).code, applied },
     });
   }
 }
 
-/** The failed entry an error names, when it is a failed App migration. */
-export function failedMigrationOf(error: unknown): FailedMigration | undefined {
+/** The failed entry an error names, and how many entries had run, when it is a failed App migration. */
+export function failedMigrationOf(error: unknown): (FailedMigration & { applied: number }) | undefined {
   if (!(error instanceof BbfnError) || error.code !== 'DATABASE_MIGRATION_FAILED') return undefined;
-  const { index, message } = error.details as { index: number; message: string };
-  return { index, message };
+  const { index, message, applied } = error.details as unknown as FailedMigration & { applied: number };
+  return { index, message, applied };
 }

@@ -117,8 +117,10 @@ REVOKE ALL ON ALL TABLES IN SCHEMA butterbase FROM PUBLIC, {{user}}, {{service}}
 GRANT EXECUTE ON FUNCTION butterbase.claims(), butterbase.user_id() TO {{user}}, {{service}};
 
 -- In a pod the authenticator is the only login (the admin URL never reaches it), so the
--- main thread writes the invocation records with it: INSERT only, granted to it
--- directly (NOINHERIT). A handler that runs RESET ROLE can add rows to its own app's
--- log and still read nothing.
+-- main thread writes the invocation records with it: INSERT, granted to it directly
+-- (NOINHERIT), and SELECT of the keys only, which the writer's ON CONFLICT DO NOTHING
+-- (a retried batch) needs. A handler that runs RESET ROLE can add rows to its own
+-- app's log and read no record or console line.
 GRANT USAGE ON SCHEMA butterbase TO {{authenticator}};
-GRANT INSERT ON butterbase.invocation_batches, butterbase.invocation_logs TO {{authenticator}};
+GRANT INSERT, SELECT (id) ON butterbase.invocation_batches TO {{authenticator}};
+GRANT INSERT, SELECT (invocation_id, seq) ON butterbase.invocation_logs TO {{authenticator}};
