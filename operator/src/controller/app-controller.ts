@@ -23,7 +23,7 @@ import {
   credentialsRevision,
   parseApiKeys,
 } from '../resources/app-secret.ts';
-import { type SecretEvent, SecretWatch } from './secret-watch.ts';
+import { firstLine, type SecretEvent, SecretWatch } from './secret-watch.ts';
 import { WorkQueue } from './work-queue.ts';
 
 type Stored = KubernetesObject & { spec?: unknown; status?: AppStatus };
@@ -93,7 +93,7 @@ export class AppController {
     this.apps.on('delete', (app) => this.generations.delete(keyOf(app)));
     this.apps.on('error', (error: unknown) => {
       if (this.stopped) return;
-      this.log.warn({ watching: 'apps', err: error }, 'watch failed; restarting in 5 s');
+      this.log.warn({ watching: 'apps', error: firstLine(error) }, 'watch failed; restarting in 5 s');
       setTimeout(() => {
         if (!this.stopped) void this.apps.start().catch(() => {});
       }, 5_000).unref();

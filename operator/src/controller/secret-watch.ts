@@ -56,9 +56,14 @@ export class SecretWatch {
 
   private restart(error: unknown): void {
     if (this.stopped) return;
-    if (error) this.log.warn({ watching: 'secrets', err: error }, 'watch failed; restarting');
+    if (error) this.log.warn({ watching: 'secrets', error: firstLine(error) }, 'watch failed; restarting');
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.start(), error ? this.restartMs : 0);
     this.timer.unref();
   }
+}
+
+/** An API error's first line (its status): the client's whole response, headers and all, is noise in a log. */
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
