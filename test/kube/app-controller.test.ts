@@ -140,6 +140,8 @@ beforeAll(async () => {
     appYaml('broken', 'broken-db', ['CREATE TABLE a (x int)', 'SELEC 1', 'CREATE TABLE b (x int)']),
   );
   await apply(appYaml('down', 'down-db', []));
+  await setSecret('mistyped-db', { url: 'mysql://root@db/app' });
+  await apply(appYaml('mistyped', 'mistyped-db', []));
   await apply(`apiVersion: butterbase.ai/v1alpha1
 kind: Function
 metadata: { name: orders }
@@ -214,7 +216,7 @@ describe('the App controller', () => {
     ]);
   });
 
-  it('reports a database that is down as a condition, and keeps reconciling the others', async () => {
+  it('reports a database that is down, or a URL that is none, as a condition, and keeps reconciling the others', async () => {
     const status = await waitFor('down to report its database', 60_000, async () => {
       const s = await appStatus('down');
       return condition(s, 'DatabaseReady')?.reason === 'DatabaseUnavailable' ? s : undefined;
@@ -223,6 +225,14 @@ describe('the App controller', () => {
     expect(condition(status, 'Ready')?.status).toBe('False');
     expect(await eventReasons('down')).toContain('Warning/DatabaseUnavailable');
     expect(condition(await appStatus('blog'), 'Ready')?.status).toBe('True');
+    const mistyped = await waitFor('mistyped to report its URL', 60_000, async () =>
+      condition(await appStatus('mistyped'), 'DatabaseReady'),
+    );
+    expect(mistyped).toMatchObject({
+      status: 'False',
+      reason: 'InvalidDatabaseUrl',
+      message: 'The database URL must start with postgres:// (got mysql://) (Secret mistyped-db key url)',
+    });
   });
 
   it("gives the pods the App's API keys, and rolls them when the keys change", async () => {

@@ -221,7 +221,7 @@ export class AppController {
         message: `Secret ${ref.name} with key ${ref.key} (spec.database.urlSecretRef) not found`,
       };
     const invalid = invalidDatabaseUrl(adminUrl);
-    if (invalid) return { kind: 'secretMissing', message: `${invalid} (Secret ${ref.name} key ${ref.key})` };
+    if (invalid) return { kind: 'invalidUrl', message: `${invalid} (Secret ${ref.name} key ${ref.key})` };
     // Derived, so known before the database answers: pods keep their login while it is down.
     credentials.sandboxDatabaseUrl = authenticatorUrl(adminUrl);
     return bootstrapOutcome(adminUrl, app.spec);

@@ -5,6 +5,7 @@ import { setCondition } from './conditions.ts';
 export type DatabaseOutcome =
   | { kind: 'none' }
   | { kind: 'secretMissing'; message: string }
+  | { kind: 'invalidUrl'; message: string }
   | { kind: 'ready'; migrationsApplied: number; ranNow: number[] }
   | { kind: 'unavailable'; message: string }
   | { kind: 'migrationFailed'; migrationsApplied: number; index: number; message: string }
@@ -23,6 +24,7 @@ export const APP_REASONS = {
   databaseReady: 'DatabaseReady',
   noDatabase: 'NoDatabase',
   secretNotFound: 'DatabaseSecretNotFound',
+  invalidUrl: 'InvalidDatabaseUrl',
   unavailable: 'DatabaseUnavailable',
   migrationFailed: 'MigrationFailed',
   bootstrapFailed: 'BootstrapFailed',
@@ -66,6 +68,8 @@ function databaseCondition(database: DatabaseOutcome): Judged {
       };
     case 'secretMissing':
       return { status: 'False', reason: APP_REASONS.secretNotFound, message: database.message };
+    case 'invalidUrl':
+      return { status: 'False', reason: APP_REASONS.invalidUrl, message: database.message };
     case 'unavailable':
       return { status: 'False', reason: APP_REASONS.unavailable, message: database.message };
     case 'migrationFailed':
