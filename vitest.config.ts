@@ -21,7 +21,8 @@ export default defineConfig({
         test: {
           name: 'kube',
           include: kubeSuites,
-          globalSetup: ['test/kube/global-setup.ts'],
+          // Postgres too: the App controller bootstraps app databases on it.
+          globalSetup: ['test/kube/global-setup.ts', 'test/support/postgres.global.ts'],
           // One control plane is shared; suites create their own namespaces.
           fileParallelism: false,
           testTimeout: 120_000,

@@ -1,5 +1,5 @@
+import { bootstrapAppDatabase } from '../runtime-image/src/db/app-bootstrap.ts';
 import { databaseUrl } from '../runtime-image/src/db/database-url.ts';
-import { migrate } from '../runtime-image/src/db/migrate.ts';
 import { withClient } from '../runtime-image/src/db/with-client.ts';
 
 /** Locally each app gets its own database on the one embedded server: `app_<appId>`. */
@@ -7,7 +7,11 @@ export function appDatabaseName(appId: string): string {
   return `app_${appId.replace(/[^a-z0-9_]/g, '_')}`;
 }
 
-/** Creates the app database when missing, bootstraps it, then runs the App's own migrations. */
+/**
+ * Creates the app database when missing and bootstraps it as the operator's App
+ * reconciler does (runtime-image/src/db/app-bootstrap.ts): the platform's schema and the
+ * app's own authenticator, then the App's migrations, each once, in order.
+ */
 export async function prepareAppDatabase(
   serverUrl: string,
   appId: string,
@@ -20,12 +24,6 @@ export async function prepareAppDatabase(
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
   });
   const url = databaseUrl(serverUrl, name);
-  await migrate(url, { roles });
-  if (migrations.length > 0) {
-    await withClient(url, async (client) => {
-      // App migrations are written to be re-runnable (IF NOT EXISTS, DROP POLICY IF EXISTS).
-      for (const sql of migrations) await client.query(sql);
-    });
-  }
+  await bootstrapAppDatabase(url, { roles, migrations });
   return url;
 }

@@ -49,7 +49,11 @@ export function customResourceDefinitions(): CustomResourceDefinition[] {
       shortNames: [],
       spec: appSpecSchema,
       status: appStatusSchema,
-      columns: [{ name: 'App ID', type: 'string', jsonPath: '.spec.appId' }],
+      columns: [
+        { name: 'App ID', type: 'string', jsonPath: '.spec.appId' },
+        { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+        { name: 'Migrations', type: 'integer', jsonPath: '.status.migrationsApplied' },
+      ],
     }),
     definition({
       kind: 'Function',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_DATABASE_ROLES } from '../../runtime-image/src/db/roles.ts';
 import { resourceSchema } from './meta.types.ts';
+import { appStatusSchema } from './status.types.ts';
 
 /** `app_abc123` is not a Kubernetes name, so the app id lives in the spec. */
 export const appIdSchema = z
@@ -54,5 +55,11 @@ export const appSpecSchema = z.object({
 });
 export type AppSpec = z.infer<typeof appSpecSchema>;
 
-export const appSchema = resourceSchema('App', appSpecSchema);
+/**
+ * An App as stored. Its status comes along (the credentials revision rolls its
+ * Functions' pods); one that does not parse counts as none rather than hiding the App.
+ */
+export const appSchema = resourceSchema('App', appSpecSchema).extend({
+  status: appStatusSchema.optional().catch(undefined),
+});
 export type AppResource = z.infer<typeof appSchema>;

@@ -37,9 +37,28 @@ export const functionStatusSchema = z.object({
 });
 export type FunctionStatus = z.infer<typeof functionStatusSchema>;
 
-/** What the operator reports on an App. */
+/** What the operator reports on an App (operator/src/reconcile/app-status.ts). */
 export const appStatusSchema = z.object({
   observedGeneration: observedGenerationSchema,
-  conditions: conditionsSchema,
+  conditions: conditionsSchema.describe('Ready, DatabaseReady: the latest observations, one per type'),
+  migrationsApplied: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('How many of spec.database.migrations have run (each runs once, in order)'),
+  failedMigration: z
+    .object({
+      index: z.number().int().min(0).describe('Position in spec.database.migrations, from 0'),
+      message: z.string().describe("Postgres's error message"),
+    })
+    .optional()
+    .describe('The migration Postgres refused; the ones after it wait'),
+  credentialsRevision: z
+    .string()
+    .optional()
+    .describe(
+      "Hash of what the App's runtime pods are given (database login, API keys): when it changes, they roll",
+    ),
 });
 export type AppStatus = z.infer<typeof appStatusSchema>;

@@ -1,5 +1,6 @@
 /**
- * The operator: reconciles Functions into what runs them (controller/), serves
+ * The operator: reconciles Apps (their databases, runtime Secret and status) and
+ * Functions into what runs them (controller/), serves
  * /healthz and /readyz for its Deployment's probes and /metrics (metrics.ts), and stops
  * cleanly on SIGTERM.
  * In a cluster it uses its service account; elsewhere, the kubeconfig kubectl would.
@@ -8,14 +9,17 @@
 import { createServer } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../runtime-image/src/logger.ts';
+import { AppController } from './controller/app-controller.ts';
 import { FunctionController } from './controller/function-controller.ts';
+import { AppCluster } from './kube/app-cluster.ts';
 import { Cluster } from './kube/cluster.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { loadOperatorSettings, OPERATOR_ENV } from './settings.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: node operator/src/main.ts
-Reconciles butterbase.ai Functions into ConfigMaps, Deployments, Services, Ingress rules and CronJobs.
+Reconciles butterbase.ai Apps (database bootstrap and migrations, the pods' database login and API keys)
+and Functions (ConfigMaps, Deployments, Services, Ingress rules and CronJobs).
 Environment: ${Object.values(OPERATOR_ENV).join(', ')} (see operator/src/settings.ts).`);
   process.exit(0);
 }
@@ -27,7 +31,9 @@ try {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const metrics = createOperatorMetrics();
-  const controller = new FunctionController(kc, new Cluster(kc), settings, log, metrics);
+  const cluster = new Cluster(kc);
+  const controller = new FunctionController(kc, cluster, settings, log, metrics);
+  const appController = new AppController(kc, cluster, new AppCluster(kc), log);
   const server = createServer((request, response) => {
     if (request.url === '/metrics') {
       void metrics.registry.metrics().then((text) => {
@@ -41,13 +47,13 @@ try {
     response.end(ok ? 'ok' : 'not ready');
   });
   await new Promise<void>((resolve) => server.listen(port, resolve));
-  await controller.start();
+  await Promise.all([appController.start(), controller.start()]);
   ready = true;
-  log.info({ port, cluster: kc.getCurrentCluster()?.server }, 'reconciling Functions');
+  log.info({ port, cluster: kc.getCurrentCluster()?.server }, 'reconciling Apps and Functions');
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
     ready = false;
-    await controller.stop();
+    await Promise.all([appController.stop(), controller.stop()]);
     server.close();
     process.exit(0);
   };

@@ -10,9 +10,10 @@ import { RUNTIME_ENV } from './runtime-env.ts';
 export { RUNTIME_ENV };
 
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+// Comma- or newline-separated (a Secret's value is often one key per line).
 const list = z.string().transform((v) =>
   v
-    .split(',')
+    .split(/[,\n]/)
     .map((s) => s.trim())
     .filter(Boolean),
 );
@@ -22,7 +23,12 @@ export const hostSettingsSchema = z.object({
   address: z.string().default('0.0.0.0'),
   // The handler as the operator compiled it; unset, the pod compiles the function's code.
   bundleFile: z.string().optional(),
+  // The app database's admin (owner) login: migrations, then the sandboxes' login derived
+  // from it. For a pod run by hand; the operator never gives a pod this.
   databaseUrl: z.string().optional(),
+  // The app's authenticator login only (db/authenticator.ts), as the operator gives pods:
+  // ctx.db and the invocation records use it, and nothing is migrated.
+  sandboxDatabaseUrl: z.string().optional(),
   jwtSecret: z.string().optional(),
   jwksUrl: z.url().optional(),
   jwtIssuer: z.string().optional(),

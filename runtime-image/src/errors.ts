@@ -48,6 +48,8 @@ export const ErrorCodes = {
   FUNCTION_UNAVAILABLE: { status: 503, message: 'The function is not ready to serve' },
   // Dependencies.
   DATABASE_UNAVAILABLE: { status: 503, message: 'The app database is unavailable; retry later' },
+  // An App's own migration (spec.database.migrations) was refused by Postgres.
+  DATABASE_MIGRATION_FAILED: { status: 500, message: 'An app database migration failed' },
   DATABASE_INVALID_QUERY: {
     status: 500,
     message: 'Only parameterised queries with a text and a params array are allowed',

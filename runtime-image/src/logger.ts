@@ -24,6 +24,8 @@ export function createLogger(options: {
           'databaseUrl',
           'headers.authorization',
           'settings.databaseUrl',
+          'sandboxDatabaseUrl',
+          'settings.sandboxDatabaseUrl',
         ],
         censor: '[redacted]',
       },

@@ -13,7 +13,7 @@ import { createInvocationStore } from './host/invocation-store.ts';
 import { shutdownOnSignals } from './http/server.ts';
 import { createLogger } from './logger.ts';
 import { ServingPool } from './pod/serving-pool.ts';
-import { appFromSettings, preparePod } from './settings-app.ts';
+import { appFromSettings, invocationLogUrl, preparePod } from './settings-app.ts';
 
 const DRAIN_LIMIT_MS = drainLimitFor(BACKGROUND_LIMIT_MS);
 
@@ -21,10 +21,8 @@ const log = createLogger({ name: 'bbfn-runtime' });
 
 try {
   const { settings, fn } = await preparePod(log);
-  const store = createInvocationStore(
-    log,
-    settings.databaseUrl ? { [fn.appId]: createLogPool(settings.databaseUrl) } : {},
-  );
+  const logUrl = invocationLogUrl(settings);
+  const store = createInvocationStore(log, logUrl ? { [fn.appId]: createLogPool(logUrl) } : {});
   const { metrics } = store;
   const compiled = await podHandler(fn, settings.bundleFile);
   const pool = new ServingPool({

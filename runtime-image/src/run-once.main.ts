@@ -11,11 +11,12 @@ import { createRecordingSink } from './host/recording-sink.ts';
 import { runScheduled } from './host/run-once.ts';
 import { createInvocationWriter } from './invocations/writer.ts';
 import type { createLogger } from './logger.ts';
-import { appFromSettings, preparePod } from './settings-app.ts';
+import { appFromSettings, invocationLogUrl, preparePod } from './settings-app.ts';
 
 export async function runOnceFromEnvironment(log: ReturnType<typeof createLogger>): Promise<number> {
   const { settings, fn } = await preparePod(log);
-  const pool = settings.databaseUrl ? createLogPool(settings.databaseUrl) : null;
+  const logUrl = invocationLogUrl(settings);
+  const pool = logUrl ? createLogPool(logUrl) : null;
   const writer = pool
     ? createInvocationWriter(pool, { onError: (error) => log.warn({ err: error }, 'log write failed') })
     : null;

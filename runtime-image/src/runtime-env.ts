@@ -9,6 +9,7 @@ export const RUNTIME_ENV = {
   functionFile: 'BBFN_FUNCTION_FILE',
   bundleFile: 'BBFN_BUNDLE_FILE',
   databaseUrl: 'DATABASE_URL',
+  sandboxDatabaseUrl: 'BBFN_SANDBOX_DATABASE_URL',
   jwtSecret: 'BBFN_JWT_SECRET',
   jwksUrl: 'BBFN_JWKS_URL',
   jwtIssuer: 'BBFN_JWT_ISSUER',

@@ -31,11 +31,28 @@ export function rolesFromSettings(settings: HostSettings): { user: string; servi
   return { user: settings.userRole, service: settings.serviceRole };
 }
 
+/**
+ * The login of the app's handlers: the authenticator the operator gave the pod, else
+ * the one derived from an admin URL (a pod run by hand); null without a database.
+ */
+export function sandboxDatabaseUrl(settings: HostSettings): string | null {
+  if (settings.sandboxDatabaseUrl) return settings.sandboxDatabaseUrl;
+  return settings.databaseUrl ? authenticatorUrl(settings.databaseUrl) : null;
+}
+
+/**
+ * The login the host's own invocation writer uses: the admin when the pod has it, else
+ * the authenticator (granted INSERT on the log tables, R__roles_and_grants.sql).
+ */
+export function invocationLogUrl(settings: HostSettings): string | null {
+  return settings.databaseUrl ?? settings.sandboxDatabaseUrl ?? null;
+}
+
 /** A pod serves one app: its database, roles and auth all come from the pod's settings. */
 export function appFromSettings(settings: HostSettings, appId: string): AppRuntimeConfig {
   return {
     appId,
-    sandboxDatabaseUrl: settings.databaseUrl ? authenticatorUrl(settings.databaseUrl) : null,
+    sandboxDatabaseUrl: sandboxDatabaseUrl(settings),
     roles: rolesFromSettings(settings),
     auth: {
       apiKeys: settings.apiKeys,

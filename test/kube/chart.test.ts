@@ -66,7 +66,7 @@ describe('the Helm chart', () => {
     expect(missing.out).toContain('publicBaseUrl');
   });
 
-  it('installs, and its RBAC lets the operator deploy a Function', async () => {
+  it('installs, and its RBAC lets the operator deploy a Function and reconcile Apps', async () => {
     const template = await helmRun([
       'template',
       'bbfn',
@@ -148,6 +148,65 @@ describe('the Helm chart', () => {
         'jsonpath={.spec.template.spec.containers[0].image}',
       ]);
       expect(image.out).toBe('butterbase-functions/runtime:0.1.0');
+
+      // Apps: the status, the runtime Secret, and an API keys Secret read and watched.
+      await waitFor('the App demo to be Ready', 30_000, async () => {
+        const got = await kubectl([
+          'get',
+          'app',
+          'demo',
+          '-n',
+          apps,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ]);
+        return got.out === 'True';
+      });
+      const keys = (value: string) =>
+        kubectl([
+          'create',
+          'secret',
+          'generic',
+          'keys',
+          '-n',
+          apps,
+          `--from-literal=keys=${value}`,
+          '--dry-run=client',
+          '-o',
+          'yaml',
+        ]).then((made) => kubectl(['apply', '-n', apps, '-f', '-'], made.out));
+      expect((await keys('bb_sk_first')).ok).toBe(true);
+      const keyed = `apiVersion: butterbase.ai/v1alpha1
+kind: App
+metadata: { name: keyed }
+spec:
+  appId: keyed
+  auth: { apiKeys: { secretRef: { name: keys, key: keys } } }
+`;
+      expect((await kubectl(['apply', '-n', apps, '-f', '-'], keyed)).ok).toBe(true);
+      const runtimeKeys = async () => {
+        const got = await kubectl([
+          'get',
+          'secret',
+          'bbfn-app-keyed',
+          '-n',
+          apps,
+          '-o',
+          "jsonpath={.data['api-keys']}",
+        ]);
+        return Buffer.from(got.out, 'base64').toString();
+      };
+      await waitFor(
+        'the keys in the App runtime Secret',
+        30_000,
+        async () => (await runtimeKeys()) === 'bb_sk_first',
+      );
+      expect((await keys('bb_sk_second')).ok).toBe(true);
+      await waitFor(
+        'the edited keys, seen by the Secret watch',
+        30_000,
+        async () => (await runtimeKeys()) === 'bb_sk_second',
+      );
       operator.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

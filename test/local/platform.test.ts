@@ -8,6 +8,7 @@ import { appDatabaseName } from '../../local/app-database.ts';
 import { startLocalPlatform } from '../../local/platform.ts';
 import { readSecretValues } from '../../local/secret-store.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
+import { authenticatorUrl } from '../../runtime-image/src/db/authenticator.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
@@ -49,6 +50,31 @@ describe('local platform serving examples/', () => {
         '',
       ].join('\n'),
     );
+    // A second app on the same embedded Postgres, with a table of its own.
+    await writeFile(
+      path.join(root, 'manifests', 'other.yaml'),
+      [
+        'apiVersion: butterbase.ai/v1alpha1',
+        'kind: App',
+        'metadata: { name: other }',
+        'spec:',
+        '  appId: other',
+        '  database: { migrations: ["CREATE TABLE vault (v text); INSERT INTO vault VALUES (\'other secret\')"] }',
+        '---',
+        'apiVersion: butterbase.ai/v1alpha1',
+        'kind: Function',
+        'metadata: { name: peek }',
+        'spec:',
+        '  appId: other',
+        '  trigger: { type: http, config: { method: GET, auth: none } }',
+        '  code: |',
+        '    export async function handler(req, ctx) {',
+        "      const { rows } = await ctx.db.query('SELECT v FROM vault', []);",
+        '      return Response.json(rows);',
+        '    }',
+        '',
+      ].join('\n'),
+    );
     platform = await startLocalPlatform({
       manifestsDir: path.join(root, 'manifests'),
       dataDir: path.join(root, 'data'),
@@ -73,6 +99,26 @@ describe('local platform serving examples/', () => {
     const response = await fetch(`${platform.url}/v1/demo/fn/hello`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ hello: 'world' });
+  });
+
+  it("gives each app a login of its own that cannot reach another app's database", async () => {
+    const peek = await fetch(`${platform.url}/v1/other/fn/peek`);
+    expect(await peek.json()).toEqual([{ v: 'other secret' }]);
+    const url = (appId: string) => databaseUrl(platform.postgres.url, appDatabaseName(appId));
+    for (const [own, other] of [
+      ['demo', 'other'],
+      ['other', 'demo'],
+    ]) {
+      const login = new URL(authenticatorUrl(url(own!)));
+      login.pathname = `/${appDatabaseName(other!)}`;
+      const client = new pg.Client({ connectionString: login.toString() });
+      const refused = await client.connect().then(
+        () => 'connected',
+        (error: { code?: string }) => error.code,
+      );
+      await client.end().catch(() => {});
+      expect(refused).toBe('42501'); // permission denied for database
+    }
   });
 
   it('keeps each user to their own todos through RLS, while the API key sees all', async () => {

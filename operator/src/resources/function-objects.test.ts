@@ -89,10 +89,16 @@ describe('functionObjects', () => {
       [RUNTIME_ENV.bundleFile]: '/etc/bbfn/handler.mjs',
       [RUNTIME_ENV.userRole]: 'butterbase_user',
       [RUNTIME_ENV.serviceRole]: 'butterbase_service',
-      [RUNTIME_ENV.databaseUrl]: { secretKeyRef: { name: 'demo-db', key: 'url' } },
+      // Only the app's authenticator login, from the App's runtime Secret; never the admin URL.
+      [RUNTIME_ENV.sandboxDatabaseUrl]: {
+        secretKeyRef: { name: 'bbfn-app-demo', key: 'sandbox-database-url' },
+      },
+      [RUNTIME_ENV.migrate]: 'false',
       [RUNTIME_ENV.jwtSecret]: { secretKeyRef: { name: 'demo-jwt', key: 'secret' } },
       [RUNTIME_ENV.jwtAudience]: 'web,mobile',
     });
+    expect(JSON.stringify(pod)).not.toContain('demo-db');
+    expect(container.env!.map((e) => e.name)).not.toContain(RUNTIME_ENV.databaseUrl);
     // The tenant boundary: nothing to escalate with, nothing to write, no API token.
     expect(pod.spec!.securityContext).toMatchObject({
       runAsNonRoot: true,

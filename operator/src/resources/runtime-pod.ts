@@ -4,6 +4,7 @@ import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../../../runtime-image/src/host/background-limits.ts';
 import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
 import type { OperatorSettings } from '../settings.ts';
+import { APP_SECRET_KEYS, appSecretName } from './app-secret.ts';
 import { functionLabels, revisionConfigMapName } from './names.ts';
 import { BUNDLE_FILE, FUNCTION_FILE, MOUNT_DIR, type Revision } from './revision.ts';
 
@@ -15,10 +16,14 @@ const RUNTIME_OVERHEAD_MB = 96;
 
 export type RuntimeRole = 'serve' | 'run-once';
 
+/** The pod template's hash of the App's runtime Secret (App status.credentialsRevision). */
+export const CREDENTIALS_ANNOTATION = 'butterbase.ai/credentials';
+
 /**
  * The pod a Function's revision runs in: the runtime image with the revision's
- * ConfigMap mounted, the App's database and auth settings in the environment the
- * runtime reads (runtime-env.ts), locked down as the design's tenant boundary has it
+ * ConfigMap mounted, the App's database login and auth settings in the environment the
+ * runtime reads (runtime-env.ts; the login and the API keys from the App's runtime
+ * Secret, resources/app-secret.ts), locked down as the design's tenant boundary has it
  * (non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp, no
  * service-account token). `serve` answers HTTP (a Deployment's pods); `run-once` runs
  * the handler once and exits (a CronJob's).
@@ -78,10 +83,15 @@ export function runtimePodTemplate(
     terminationGracePeriodSeconds: Math.ceil(drainLimitFor(BACKGROUND_LIMIT_MS) / 1000) + 5,
     ...(role === 'run-once' ? { restartPolicy: 'Never' } : {}),
   };
+  const credentials = app.status?.credentialsRevision;
   return {
     metadata: {
       labels: functionLabels(fn.metadata.name),
-      annotations: { 'butterbase.ai/revision': revision.id },
+      annotations: {
+        'butterbase.ai/revision': revision.id,
+        // New API keys or a new database login roll the pods (resources/app-secret.ts).
+        ...(credentials ? { [CREDENTIALS_ANNOTATION]: credentials } : {}),
+      },
     },
     spec,
   };
@@ -102,7 +112,20 @@ function runtimeEnv(app: AppResource): V1EnvVar[] {
   const value = (name: string, text: string | undefined) => {
     if (text) env.push({ name, value: text });
   };
-  secret(RUNTIME_ENV.databaseUrl, database.urlSecretRef);
+  // Least privilege: the pod gets the app's authenticator login, never the admin URL in
+  // database.urlSecretRef, and so never migrates (the App reconciler does).
+  const appSecret = appSecretName(app.metadata.name);
+  if (database.urlSecretRef) {
+    secret(RUNTIME_ENV.sandboxDatabaseUrl, { name: appSecret, key: APP_SECRET_KEYS.sandboxDatabaseUrl });
+  }
+  env.push({ name: RUNTIME_ENV.migrate, value: 'false' });
+  // Optional: with no key readable the pod serves and refuses API keys (fails closed).
+  if (auth.apiKeys) {
+    env.push({
+      name: RUNTIME_ENV.apiKeys,
+      valueFrom: { secretKeyRef: { name: appSecret, key: APP_SECRET_KEYS.apiKeys, optional: true } },
+    });
+  }
   secret(RUNTIME_ENV.jwtSecret, auth.jwt.secretRef);
   value(RUNTIME_ENV.jwksUrl, auth.jwt.jwksUrl);
   value(RUNTIME_ENV.jwtIssuer, auth.jwt.issuer);

@@ -5,10 +5,12 @@
  * on the admin login that owns the app's tables. The admin credentials never reach a
  * sandbox.
  *
- * One per admin login (its name carries a hash of the admin's user name): apps whose
- * databases share a cluster under different owners must not fight over one role's
- * password. Its password is derived from the admin credentials (HMAC), so every pod of
- * an app computes the same one without coordination; migrate() sets it.
+ * One per app database (its name carries a hash of the database's name): roles are
+ * cluster-wide, and apps whose databases share a Postgres server, under one admin or
+ * several, must each have a login that can reach only their own database (the roles
+ * migration grants CONNECT on the database to it alone). Its password is derived from
+ * the admin credentials (HMAC), so the operator and every pod of an app compute the
+ * same one without coordination; migrate() sets it.
  */
 import { createHash, createHmac } from 'node:crypto';
 import pg from 'pg';
@@ -23,12 +25,20 @@ function adminUser(url: URL): string {
   return decodeURIComponent(url.username) || process.env.PGUSER || '';
 }
 
-/** The sandboxes' login for this admin: `butterbase_authenticator_<8 hex>`. */
+/** The database the connection string names (pg falls back to PGDATABASE, then the user name). */
+function databaseName(url: URL): string {
+  return decodeURIComponent(url.pathname.slice(1)) || process.env.PGDATABASE || adminUser(url);
+}
+
+/**
+ * The sandboxes' login for this app database: `butterbase_authenticator_<16 hex>`. 64
+ * bits of hash, so thousands of apps on one server do not collide by chance.
+ */
 export function authenticatorRole(adminUrl: string): string {
   const digest = createHash('sha256')
-    .update(adminUser(new URL(adminUrl)))
+    .update(databaseName(new URL(adminUrl)))
     .digest('hex');
-  return `${AUTHENTICATOR_PREFIX}_${digest.slice(0, 8)}`;
+  return `${AUTHENTICATOR_PREFIX}_${digest.slice(0, 16)}`;
 }
 
 function derivedPassword(adminUrl: URL, role: string): string {

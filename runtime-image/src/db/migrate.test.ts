@@ -43,19 +43,20 @@ describe('migrate', () => {
       'V003__auth_helpers',
       'V004__invocation_batches',
       'V005__invocation_batch_layout',
+      'V006__app_migrations',
       'R__roles_and_grants',
     ]);
     const recorded = await sql<{ version: string }>(
       db.url,
       'SELECT version FROM butterbase.schema_migrations',
     );
-    expect(recorded).toHaveLength(6);
+    expect(recorded).toHaveLength(7);
     expect((await migrate(db.url)).applied).toEqual([]);
     const after = await sql<{ applied_at: Date }>(
       db.url,
       'SELECT applied_at FROM butterbase.schema_migrations',
     );
-    expect(after).toHaveLength(6);
+    expect(after).toHaveLength(7);
   });
 
   it('creates the function roles with the attributes RLS relies on', async () => {
@@ -94,7 +95,7 @@ describe('migrate', () => {
     });
     const [session] = await sql<{ role: string }>(authenticatorUrl(db.url), 'SELECT current_user AS role');
     expect(session).toEqual({ role: authenticatorRole(db.url) });
-    expect(authenticatorRole(db.url)).toMatch(/^butterbase_authenticator_[0-9a-f]{8}$/);
+    expect(authenticatorRole(db.url)).toMatch(/^butterbase_authenticator_[0-9a-f]{16}$/);
   });
 
   it('keeps the platform tables away from the function roles and PUBLIC', async () => {
@@ -156,6 +157,7 @@ describe('migrate', () => {
       'V003__auth_helpers',
       'V004__invocation_batches',
       'V005__invocation_batch_layout',
+      'V006__app_migrations',
     ]);
   });
 
@@ -179,7 +181,7 @@ describe('migrate', () => {
     await Promise.all(targets.map((target) => target.drop()));
   });
 
-  it('gives each admin login its own sandbox login, so apps sharing a cluster keep theirs working', async () => {
+  it('gives each app database its own sandbox login, so apps sharing a cluster keep theirs working', async () => {
     const suffix = randomBytes(4).toString('hex');
     const owner = `owner_${suffix}`;
     const database = `bbfn_owned_${suffix}`;

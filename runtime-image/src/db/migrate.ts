@@ -8,6 +8,8 @@ import { type DatabaseRoles, resolveDatabaseRoles } from './roles.ts';
 export interface MigrateOptions {
   /** Names of the function roles; defaults in roles.ts. */
   roles?: Partial<DatabaseRoles>;
+  /** How long connecting may take (default: pg's, no limit); the operator must not hang on a dead host. */
+  connectionTimeoutMillis?: number;
 }
 
 export interface MigrateResult {
@@ -40,6 +42,7 @@ export async function migrate(adminUrl: string, options: MigrateOptions = {}): P
   const client = new pg.Client({
     connectionString: adminUrl,
     application_name: 'butterbase-functions migrate',
+    ...(options.connectionTimeoutMillis ? { connectionTimeoutMillis: options.connectionTimeoutMillis } : {}),
   });
   // A dead connection also fails the pending query; the event must not crash the process.
   client.on('error', () => {});

@@ -76,6 +76,19 @@ $bbfn$;
 
 REVOKE ALL ON SCHEMA public FROM {{authenticator}};
 
+-- Only this app's login reaches this database: roles are cluster-wide, so without this
+-- PUBLIC's default CONNECT would let another app's authenticator log in here and, as a
+-- member of the (shared) function roles, read this app's rows. The grant is the
+-- authenticator's own: it is NOINHERIT, so a grant to a role it belongs to would not
+-- count. The admin keeps what it has (an owner or a superuser needs no grant). A
+-- non-owner admin cannot revoke, and Postgres then only warns.
+DO $bbfn$
+BEGIN
+  EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', current_database());
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), {{authenticator_literal}});
+END
+$bbfn$;
+
 -- The app's tables: both roles get the same DML; RLS policies tell them apart
 -- (the service role bypasses them). Existing objects now, future ones created by the
 -- admin role through default privileges.
@@ -102,3 +115,12 @@ GRANT USAGE ON SCHEMA butterbase TO {{user}}, {{service}};
 REVOKE ALL ON SCHEMA butterbase FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA butterbase FROM PUBLIC, {{user}}, {{service}};
 GRANT EXECUTE ON FUNCTION butterbase.claims(), butterbase.user_id() TO {{user}}, {{service}};
+
+-- In a pod the authenticator is the only login (the admin URL never reaches it), so the
+-- main thread writes the invocation records with it: INSERT, granted to it directly
+-- (NOINHERIT), and SELECT of the keys only, which the writer's ON CONFLICT DO NOTHING
+-- (a retried batch) needs. A handler that runs RESET ROLE can add rows to its own
+-- app's log and read no record or console line.
+GRANT USAGE ON SCHEMA butterbase TO {{authenticator}};
+GRANT INSERT, SELECT (id) ON butterbase.invocation_batches TO {{authenticator}};
+GRANT INSERT, SELECT (invocation_id, seq) ON butterbase.invocation_logs TO {{authenticator}};

@@ -1,0 +1,75 @@
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../../../api/v1alpha1/group.ts';
+import type { AppStatus } from '../../../api/v1alpha1/status.types.ts';
+import { FIELD_MANAGER } from './cluster.ts';
+
+export interface ObjectRef {
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+/** The App reconciler's reads and writes beyond server-side apply (cluster.ts): Secrets, status, Events. */
+export class AppCluster {
+  private readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
+
+  constructor(kc: KubeConfig) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  /**
+   * One key of a Secret, decoded; undefined when the Secret or the key is missing
+   * (the reconciler reports that, and the Secret watch brings it back when it appears).
+   */
+  async secretValue(namespace: string, ref: { name: string; key: string }): Promise<string | undefined> {
+    try {
+      const secret = await this.core.readNamespacedSecret({ namespace, name: ref.name });
+      const encoded = secret.data?.[ref.key];
+      return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async setAppStatus(namespace: string, name: string, status: AppStatus): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus(
+      { group: API_GROUP, version: API_VERSION, namespace, plural: 'apps', name, body: { status } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
+  /** An Event on an App, for `kubectl describe app`. */
+  async event(on: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const now = new Date();
+    await this.core.createNamespacedEvent({
+      namespace: on.namespace,
+      body: {
+        metadata: { generateName: `${on.name}.`, namespace: on.namespace },
+        involvedObject: {
+          apiVersion: API_GROUP_VERSION,
+          kind: 'App',
+          name: on.name,
+          namespace: on.namespace,
+          ...(on.uid ? { uid: on.uid } : {}),
+        },
+        type,
+        reason,
+        message,
+        source: { component: FIELD_MANAGER },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
+  }
+}
