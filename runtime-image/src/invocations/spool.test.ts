@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../../local/postgres/embedded-postgres.ts';
+import {
+  freePort,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from '../../../local/postgres/embedded-postgres.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogPool } from '../db/pool.ts';
 import { Spool } from './spool.ts';
@@ -70,9 +74,10 @@ function linesOf(r: InvocationRecord, n: number): LogLineInput[] {
 }
 
 async function stored(pool: pg.Pool, appId: string): Promise<{ records: number; lines: number }> {
-  const records = await pool.query('SELECT count(*)::int AS n FROM butterbase.invocations WHERE app_id = $1', [
-    appId,
-  ]);
+  const records = await pool.query(
+    'SELECT count(*)::int AS n FROM butterbase.invocations WHERE app_id = $1',
+    [appId],
+  );
   const lines = await pool.query(
     `SELECT count(*)::int AS n FROM butterbase.invocation_logs
      WHERE invocation_id IN (SELECT id FROM butterbase.invocations WHERE app_id = $1)`,
