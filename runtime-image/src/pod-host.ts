@@ -24,6 +24,7 @@ try {
   const store = createInvocationStore(
     log,
     settings.databaseUrl ? { [fn.appId]: createLogPool(settings.databaseUrl) } : {},
+    settings.spoolDir ? { spoolDir: settings.spoolDir } : {},
   );
   const { metrics } = store;
   const compiled = await podHandler(fn, settings.bundleFile);
@@ -40,6 +41,7 @@ try {
       },
       poolMax: settings.poolMax,
       backgroundLimitMs: BACKGROUND_LIMIT_MS,
+      maxLogLines: settings.maxLogLines,
       drainLimitMs: DRAIN_LIMIT_MS,
       logLevel: log.level,
     },

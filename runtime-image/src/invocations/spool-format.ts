@@ -34,8 +34,9 @@ export function linesEntry(lines: readonly LogLine[]): string {
 export interface SpoolContents {
   runs: StoredRun[];
   lines: LogLine[];
-  /** Entries that could not be read (the last one, cut by a crash mid-write). */
-  corrupt: number;
+  /** Entries that could not be read (the last one, cut by a crash mid-write), by kind. */
+  corruptRecords: number;
+  corruptLines: number;
 }
 
 const isLevel = (value: unknown): value is LogLevel => LOG_LEVELS.includes(value as LogLevel);
@@ -80,7 +81,8 @@ function readLines(into: LogLine[], payload: string): boolean {
 export function parseSpool(text: string): SpoolContents {
   const rows = new Map<string, StoredRun>();
   const lines: LogLine[] = [];
-  let corrupt = 0;
+  let corruptRecords = 0;
+  let corruptLines = 0;
   for (const entry of text.split('\n')) {
     if (entry === '') continue;
     const [kind, first, second] = entry.split('\t');
@@ -91,7 +93,9 @@ export function parseSpool(text: string): SpoolContents {
     } catch {
       ok = false;
     }
-    if (!ok) corrupt += 1;
+    if (ok) continue;
+    if (kind === 'R') corruptRecords += 1;
+    else corruptLines += 1;
   }
-  return { runs: [...rows.values()], lines, corrupt };
+  return { runs: [...rows.values()], lines, corruptRecords, corruptLines };
 }

@@ -7,9 +7,11 @@ export interface ReplayResult {
   file: string;
   records: number;
   lines: number;
-  /** Entries that could not be read, and rows Postgres refused: lost. */
-  corrupt: number;
-  refused: number;
+  /** Entries that could not be read (a records entry counts as one record), and rows Postgres refused: lost. */
+  corruptRecords: number;
+  corruptLines: number;
+  refusedRecords: number;
+  refusedLines: number;
 }
 
 /**
@@ -30,11 +32,27 @@ export async function replaySpoolFile(
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return { file, records: 0, lines: 0, corrupt: 0, refused: 0 };
+      return {
+        file,
+        records: 0,
+        lines: 0,
+        corruptRecords: 0,
+        corruptLines: 0,
+        refusedRecords: 0,
+        refusedLines: 0,
+      };
     throw error;
   }
-  const { runs, lines, corrupt } = parseSpool(text);
-  const result: ReplayResult = { file, records: 0, lines: 0, corrupt, refused: 0 };
+  const { runs, lines, corruptRecords, corruptLines } = parseSpool(text);
+  const result: ReplayResult = {
+    file,
+    records: 0,
+    lines: 0,
+    corruptRecords,
+    corruptLines,
+    refusedRecords: 0,
+    refusedLines: 0,
+  };
   let r = 0;
   let l = 0;
   while (r < runs.length || l < lines.length) {
@@ -53,7 +71,8 @@ export async function replaySpoolFile(
       result.lines += batchLines.length;
     } catch (error) {
       if (!isPoison(error)) throw error;
-      result.refused += weight + batchLines.length;
+      result.refusedRecords += weight;
+      result.refusedLines += batchLines.length;
     }
   }
   return result;

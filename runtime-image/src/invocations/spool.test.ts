@@ -13,7 +13,7 @@ import { migrate } from '../db/migrate.ts';
 import { createLogPool } from '../db/pool.ts';
 import { Spool } from './spool.ts';
 import type { InvocationRecord, LogLineInput } from './types.ts';
-import { createInvocationWriter, type DropReason } from './writer.ts';
+import { createInvocationWriter, type DroppedRows, type DropReason } from './writer.ts';
 
 // A Postgres of this suite's own, so that it can be stopped and started again.
 let root: string;
@@ -92,7 +92,7 @@ describe('the invocation spool', () => {
   it('keeps what was acknowledged while Postgres is down at shutdown, and the next start stores it once', async () => {
     const dir = path.join(root, 'spool-shutdown');
     const app = `app_${randomUUID().slice(0, 8)}`;
-    const drops: [DropReason, number][] = [];
+    const drops: [DropReason, DroppedRows][] = [];
     const down = createLogPool(url);
     const writer = createInvocationWriter(down, {
       spool: new Spool(dir),
@@ -141,7 +141,7 @@ describe('the invocation spool', () => {
   it('spills past the memory cap while Postgres is down, and stores it all once Postgres is back', async () => {
     const dir = path.join(root, 'spool-spill');
     const app = `app_${randomUUID().slice(0, 8)}`;
-    const drops: [DropReason, number][] = [];
+    const drops: [DropReason, DroppedRows][] = [];
     const pool = createLogPool(url);
     const writer = createInvocationWriter(pool, {
       spool: new Spool(dir, { segmentAgeMs: 50 }),
@@ -183,14 +183,14 @@ describe('the invocation spool', () => {
     const [file] = await spoolFiles(dir);
     // What a SIGKILL in the middle of a write would leave: no close, a torn last entry.
     await appendFile(path.join(dir, file!), 'L\t[["');
-    const drops: [DropReason, number][] = [];
+    const drops: [DropReason, DroppedRows][] = [];
     const next = createInvocationWriter(pool, {
       spool: new Spool(dir),
       flushIntervalMs: 20,
       onDrop: (reason, rows) => drops.push([reason, rows]),
     });
     await expect.poll(() => next.replayBacklog(), { timeout: 10_000 }).toBe(0);
-    expect(drops).toEqual([['spool_corrupt', 1]]);
+    expect(drops).toEqual([['spool_corrupt', { records: 0, lines: 1 }]]);
     expect(await stored(pool, app)).toEqual({ records: 1, lines: 2 });
     await next.close();
     // The first writer's rows were stored by the replay; its own write conflicts, adding nothing.

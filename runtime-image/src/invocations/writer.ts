@@ -20,6 +20,11 @@ import { uuidV7 } from './uuid-v7.ts';
 export const DROP_REASONS = ['buffer_full', 'refused', 'invalid', 'closed', 'spool_corrupt'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
+export interface DroppedRows {
+  records: number;
+  lines: number;
+}
+
 export interface InvocationWriterOptions {
   /** How often buffered rows are written. */
   flushIntervalMs?: number;
@@ -31,8 +36,8 @@ export interface InvocationWriterOptions {
   spool?: Spool;
   /** Failures of background writes (the database down, a batch refused). */
   onError?: (error: Error) => void;
-  /** Rows given up, by reason (each also counts in `stats().dropped`). */
-  onDrop?: (reason: DropReason, rows: number) => void;
+  /** Records and lines given up, by reason (each also counts in `stats().dropped`). */
+  onDrop?: (reason: DropReason, dropped: DroppedRows) => void;
   /** A spool file of an earlier process (or of rows evicted from memory) was stored. */
   onReplay?: (result: ReplayResult) => void;
 }
@@ -122,10 +127,10 @@ export function createInvocationWriter(
   const queuedRecords = () => runs.weight + (open?.count ?? 0);
   const pending = () => queuedRecords() + lines.weight + sizeOf(held);
 
-  function drop(reason: DropReason, rows: number): void {
-    if (rows <= 0) return;
-    dropped += rows;
-    options.onDrop?.(reason, rows);
+  function drop(reason: DropReason, records: number, lines = 0): void {
+    if (records + lines <= 0) return;
+    dropped += records + lines;
+    options.onDrop?.(reason, { records, lines });
   }
 
   function queueRun(run: RecordRun): void {
@@ -182,7 +187,8 @@ export function createInvocationWriter(
     excess -= fromHeldLines;
     const fromLines = lines.dropOldest(excess);
     excess -= fromLines;
-    let lost = ledger.settleLines(fromHeldLines + fromLines, true);
+    const lostLines = ledger.settleLines(fromHeldLines + fromLines, true);
+    let lost = 0;
     if (excess > 0 && held) {
       const heldRuns = held.runs as QueuedRun[];
       let count = 0;
@@ -195,7 +201,7 @@ export function createInvocationWriter(
       const evicted = runs.take(excess);
       lost += evictRuns(evicted);
     }
-    drop('buffer_full', lost);
+    drop('buffer_full', lost, lostLines);
   }
 
   function nextBatch(): WriteBatch {
@@ -218,7 +224,7 @@ export function createInvocationWriter(
     } catch (error) {
       if (isPoisonBatch(error)) {
         settle(batch);
-        drop('refused', sizeOf(batch));
+        drop('refused', recordCount(batch.runs), batch.lines.length);
         return new Error(
           `Dropped ${recordCount(batch.runs)} invocation records and ${batch.lines.length} log lines: ${(error as Error).message}`,
           { cause: error },
@@ -252,8 +258,8 @@ export function createInvocationWriter(
     }
     spool.toReplay.shift();
     spool.removeReplayed(file);
-    drop('spool_corrupt', result.corrupt);
-    drop('refused', result.refused);
+    drop('spool_corrupt', result.corruptRecords, result.corruptLines);
+    drop('refused', result.refusedRecords, result.refusedLines);
     options.onReplay?.(result);
   }
 
@@ -320,15 +326,15 @@ export function createInvocationWriter(
   function leaveInSpool(): [number, number] {
     writeSpool();
     const inMemory = [...(held?.runs ?? []), ...runs.take(Number.POSITIVE_INFINITY)] as QueuedRun[];
-    let lost = 0;
-    for (const run of inMemory) if (!run.segment) lost += run.count;
+    let lostRecords = 0;
+    for (const run of inMemory) if (!run.segment) lostRecords += run.count;
     const lineCount = (held?.lines.length ?? 0) + lines.dropOldest(Number.POSITIVE_INFINITY);
-    lost += ledger.spool ? ledger.settleLines(lineCount, true) : lineCount;
+    const lostLines = ledger.spool ? ledger.settleLines(lineCount, true) : lineCount;
     const left = recordCount(inMemory) + lineCount;
     held = null;
-    drop('closed', lost);
+    drop('closed', lostRecords, lostLines);
     ledger.spool?.close();
-    return [left - lost, lost];
+    return [left - lostRecords - lostLines, lostRecords + lostLines];
   }
 
   return {
@@ -347,7 +353,7 @@ export function createInvocationWriter(
       const clean: LogLine[] = [];
       for (const line of input) {
         const cleaned = closed ? null : cleanLine(line);
-        if (cleaned === null) drop(closed ? 'closed' : 'invalid', 1);
+        if (cleaned === null) drop(closed ? 'closed' : 'invalid', 0, 1);
         else {
           lines.push(cleaned);
           clean.push(cleaned);

@@ -24,6 +24,7 @@ import {
   invocationSignal,
   invocationStorage,
   newInvocationState,
+  setLineCap,
   takeLines,
 } from './invocation-context.ts';
 import { installLazyRequestSupport } from './lazy-request.ts';
@@ -99,6 +100,7 @@ export class InvocationRunner {
     this.options = options;
     this.handler = handler;
     this.contexts = createContextFactory(options.bootstrap.database, options.bootstrap.env);
+    setLineCap(options.bootstrap.maxLogLines);
   }
 
   get backgroundCount(): number {
