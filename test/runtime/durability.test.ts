@@ -76,7 +76,7 @@ async function storedLines(ids: string[]): Promise<number> {
 }
 
 describe('durable invocation log', () => {
-  it("loses at most one forwarding batch of what was acknowledged when the pod is SIGKILLed under load, and stores nothing twice', async () => {
+  it('loses at most one forwarding batch of what was acknowledged when the pod is SIGKILLed under load, and stores nothing twice', async () => {
     const spoolDir = path.join(dir, 'spool-kill');
     const pod = startPod(spoolDir);
     const url = `${await pod.serving}/v1/${APP_ID}/fn/chatty`;
