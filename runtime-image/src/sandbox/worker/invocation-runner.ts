@@ -15,6 +15,7 @@ import type {
   SerializedError,
   WorkerBootstrap,
 } from '../protocol.ts';
+import { installBuiltinGuard } from './builtin-guard.ts';
 import { installConsoleCapture } from './console-capture.ts';
 import { createContextFactory } from './handler-context.ts';
 import {
@@ -59,6 +60,7 @@ export function serializeError(
 export function installSandboxGlobals(orphan: (line: CapturedLine) => void): void {
   installConsoleCapture(orphan);
   installProcessGuards();
+  installBuiltinGuard();
   installLightResponse();
   installLazyRequestSupport();
   // A rejection nobody handled fails the invocation it came from (async context survives here).
