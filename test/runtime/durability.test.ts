@@ -119,9 +119,10 @@ describe('durable invocation log', () => {
     const stored = await storedIds(acknowledged);
     const lost = acknowledged.length - stored.size;
     // The bound the README states: what a serving worker had gathered and not yet handed
-    // to the main thread (at most 500 records and lines, ForwardingSink's MAX_BATCH).
+    // over (ForwardingSink: at most 10 ms or 500 records and lines), and what the main
+    // thread got in the turn it was killed in (another such batch), so 500 rows at most.
     console.info(`SIGKILL under load: ${acknowledged.length} acknowledged, ${lost} lost`);
-    expect(lost).toBeLessThanOrEqual(250);
+    expect(lost).toBeLessThanOrEqual(500);
     // Nothing twice: one row per invocation id, one line per (id, seq).
     const { rows } = await pool.query(
       `SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM butterbase.invocations WHERE app_id = $1`,
