@@ -74,6 +74,8 @@ try {
     BBFN_FUNCTION_FILE: file,
     DATABASE_URL: postgres.url,
     BBFN_JWT_SECRET: JWT_SECRET,
+    // Records and console lines spooled on their way to Postgres, as a pod's emptyDir has them.
+    BBFN_SPOOL_DIR: path.join(work, 'spool'),
     LOG_LEVEL: 'info',
   });
 

@@ -108,6 +108,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
     log,
     apps,
     logPools,
+    // Records and console lines survive Postgres being down and the process ending.
+    spoolDir: path.join(options.dataDir, 'spool'),
     // It listens before the first deploys finish: until then, say so rather than 404.
     starting: true,
     ...(options.exit ? { exit: options.exit } : {}),

@@ -1,4 +1,5 @@
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -19,7 +20,28 @@ export interface RunningPostgres {
 }
 
 const SUPERUSER = 'postgres';
-const PASSWORD = 'postgres';
+/** What clusters made before passwords were random were initialised with. */
+const LEGACY_PASSWORD = 'postgres';
+
+/**
+ * The superuser's password: random per cluster, kept beside its data directory (0600).
+ * A well-known one would let any code that reaches the loopback port (a handler of any
+ * app, under `npm start`) log in as superuser and read every app's database.
+ */
+function passwordFile(dataDir: string): string {
+  return path.join(path.dirname(dataDir), 'superuser-password');
+}
+
+async function readPassword(dataDir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(passwordFile(dataDir), 'utf8')).trim() || undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`Cannot read ${passwordFile(dataDir)}`, { cause: error });
+  }
+}
+
+const newPassword = () => randomBytes(24).toString('base64url');
 
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -80,12 +102,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await allowTraversal(path.dirname(parent));
   }
   const log = options.onLog ?? (() => {});
+  const initialised = await exists(path.join(options.dataDir, 'PG_VERSION'));
+  const kept = initialised ? await readPassword(options.dataDir) : undefined;
+  // A cluster made before passwords were random still has the old one: replaced below.
+  const password = kept ?? (initialised ? LEGACY_PASSWORD : newPassword());
+  if (!initialised && options.persistent)
+    await writeFile(passwordFile(options.dataDir), `${password}\n`, { mode: 0o600 });
   const EmbeddedPostgres = await loadWithoutSignalHooks();
   const pg = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
     user: SUPERUSER,
-    password: PASSWORD,
+    password,
     persistent: options.persistent ?? false,
     createPostgresUser: isRoot,
     // Loopback only; a tiny footprint suits tests and one-machine use.
@@ -93,11 +121,27 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog: (message) => log(String(message).trimEnd()),
     onError: (message) => log(String(message instanceof Error ? message.message : message).trimEnd()),
   });
-  if (!(await exists(path.join(options.dataDir, 'PG_VERSION')))) await pg.initialise();
+  if (!initialised) await pg.initialise();
   await pg.start();
+  let url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  if (initialised && kept === undefined) url = await replaceLegacyPassword(url, options.dataDir, port);
   return {
-    url: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    url,
     port,
     stop: () => pg.stop(),
   };
+}
+
+async function replaceLegacyPassword(url: string, dataDir: string, port: number): Promise<string> {
+  const password = newPassword();
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`ALTER ROLE ${SUPERUSER} PASSWORD ${client.escapeLiteral(password)}`);
+  } finally {
+    await client.end();
+  }
+  await writeFile(passwordFile(dataDir), `${password}\n`, { mode: 0o600 });
+  return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }

@@ -5,6 +5,7 @@ import { functionSpecSchema } from '../../api/v1alpha1/function.types.ts';
 import { defaultWorkers } from './cpu-limit.ts';
 import { DEFAULT_DATABASE_ROLES } from './db/roles.ts';
 import { RUNTIME_ENV } from './runtime-env.ts';
+import { DEFAULT_MAX_LOG_LINES } from './sandbox/log-limits.ts';
 
 /** The runtime host's settings in a pod, parsed once at start-up (names in runtime-env.ts). */
 export { RUNTIME_ENV };
@@ -53,6 +54,10 @@ export const hostSettingsSchema = z.object({
     .default(6 * 1024 * 1024),
   migrate: boolean.default(true),
   trustProxy: boolean.default(true),
+  // Records and console lines are written here before Postgres has them (invocations/spool.ts).
+  spoolDir: z.string().optional(),
+  // Console lines stored per invocation; past it, one "N lines dropped" line.
+  maxLogLines: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_LOG_LINES),
 });
 export type HostSettings = z.infer<typeof hostSettingsSchema>;
 

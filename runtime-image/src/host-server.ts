@@ -22,6 +22,10 @@ export interface HostServerOptions {
   starting?: boolean;
   /** Per app, the database its invocation records go to; an app without one logs to stdout only. */
   logPools: Record<string, pg.Pool>;
+  /** Where invocation records and console lines are spooled before Postgres has them (invocation-store.ts). */
+  spoolDir?: string;
+  /** Console lines stored per invocation (sandbox/log-limits.ts has the default). */
+  maxLogLines?: number;
   /** Run after the invocation log is flushed (the local platform stops its Postgres here). */
   extraShutdownSteps?: ShutdownStep[];
   /** The cap on background work; BACKGROUND_LIMIT_MS (the seed's 30 s) unless a test shortens it. */
@@ -35,7 +39,11 @@ export interface HostServerOptions {
  */
 export async function startHostServer(options: HostServerOptions) {
   const { settings, log } = options;
-  const store = createInvocationStore(log, options.logPools);
+  const store = createInvocationStore(
+    log,
+    options.logPools,
+    options.spoolDir ? { spoolDir: options.spoolDir } : {},
+  );
   const { metrics, writers } = store;
   const backgroundLimitMs = options.backgroundLimitMs ?? BACKGROUND_LIMIT_MS;
   const host = new FunctionHost({
@@ -43,6 +51,7 @@ export async function startHostServer(options: HostServerOptions) {
     workersPerFunction: settings.workers,
     poolMaxPerWorker: settings.poolMax,
     backgroundLimitMs,
+    ...(options.maxLogLines ? { maxLogLines: options.maxLogLines } : {}),
     drainLimitMs: drainLimitFor(backgroundLimitMs),
     onDrainError: (deployment, error) =>
       log.error({ err: error, fn: deployment.name }, 'draining a revision failed'),

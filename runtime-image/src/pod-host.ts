@@ -22,7 +22,11 @@ const log = createLogger({ name: 'bbfn-runtime' });
 try {
   const { settings, fn } = await preparePod(log);
   const logUrl = invocationLogUrl(settings);
-  const store = createInvocationStore(log, logUrl ? { [fn.appId]: createLogPool(logUrl) } : {});
+  const store = createInvocationStore(
+    log,
+    logUrl ? { [fn.appId]: createLogPool(logUrl) } : {},
+    settings.spoolDir ? { spoolDir: settings.spoolDir } : {},
+  );
   const { metrics } = store;
   const compiled = await podHandler(fn, settings.bundleFile);
   const pool = new ServingPool({
@@ -38,6 +42,7 @@ try {
       },
       poolMax: settings.poolMax,
       backgroundLimitMs: BACKGROUND_LIMIT_MS,
+      maxLogLines: settings.maxLogLines,
       drainLimitMs: DRAIN_LIMIT_MS,
       logLevel: log.level,
     },

@@ -24,4 +24,6 @@ export const RUNTIME_ENV = {
   bodyLimit: 'BBFN_BODY_LIMIT_BYTES',
   migrate: 'BBFN_MIGRATE',
   trustProxy: 'BBFN_TRUST_PROXY',
+  spoolDir: 'BBFN_SPOOL_DIR',
+  maxLogLines: 'BBFN_MAX_LOG_LINES',
 } as const;

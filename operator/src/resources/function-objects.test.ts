@@ -74,7 +74,11 @@ describe('functionObjects', () => {
     const revision = configMap.metadata!.labels!['butterbase.ai/revision']!;
     expect(configMap.metadata!.name).toBe(`fn-todos-${revision}`);
     expect(pod.metadata!.annotations).toEqual({ 'butterbase.ai/revision': revision });
-    expect(pod.spec!.volumes).toEqual([{ name: 'revision', configMap: { name: configMap.metadata!.name } }]);
+    // The spool: records and console lines survive a crash or a database outage (SPOOL_DIR).
+    expect(pod.spec!.volumes).toEqual([
+      { name: 'revision', configMap: { name: configMap.metadata!.name } },
+      { name: 'spool', emptyDir: { sizeLimit: '300Mi' } },
+    ]);
     expect(deployment.spec!.strategy!.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     expect(deployment.spec!.selector.matchLabels).toEqual({
       'app.kubernetes.io/name': 'butterbase-function',
@@ -96,9 +100,11 @@ describe('functionObjects', () => {
       [RUNTIME_ENV.migrate]: 'false',
       [RUNTIME_ENV.jwtSecret]: { secretKeyRef: { name: 'demo-jwt', key: 'secret' } },
       [RUNTIME_ENV.jwtAudience]: 'web,mobile',
+      [RUNTIME_ENV.spoolDir]: '/var/spool/bbfn',
     });
     expect(JSON.stringify(pod)).not.toContain('demo-db');
     expect(container.env!.map((e) => e.name)).not.toContain(RUNTIME_ENV.databaseUrl);
+    expect(container.volumeMounts).toContainEqual({ name: 'spool', mountPath: '/var/spool/bbfn' });
     // The tenant boundary: nothing to escalate with, nothing to write, no API token.
     expect(pod.spec!.securityContext).toMatchObject({
       runAsNonRoot: true,

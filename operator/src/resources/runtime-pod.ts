@@ -20,6 +20,15 @@ export type RuntimeRole = 'serve' | 'run-once';
 export const CREDENTIALS_ANNOTATION = 'butterbase.ai/credentials';
 
 /**
+ * Where a serving pod spools invocation records and console lines before Postgres has
+ * them (runtime-image/src/invocations/spool.ts): an emptyDir, so what a crashed or
+ * killed container left is replayed by its restart. It lives as long as the pod.
+ */
+export const SPOOL_DIR = '/var/spool/bbfn';
+/** Above the runtime's own cap on the spool (256 MiB), so the kubelet never evicts the pod for it. */
+const SPOOL_SIZE_LIMIT = '300Mi';
+
+/**
  * The pod a Function's revision runs in: the runtime image with the revision's
  * ConfigMap mounted, the App's database login and auth settings in the environment the
  * runtime reads (runtime-env.ts; the login and the API keys from the App's runtime
@@ -40,8 +49,15 @@ export function runtimePodTemplate(
     image: settings.runtimeImage,
     imagePullPolicy: settings.imagePullPolicy,
     ...(role === 'run-once' ? { command: ['node', '/app/dist/run-once.mjs'] } : {}),
-    env: [...runtimeEnv(app), ...webhookEnv(fn)],
-    volumeMounts: [{ name: 'revision', mountPath: MOUNT_DIR, readOnly: true }],
+    env: [
+      ...runtimeEnv(app),
+      ...webhookEnv(fn),
+      ...(role === 'serve' ? [{ name: RUNTIME_ENV.spoolDir, value: SPOOL_DIR }] : []),
+    ],
+    volumeMounts: [
+      { name: 'revision', mountPath: MOUNT_DIR, readOnly: true },
+      ...(role === 'serve' ? [{ name: 'spool', mountPath: SPOOL_DIR }] : []),
+    ],
     resources: runtimeResources(fn, settings),
     securityContext: {
       allowPrivilegeEscalation: false,
@@ -69,6 +85,7 @@ export function runtimePodTemplate(
     containers: [container],
     volumes: [
       { name: 'revision', configMap: { name: revisionConfigMapName(fn.metadata.name, revision.id) } },
+      ...(role === 'serve' ? [{ name: 'spool', emptyDir: { sizeLimit: SPOOL_SIZE_LIMIT } }] : []),
     ],
     automountServiceAccountToken: false,
     // The handler sees its envVars only; service links would add every Service's address.

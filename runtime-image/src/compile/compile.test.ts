@@ -41,11 +41,11 @@ describe('compileHandler: accepted code', () => {
     ],
     [
       'bare built-in',
-      `import fs from 'fs';\nexport async function handler() { return new Response(String(typeof fs.readFileSync)); }`,
+      `import os from 'os';\nexport async function handler() { return new Response(String(typeof os.cpus)); }`,
     ],
     [
       'prefix-only built-in',
-      `import test from 'node:test';\nexport async function handler() { return new Response(typeof test); }`,
+      `import sea from 'node:sea';\nexport async function handler() { return new Response(typeof sea); }`,
     ],
     [
       'require() of a built-in',
@@ -66,11 +66,41 @@ describe('compileHandler: accepted code', () => {
 
   it('rewrites bare built-ins to node: specifiers and keeps them external', async () => {
     const { code } = await compileHandler(
-      `import fs from 'fs';\nimport { join } from 'node:path';\nexport const handler = async () => new Response(join(String(fs.constants.F_OK), 'x'));`,
+      `import os from 'os';\nimport { join } from 'node:path';\nexport const handler = async () => new Response(join(os.EOL, 'x'));`,
     );
-    expect(code).toMatch(/from "node:fs"/);
+    expect(code).toMatch(/from "node:os"/);
     expect(code).toMatch(/from "node:path"/);
   });
+
+  it.each([
+    [
+      'node:fs',
+      `import { readFileSync } from 'node:fs';\nexport const handler = async () => new Response(readFileSync('/etc/hostname'));`,
+    ],
+    [
+      'fs/promises',
+      `import fs from 'fs/promises';\nexport const handler = async () => new Response(await fs.readFile('x'));`,
+    ],
+    [
+      'child_process',
+      `const cp = require('child_process');\nexport const handler = async () => new Response(cp.execSync('id'));`,
+    ],
+    [
+      'node:module',
+      `import { createRequire } from 'node:module';\nexport const handler = async () => new Response(typeof createRequire(process.cwd() + '/'));`,
+    ],
+    [
+      'worker_threads',
+      `import { Worker } from 'worker_threads';\nexport const handler = async () => new Response(typeof Worker);`,
+    ],
+  ])(
+    'refuses %s: no filesystem, processes, threads or module loader for a handler',
+    async (specifier, source) => {
+      const error = (await compileHandler(source).catch((e: unknown) => e)) as BbfnError;
+      expect(error.code).toBe('VALIDATION_UNSUPPORTED_IMPORT');
+      expect(error.message).toContain(`Cannot import "${specifier}": a function cannot reach the filesystem`);
+    },
+  );
 
   it('is deterministic: same source, same hash', async () => {
     const a = await compileHandler(SEED_HELLO_HANDLER);

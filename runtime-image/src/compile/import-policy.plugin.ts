@@ -5,6 +5,7 @@
  */
 import { isBuiltin } from 'node:module';
 import type { Plugin } from 'esbuild';
+import { deniedBuiltinMessage, isDeniedBuiltin } from './builtin-policy.ts';
 
 export const IMPORT_POLICY_PLUGIN = 'bbfn-import-policy';
 
@@ -42,9 +43,10 @@ export function importPolicyPlugin(): Plugin {
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) => {
         const nodeSpecifier = toNodeSpecifier(args.path);
-        if (nodeSpecifier === undefined) {
+        if (nodeSpecifier === undefined || isDeniedBuiltin(nodeSpecifier)) {
           const detail: UnsupportedImportDetail = { kind: 'unsupported-import', specifier: args.path };
-          return { errors: [{ text: rejection(args.path), detail }] };
+          const text = nodeSpecifier === undefined ? rejection(args.path) : deniedBuiltinMessage(args.path);
+          return { errors: [{ text, detail }] };
         }
         // In ESM output esbuild turns an external `require()` into a shim that throws
         // "Dynamic require is not supported" at run time; serve it from a CommonJS

@@ -70,11 +70,11 @@ describe('loadHandlerModule', () => {
   it('gives built-ins to import, bare import and require', async () => {
     const handler = await load(`
       import { createHash } from 'node:crypto';
-      import fs from 'fs';
+      import util from 'util';
       const path = require('path');
       export async function handler() {
         const os = await import('node:os');
-        return new Response([createHash('sha256').update('').digest('hex').slice(0, 4), typeof fs.readFileSync, path.sep, typeof os.cpus].join(' '));
+        return new Response([createHash('sha256').update('').digest('hex').slice(0, 4), typeof util.format, path.sep, typeof os.cpus].join(' '));
       }`);
     expect(await (await handler(new Request('http://localhost/'), {})).text()).toBe(
       'e3b0 function / function',
@@ -104,6 +104,11 @@ describe('loadHandlerModule', () => {
     expect(await (await handler(new Request('http://localhost/?m=node:os'), {})).text()).toBe('object');
     const error = await rejection(handler(new Request('http://localhost/?m=vitest'), {}));
     expect(error.code).toBe('VALIDATION_UNSUPPORTED_IMPORT');
+    // The built-ins that reach files, processes, threads or the loader, too (builtin-policy.ts).
+    for (const denied of ['node:fs', 'fs', 'child_process', 'node:module', 'worker_threads']) {
+      const refused = await rejection(handler(new Request(`http://localhost/?m=${denied}`), {}));
+      expect(refused.code).toBe('VALIDATION_UNSUPPORTED_IMPORT');
+    }
     expect(error.details).toEqual({ specifier: 'vitest' });
   });
 

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { getSourceMapsSupport, isBuiltin, registerHooks, setSourceMapsSupport } from 'node:module';
 import { BbfnError } from '../errors.ts';
+import { deniedBuiltinMessage, isDeniedBuiltin } from './builtin-policy.ts';
 import { assertHandlerExport, type Handler } from './handler-export.ts';
 
 const HANDLER_URL_PREFIX = 'file:///bbfn-handler-';
@@ -26,6 +27,11 @@ function installHooks(): void {
   registerHooks({
     resolve(specifier, context, nextResolve) {
       if (sources.has(specifier)) return { url: specifier, format: 'module', shortCircuit: true };
+      if (context.parentURL?.startsWith(HANDLER_URL_PREFIX) && isDeniedBuiltin(specifier)) {
+        throw new BbfnError('VALIDATION_UNSUPPORTED_IMPORT', deniedBuiltinMessage(specifier), {
+          details: { specifier },
+        });
+      }
       if (context.parentURL?.startsWith(HANDLER_URL_PREFIX) && !isBuiltin(specifier)) {
         throw new BbfnError(
           'VALIDATION_UNSUPPORTED_IMPORT',

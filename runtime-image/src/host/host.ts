@@ -47,6 +47,8 @@ export interface HostOptions {
   poolMaxPerWorker: number;
   /** The seed's 30 s cap on `ctx.waitUntil` work. */
   backgroundLimitMs: number;
+  /** Console lines stored per invocation (sandbox/log-limits.ts has the default). */
+  maxLogLines?: number;
   /** How long a replaced revision may finish its requests and background work. */
   drainLimitMs: number;
   onDrainError?: (deployment: FunctionDeployment, error: unknown) => void;
@@ -173,6 +175,7 @@ export class FunctionHost {
         env: definition.envVars,
         database,
         backgroundLimitMs: this.options.backgroundLimitMs,
+        ...(this.options.maxLogLines ? { maxLogLines: this.options.maxLogLines } : {}),
       },
       workers: this.options.workersPerFunction,
       memoryMb: definition.limits.memoryMb,

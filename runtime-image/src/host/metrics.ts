@@ -41,7 +41,19 @@ export function createHostMetrics() {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
-  return { registry, invocations, duration, logLines, sandboxRestarts };
+  const recordsDropped = new Counter({
+    name: 'bbfn_invocation_records_dropped_total',
+    help: 'Invocation records given up, by reason (invocations/writer.ts DROP_REASONS)',
+    labelNames: ['app', 'reason'] as const,
+    registers: [registry],
+  });
+  const linesDropped = new Counter({
+    name: 'bbfn_log_lines_dropped_total',
+    help: 'Console lines given up, by reason: line_cap (past the per-invocation cap), or as records are',
+    labelNames: ['app', 'reason'] as const,
+    registers: [registry],
+  });
+  return { registry, invocations, duration, logLines, sandboxRestarts, recordsDropped, linesDropped };
 }
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 
@@ -126,5 +138,9 @@ export function meteredSink(
 }
 
 function countLines(metrics: HostMetrics, appId: string, lines: readonly CapturedLine[]): void {
-  for (const line of lines) metrics.logLines.inc({ app: appId, level: line.level });
+  for (const line of lines) {
+    metrics.logLines.inc({ app: appId, level: line.level });
+    // The sandbox's marker line after lines it dropped past the cap (console-capture.ts).
+    if (line.dropped) metrics.linesDropped.inc({ app: appId, reason: 'line_cap' }, line.dropped);
+  }
 }

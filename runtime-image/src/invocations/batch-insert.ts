@@ -70,7 +70,12 @@ async function writeRowsAndLines(
   }
 }
 
-export async function insertBatch(pool: pg.Pool, batch: WriteBatch): Promise<void> {
+/** `ignoreDuplicates`: lines may be stored already (a spool replay), so skip COPY. */
+export async function insertBatch(
+  pool: pg.Pool,
+  batch: WriteBatch,
+  { ignoreDuplicates = false } = {},
+): Promise<void> {
   const rows = batchRows(batch);
   // checkout() listens for the connection's errors while it is out of the pool (a
   // server restart mid-COPY must not be an unhandled 'error' event).
@@ -79,7 +84,7 @@ export async function insertBatch(pool: pg.Pool, batch: WriteBatch): Promise<voi
   let failure: unknown;
   try {
     // COPY cannot share a pipelined connection (createLogPool makes plain ones).
-    if ((client as pg.PoolClient & { pipeline?: boolean }).pipeline) {
+    if (ignoreDuplicates || (client as pg.PoolClient & { pipeline?: boolean }).pipeline) {
       await writeRowsAndLines(client, rows, batch.lines, insertLinesIgnoringDuplicates);
       return;
     }

@@ -1,21 +1,24 @@
 import { RECORD_LAYOUT } from './record-codec.ts';
 import type { RecordRun } from './record-run.ts';
 import type { LogLine } from './types.ts';
-import { uuidV7 } from './uuid-v7.ts';
+
+/**
+ * A run of records as the writer queues it: stored as one row of
+ * butterbase.invocation_batches whose id is chosen when the run is queued (and written
+ * to the spool with it), so a retry, or a replay of the spool, of a row that did commit
+ * conflicts instead of storing its records twice.
+ */
+export interface StoredRun extends RecordRun {
+  rowId: string;
+}
 
 /** What the writer sends in one transaction. */
 export interface WriteBatch {
-  runs: RecordRun[];
+  runs: StoredRun[];
   lines: LogLine[];
-  /**
-   * The id of each function's batch row, by `groupKey`: chosen on the first attempt and
-   * kept for the retries, so a retry of a batch that did commit conflicts instead of
-   * storing its records twice.
-   */
-  rowIds: Map<string, string>;
 }
 
-/** A row of butterbase.invocation_batches: one function revision's records of a WriteBatch. */
+/** A row of butterbase.invocation_batches: one function revision's records. */
 export interface BatchRow {
   id: string;
   appId: string;
@@ -35,45 +38,24 @@ export function recordCount(runs: readonly RecordRun[]): number {
   return count;
 }
 
-function groupKey(run: RecordRun): string {
-  // NUL cannot occur in any of them (sanitize.ts strips it from stored text).
-  return `${run.appId}\u0000${run.functionName}\u0000${run.functionId}\u0000${run.revision}`;
-}
-
-/** The batch's runs gathered into a row per app, function and revision, in arrival order. */
+/** A row per queued run (the writer gathers a function's records into runs before). */
 export function batchRows(batch: WriteBatch): BatchRow[] {
-  const groups = new Map<string, RecordRun[]>();
+  const rows: BatchRow[] = [];
   for (const run of batch.runs) {
     if (run.count === 0) continue;
-    const key = groupKey(run);
-    const group = groups.get(key);
-    if (group) group.push(run);
-    else groups.set(key, [run]);
+    rows.push({
+      id: run.rowId,
+      appId: run.appId,
+      functionName: run.functionName,
+      functionId: run.functionId,
+      revision: run.revision,
+      firstStartedAt: new Date(run.firstStartedAtMs),
+      lastStartedAt: new Date(run.lastStartedAtMs),
+      recordCount: run.count,
+      records: `[${run.json}]`,
+    });
   }
-  return [...groups].map(([key, runs]) => {
-    let id = batch.rowIds.get(key);
-    if (id === undefined) {
-      id = uuidV7();
-      batch.rowIds.set(key, id);
-    }
-    let first = runs[0]!.firstStartedAtMs;
-    let last = runs[0]!.lastStartedAtMs;
-    for (const run of runs) {
-      if (run.firstStartedAtMs < first) first = run.firstStartedAtMs;
-      if (run.lastStartedAtMs > last) last = run.lastStartedAtMs;
-    }
-    return {
-      id,
-      appId: runs[0]!.appId,
-      functionName: runs[0]!.functionName,
-      functionId: runs[0]!.functionId,
-      revision: runs[0]!.revision,
-      firstStartedAt: new Date(first),
-      lastStartedAt: new Date(last),
-      recordCount: recordCount(runs),
-      records: `[${runs.map((run) => run.json).join(',')}]`,
-    };
-  });
+  return rows;
 }
 
 const COLUMNS = 9;

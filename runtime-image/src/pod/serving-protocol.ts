@@ -19,6 +19,8 @@ export interface ServingInit {
   http: { port: number; address: string; bodyLimit: number; trustProxy: boolean };
   poolMax: number;
   backgroundLimitMs: number;
+  /** Console lines stored per invocation (BBFN_MAX_LOG_LINES). */
+  maxLogLines: number;
   drainLimitMs: number;
   logLevel: string;
   /** What the main thread's registry answers `/metrics` with. */

@@ -51,6 +51,7 @@ const host = new FunctionHost({
   workersPerFunction: 1,
   poolMaxPerWorker: init.poolMax,
   backgroundLimitMs: init.backgroundLimitMs,
+  maxLogLines: init.maxLogLines,
   drainLimitMs: init.drainLimitMs,
   createSandbox: (options) => {
     sandbox = new InThreadSandbox(options);

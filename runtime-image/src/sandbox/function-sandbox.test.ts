@@ -1,30 +1,32 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileHandler } from '../compile/compile.ts';
 import { FunctionSandbox } from './function-sandbox.ts';
 
-let dir: string;
+// Counts the handler module's load attempts across worker threads (a handler has no
+// filesystem: compile/builtin-policy.ts), on loopback.
+let attempts = 0;
+let server: Server;
+let counter: string;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'bbfn-sandbox-'));
+  server = createServer((_req, res) => res.end(String(++attempts)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  counter = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await new Promise((resolve) => server.close(resolve));
 });
 
-/** A handler whose module loads once, then throws at load (counting every attempt in a file). */
-function loadsOnce(counter: string): string {
-  return `import fs from 'node:fs';
-const attempts = Number(fs.existsSync(${JSON.stringify(counter)}) ? fs.readFileSync(${JSON.stringify(counter)}, 'utf8') : 0) + 1;
-fs.writeFileSync(${JSON.stringify(counter)}, String(attempts));
-if (attempts > 1) throw new Error('cannot load, attempt ' + attempts);
+/** A handler whose module loads once, then throws at load (counting every attempt). */
+function loadsOnce(url: string): string {
+  return `const attempt = Number(await (await fetch(${JSON.stringify(url)})).text());
+if (attempt > 1) throw new Error('cannot load, attempt ' + attempt);
 export async function handler() { return new Response('still serving'); }`;
 }
 
 describe('FunctionSandbox', () => {
   it('retries a worker whose handler fails to load with a backoff, and keeps serving from the one that loaded', async () => {
-    const counter = path.join(dir, 'attempts');
     const { code } = await compileHandler(loadsOnce(counter));
     const sandbox = new FunctionSandbox({
       bootstrap: { code, env: {}, database: null, backgroundLimitMs: 1000 },
@@ -36,7 +38,6 @@ describe('FunctionSandbox', () => {
     await sandbox.start();
     try {
       await new Promise((resolve) => setTimeout(resolve, 1600));
-      const attempts = Number(await readFile(counter, 'utf8'));
       // 1 load, then failures at about 0, 100, 300, 700 and 1500 ms: a handful, not a busy loop.
       expect(attempts).toBeGreaterThanOrEqual(3);
       expect(attempts).toBeLessThanOrEqual(8);

@@ -18,6 +18,8 @@ export interface CapturedLine {
   at: number;
   level: LogLevel;
   message: string;
+  /** On the marker line after lines dropped past the per-invocation cap: how many. */
+  dropped?: number;
 }
 
 export interface SandboxDatabaseConfig {
@@ -33,6 +35,8 @@ export interface WorkerBootstrap {
   database: SandboxDatabaseConfig | null;
   /** How long background work (`ctx.waitUntil`) may run after the response. */
   backgroundLimitMs: number;
+  /** Console lines stored per invocation (log-limits.ts has the default). */
+  maxLogLines?: number;
 }
 
 export interface InvokeMessage {

@@ -1,6 +1,6 @@
 import { formatWithOptions } from 'node:util';
 import type { CapturedLine, LogLevel } from '../protocol.ts';
-import { currentInvocation } from './invocation-context.ts';
+import { currentInvocation, lineCap } from './invocation-context.ts';
 
 const MAX_LINE_LENGTH = 16 * 1024;
 
@@ -14,9 +14,14 @@ export function installConsoleCapture(orphan: (line: CapturedLine) => void): voi
   const capture =
     (level: LogLevel) =>
     (...args: unknown[]): void => {
+      const state = currentInvocation();
+      // Past the cap a line is only counted (takeLines adds the marker), not even formatted.
+      if (state && state.seq >= lineCap()) {
+        state.dropped += 1;
+        return;
+      }
       let message = formatWithOptions({ colors: false, depth: 4 }, ...args);
       if (message.length > MAX_LINE_LENGTH) message = `${message.slice(0, MAX_LINE_LENGTH)}… [truncated]`;
-      const state = currentInvocation();
       if (state) {
         state.lines.push({ invocationId: state.id, seq: state.seq++, at: Date.now(), level, message });
       } else {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { DEFAULT_MAX_LOG_LINES } from '../log-limits.ts';
 import type { CapturedLine, SerializedError } from '../protocol.ts';
 
 /** Per-invocation state inside a worker, found again from any async continuation. */
@@ -6,6 +7,8 @@ export interface InvocationState {
   id: string;
   seq: number;
   lines: CapturedLine[];
+  /** Lines printed past the cap (lineCap) since the last marker line. */
+  dropped: number;
   /** `ctx.waitUntil` work not yet awaited. */
   background: Promise<unknown>[];
   /** Made when the handler first reads `request.signal` (most never do): see invocationSignal(). */
@@ -31,6 +34,7 @@ export function newInvocationState(id: string): InvocationState {
     id,
     seq: 0,
     lines: [],
+    dropped: 0,
     background: [],
     abort: null,
     cancelled: undefined,
@@ -43,8 +47,33 @@ export function newInvocationState(id: string): InvocationState {
 
 const NO_LINES: CapturedLine[] = Object.freeze([]) as unknown as CapturedLine[];
 
-/** Takes the lines captured so far, leaving the buffer empty for later ones. */
+let maxLines = DEFAULT_MAX_LOG_LINES;
+
+/** Console lines an invocation stores (its thread's bootstrap sets it). */
+export function lineCap(): number {
+  return maxLines;
+}
+
+export function setLineCap(cap: number | undefined): void {
+  maxLines = cap ?? DEFAULT_MAX_LOG_LINES;
+}
+
+/**
+ * Takes the lines captured so far, leaving the buffer empty for later ones; lines
+ * dropped past the cap since the last take end it with one marker line that counts them.
+ */
 export function takeLines(state: InvocationState): CapturedLine[] {
+  if (state.dropped > 0) {
+    state.lines.push({
+      invocationId: state.id,
+      seq: state.seq++,
+      at: Date.now(),
+      level: 'warn',
+      message: `${state.dropped} lines dropped: an invocation stores at most ${maxLines} console lines`,
+      dropped: state.dropped,
+    });
+    state.dropped = 0;
+  }
   const lines = state.lines;
   // Most invocations print nothing: no new buffer for them.
   if (lines.length === 0) return NO_LINES;

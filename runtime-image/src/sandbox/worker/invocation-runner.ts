@@ -15,6 +15,7 @@ import type {
   SerializedError,
   WorkerBootstrap,
 } from '../protocol.ts';
+import { installBuiltinGuard } from './builtin-guard.ts';
 import { installConsoleCapture } from './console-capture.ts';
 import { createContextFactory } from './handler-context.ts';
 import {
@@ -24,6 +25,7 @@ import {
   invocationSignal,
   invocationStorage,
   newInvocationState,
+  setLineCap,
   takeLines,
 } from './invocation-context.ts';
 import { installLazyRequestSupport } from './lazy-request.ts';
@@ -59,6 +61,7 @@ export function serializeError(
 export function installSandboxGlobals(orphan: (line: CapturedLine) => void): void {
   installConsoleCapture(orphan);
   installProcessGuards();
+  installBuiltinGuard();
   installLightResponse();
   installLazyRequestSupport();
   // A rejection nobody handled fails the invocation it came from (async context survives here).
@@ -100,6 +103,7 @@ export class InvocationRunner {
     this.options = options;
     this.handler = handler;
     this.contexts = createContextFactory(options.bootstrap.database, options.bootstrap.env);
+    setLineCap(options.bootstrap.maxLogLines);
   }
 
   get backgroundCount(): number {
