@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
 import { runLogs } from '../local/cli/logs.command.ts';
 import { runRunOnce } from '../local/cli/run-once.command.ts';
 import { runStart } from '../local/cli/start.command.ts';
 import { runToken } from '../local/cli/token.command.ts';
+/** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
+import { formatCliError } from '../local/format-error.ts';
 
 const USAGE = `Usage: bbfn <command> [options]
 
@@ -14,7 +15,8 @@ Commands:
   logs APP_ID/NAME                 Recent invocations of a function with their console lines
   run-once                         Run the mounted function once as a cron trigger (CronJob pods)
 
-Run "bbfn <command> --help" for a command's options.`;
+Run "bbfn <command> --help" for a command's options. In this repository, run it as
+"npx bbfn …": npx runs it under the Node the project installs.`;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   start: runStart,
@@ -37,6 +39,6 @@ try {
   const code = await run(rest);
   if (code !== 0) process.exit(code);
 } catch (error) {
-  console.error(`bbfn ${command}: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`bbfn ${command}: ${formatCliError(error)}`);
   process.exit(1);
 }

@@ -13,6 +13,8 @@ export interface InvocationStore {
   metrics: HostMetrics;
   /** Per app, its writer; an app without a database logs to stdout only. */
   writers: Map<string, InvocationWriter>;
+  /** Starts recording an app's invocations in its database: an App added while the host runs. */
+  addApp(appId: string, pool: pg.Pool): void;
   /** Flushes the writers, then ends their pools. */
   close(): Promise<void>;
 }
@@ -25,11 +27,14 @@ export interface InvocationStore {
 export function createInvocationStore(log: Logger, logPools: Record<string, pg.Pool>): InvocationStore {
   const metrics = createHostMetrics();
   const writers = new Map<string, InvocationWriter>();
-  for (const [appId, pool] of Object.entries(logPools)) {
+  const pools = new Map<string, pg.Pool>();
+  const addApp = (appId: string, pool: pg.Pool) => {
     const onError = (error: Error) =>
       log.warn({ err: error, app: appId }, 'invocation log write failed; will retry');
     writers.set(appId, createInvocationWriter(pool, { onError }));
-  }
+    pools.set(appId, pool);
+  };
+  for (const [appId, pool] of Object.entries(logPools)) addApp(appId, pool);
   const meter = createInvocationMeter(metrics);
   const sink = meteredSink(
     metrics,
@@ -45,9 +50,10 @@ export function createInvocationStore(log: Logger, logPools: Record<string, pg.P
     },
     metrics,
     writers,
+    addApp,
     async close() {
       await Promise.all([...writers.values()].map((writer) => writer.close()));
-      await Promise.all(Object.values(logPools).map((pool) => pool.end()));
+      await Promise.all([...pools.values()].map((pool) => pool.end()));
     },
   };
 }

@@ -1,0 +1,29 @@
+import { isBbfnError } from '../runtime-image/src/errors.ts';
+
+/**
+ * One error as a command prints it: its stable code when it has one, its message, and
+ * the chain of causes, so that no failure reaches the terminal as "undefined".
+ */
+export function formatCliError(error: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current = error; current !== undefined && !seen.has(current); ) {
+    seen.add(current);
+    parts.push(describe(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join('\n  caused by: ');
+}
+
+function describe(error: unknown): string {
+  if (isBbfnError(error)) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // pg reports a refused connection to every address it tried as one AggregateError without a message.
+    const message =
+      error.message || (error instanceof AggregateError ? error.errors.map(describe).join('; ') : error.name);
+    return `${code && !message.includes(code) ? `${code}: ` : ''}${message}`;
+  }
+  if (error === undefined || error === null) return `failed without saying why (${String(error)})`;
+  return String(error);
+}
