@@ -2,9 +2,11 @@ import { isBbfnError } from '../runtime-image/src/errors.ts';
 
 /**
  * One error as a command prints it: its stable code when it has one, its message, and
- * the chain of causes, so that no failure reaches the terminal as "undefined".
+ * the chain of causes, so that no failure reaches the terminal as "undefined". Without
+ * causes, one line (a compile error's message already says where).
  */
-export function formatCliError(error: unknown): string {
+export function formatCliError(error: unknown, options: { causes?: boolean } = {}): string {
+  if (options.causes === false) return describe(error);
   const parts: string[] = [];
   const seen = new Set<unknown>();
   for (let current = error; current !== undefined && !seen.has(current); ) {

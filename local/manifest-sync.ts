@@ -108,7 +108,7 @@ export function createManifestSync(options: ManifestSyncOptions) {
         appErrors.delete(appId);
         changed.add(appId);
       } catch (error) {
-        const detail = formatCliError(error);
+        const detail = formatCliError(error, { causes: false });
         if (appErrors.get(appId) !== detail) print(`✗ app ${appId} (${loaded.file}): ${detail}`);
         appErrors.set(appId, detail);
       }
@@ -157,7 +157,7 @@ export function createManifestSync(options: ManifestSyncOptions) {
           });
         else scheduler.unschedule(key);
       } catch (error) {
-        const detail = formatCliError(error);
+        const detail = formatCliError(error, { causes: false });
         if (state.error !== detail)
           print(
             `✗ ${key} (${loaded.file}): ${detail}${serving(key) ? ' — the previous version keeps serving' : ''}`,

@@ -5,6 +5,7 @@ import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
 import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
+import { formatCliError } from './format-error.ts';
 import { createManifestSync } from './manifest-sync.ts';
 import { loadManifests } from './manifests/load-manifests.ts';
 import { watchTree } from './manifests/watch-tree.ts';
@@ -132,6 +133,7 @@ async function startOnLockedDataDir(
   await sync.sync(initial, true);
   server.host.starting = false;
 
+  let reloads = 0;
   if (options.watch) {
     let running = Promise.resolve();
     const watcher = await watchTree(
@@ -139,11 +141,13 @@ async function startOnLockedDataDir(
       () => {
         running = running
           .then(async () => sync.sync(await loadManifests(options.manifestsDir)))
-          .catch((error: unknown) => print(`✗ reload failed: ${String(error)}`));
+          .catch((error: unknown) => print(`✗ reload failed: ${formatCliError(error)}`))
+          .finally(() => reloads++);
       },
       { ignore: [options.dataDir] },
     );
     stopWatching = () => watcher.close();
   }
-  return { ...server, postgres, secrets, scheduler };
+  /** How many reloads have finished: what a test waits on after changing a file. */
+  return { ...server, postgres, secrets, scheduler, reloads: () => reloads };
 }

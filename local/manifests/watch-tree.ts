@@ -82,7 +82,8 @@ export async function watchTree(
   };
 }
 
-async function listDirectories(root: string, ignore: Set<string>): Promise<string[]> {
+/** The directories watched: all under root but `ignore`, `node_modules` and dot directories. */
+export async function listDirectories(root: string, ignore: Set<string>): Promise<string[]> {
   const found = [root];
   for (let i = 0; i < found.length; i++) {
     const entries = await readdir(found[i]!, { withFileTypes: true }).catch(() => []);
