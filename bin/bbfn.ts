@@ -18,11 +18,13 @@ Commands:
 Run "bbfn <command> --help" for a command's options. In this repository, run it as
 "npx bbfn …": npx runs it under the Node the project installs.`;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = {
-  start: runStart,
-  token: runToken,
-  logs: runLogs,
-  'run-once': runRunOnce,
+type Command = (args: string[]) => Promise<number>;
+// Loaded on demand: `bbfn token` need not load the platform's server and Postgres.
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('../local/cli/start.command.ts')).runStart,
+  token: async () => (await import('../local/cli/token.command.ts')).runToken,
+  logs: async () => (await import('../local/cli/logs.command.ts')).runLogs,
+  'run-once': async () => (await import('../local/cli/run-once.command.ts')).runRunOnce,
 };
 
 const [command, ...rest] = process.argv.slice(2);
@@ -30,13 +32,13 @@ if (!command || command === '--help' || command === '-h' || command === 'help') 
   console.log(USAGE);
   process.exit(0);
 }
-const run = commands[command];
-if (!run) {
+const load = commands[command];
+if (!load) {
   console.error(`bbfn: unknown command "${command}"\n\n${USAGE}`);
   process.exit(2);
 }
 try {
-  const code = await run(rest);
+  const code = await (await load())(rest);
   if (code !== 0) process.exit(code);
 } catch (error) {
   console.error(`bbfn ${command}: ${formatCliError(error)}`);

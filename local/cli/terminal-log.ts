@@ -68,7 +68,13 @@ export function formatLogLine(json: string, color = false): string {
     .join(' ');
 }
 
-/** A message with newlines (a stack, a pretty-printed object) stays on its one line. */
-function oneLine(value: unknown): string {
-  return String(value ?? '').replace(/\r?\n/g, ' ⏎ ');
+/**
+ * A message with newlines stays on its one line. A stack is cut to where it was
+ * thrown: `Error: kaboom (at /boom.ts:3:9)`; `bbfn logs` keeps the whole message.
+ */
+export function oneLine(value: unknown): string {
+  const lines = String(value ?? '').split(/\r?\n/);
+  const frames = lines.filter((line) => /^\s+at /.test(line));
+  const text = lines.filter((line) => !/^\s+at /.test(line)).join(' ⏎ ');
+  return frames.length > 0 ? `${text} (${frames[0]!.trim()})` : text;
 }
