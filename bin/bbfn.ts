@@ -1,8 +1,4 @@
 #!/usr/bin/env node
-import { runLogs } from '../local/cli/logs.command.ts';
-import { runRunOnce } from '../local/cli/run-once.command.ts';
-import { runStart } from '../local/cli/start.command.ts';
-import { runToken } from '../local/cli/token.command.ts';
 /** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
 import { formatCliError } from '../local/format-error.ts';
 

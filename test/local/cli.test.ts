@@ -28,11 +28,15 @@ spec:
 `;
 
 describe('bbfn --help', () => {
-  it.each(['', 'start', 'token', 'logs', 'run-once'])('bbfn %s --help', async (command) => {
-    const result = await bbfn([...(command ? [command] : []), '--help']);
-    expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toContain(`Usage: bbfn ${command || '<command>'}`);
-  }, 60_000);
+  it.each(['', 'start', 'token', 'logs', 'run-once'])(
+    'bbfn %s --help',
+    async (command) => {
+      const result = await bbfn([...(command ? [command] : []), '--help']);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toContain(`Usage: bbfn ${command || '<command>'}`);
+    },
+    60_000,
+  );
 
   it('runs under the machine node through npx too', async () => {
     const result = await sh('npx bbfn --help');
