@@ -7,14 +7,17 @@ import { isBbfnError } from '../runtime-image/src/errors.ts';
  */
 export function formatCliError(error: unknown, options: { causes?: boolean } = {}): string {
   if (options.causes === false) return describe(error);
-  const parts: string[] = [];
-  const seen = new Set<unknown>();
-  for (let current = error; current !== undefined && !seen.has(current); ) {
-    seen.add(current);
-    parts.push(describe(current));
-    current = current instanceof Error ? current.cause : undefined;
+  const parts = [describe(error)];
+  const seen = new Set<unknown>([error]);
+  for (let cause = causeOf(error); cause !== undefined && !seen.has(cause); cause = causeOf(cause)) {
+    seen.add(cause);
+    parts.push(describe(cause));
   }
   return parts.join('\n  caused by: ');
+}
+
+function causeOf(error: unknown): unknown {
+  return error instanceof Error ? error.cause : undefined;
 }
 
 function describe(error: unknown): string {
