@@ -10,6 +10,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       {
+        // Without it a project keeps vitest's defaults (5 s per test, 10 s per hook), not the above.
+        extends: true,
         test: {
           name: 'core',
           include: ['**/*.test.ts'],
@@ -18,6 +20,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'kube',
           include: kubeSuites,

@@ -1,10 +1,6 @@
 #!/usr/bin/env node
 /** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
-import { runLogs } from '../local/cli/logs.command.ts';
-import { runRunOnce } from '../local/cli/run-once.command.ts';
-import { runSecret } from '../local/cli/secret.command.ts';
-import { runStart } from '../local/cli/start.command.ts';
-import { runToken } from '../local/cli/token.command.ts';
+import { formatCliError } from '../local/format-error.ts';
 
 const USAGE = `Usage: bbfn <command> [options]
 
@@ -16,14 +12,17 @@ Commands:
   run-once                         Run the mounted function once as a cron trigger (CronJob pods)
   secret set|get|list APP_ID ...   The local platform's Secrets (a webhook's signing secret…)
 
-Run "bbfn <command> --help" for a command's options.`;
+Run "bbfn <command> --help" for a command's options. In this repository, run it as
+"npx bbfn …": npx runs it under the Node the project installs.`;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = {
-  start: runStart,
-  token: runToken,
-  logs: runLogs,
-  'run-once': runRunOnce,
-  secret: runSecret,
+type Command = (args: string[]) => Promise<number>;
+// Loaded on demand: `bbfn token` need not load the platform's server and Postgres.
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('../local/cli/start.command.ts')).runStart,
+  token: async () => (await import('../local/cli/token.command.ts')).runToken,
+  logs: async () => (await import('../local/cli/logs.command.ts')).runLogs,
+  'run-once': async () => (await import('../local/cli/run-once.command.ts')).runRunOnce,
+  secret: async () => (await import('../local/cli/secret.command.ts')).runSecret,
 };
 
 const [command, ...rest] = process.argv.slice(2);
@@ -31,15 +30,15 @@ if (!command || command === '--help' || command === '-h' || command === 'help') 
   console.log(USAGE);
   process.exit(0);
 }
-const run = commands[command];
-if (!run) {
+const load = commands[command];
+if (!load) {
   console.error(`bbfn: unknown command "${command}"\n\n${USAGE}`);
   process.exit(2);
 }
 try {
-  const code = await run(rest);
+  const code = await (await load())(rest);
   if (code !== 0) process.exit(code);
 } catch (error) {
-  console.error(`bbfn ${command}: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`bbfn ${command}: ${formatCliError(error)}`);
   process.exit(1);
 }

@@ -1,22 +1,18 @@
-import { watch } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { functionUrl } from '../api/v1alpha1/urls.ts';
-import { authenticatorUrl } from '../runtime-image/src/db/authenticator.ts';
-import { createLogPool, type createPool } from '../runtime-image/src/db/pool.ts';
-import { DEFAULT_DATABASE_ROLES } from '../runtime-image/src/db/roles.ts';
-import { isBbfnError } from '../runtime-image/src/errors.ts';
-import type { FunctionDefinition } from '../runtime-image/src/host/host.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
 import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
-import { prepareAppDatabase } from './app-database.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
-import { formatProblem, type LoadedFunction, loadManifests } from './manifests/load-manifests.ts';
+import { formatCliError } from './format-error.ts';
+import { createManifestSync } from './manifest-sync.ts';
+import { loadManifests } from './manifests/load-manifests.ts';
+import { watchTree } from './manifests/watch-tree.ts';
+import { lockDataDir, writePlatformState } from './platform-state.ts';
 import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
-import { ensureAppSecrets } from './secrets.ts';
-import { withLocalWebhookSecret } from './webhook-secret.ts';
+import { stopStalePostgres } from './postgres/stale-server.ts';
+import type { LocalAppSecrets } from './secrets.ts';
 
 export interface LocalPlatformOptions {
   manifestsDir: string;
@@ -27,30 +23,12 @@ export interface LocalPlatformOptions {
   /** Print for a person (URLs, keys, errors); the log stays JSON. */
   print: (line: string) => void;
   watch: boolean;
+  /** An App added to the manifests while the platform runs (the ones at start are in `secrets`). */
+  onAppAdded?: (appId: string, secrets: LocalAppSecrets) => void;
   exit?: (code: number) => void;
 }
 
-/** What `bbfn logs` and `bbfn token` read to find a running platform. */
-export const PLATFORM_STATE_FILE = 'platform.json';
-
-async function toDefinition(
-  loaded: LoadedFunction,
-  dataDir: string,
-  print: (line: string) => void,
-): Promise<FunctionDefinition> {
-  const { metadata, spec } = loaded.resource;
-  const definition: FunctionDefinition = {
-    appId: spec.appId,
-    name: metadata.name,
-    code: spec.code,
-    trigger: spec.trigger,
-    envVars: spec.envVars,
-    limits: spec.limits,
-  };
-  return spec.trigger.type === 'webhook'
-    ? withLocalWebhookSecret(definition, spec.trigger, dataDir, print)
-    : definition;
-}
+export { PLATFORM_STATE_FILE } from './platform-state.ts';
 
 /**
  * The whole platform on one machine: an embedded Postgres (data kept in `dataDir`),
@@ -58,33 +36,35 @@ async function toDefinition(
  * cron triggers scheduled, and the directory watched so edits go live.
  */
 export async function startLocalPlatform(options: LocalPlatformOptions) {
-  const { log, print } = options;
   // Before any sandbox thread exists: the same collector settings as a pod.
   applyHeapFlags();
   await mkdir(options.dataDir, { recursive: true });
-  print('starting embedded Postgres…');
-  const postgres = await startEmbeddedPostgres({
-    dataDir: path.join(options.dataDir, 'postgres', 'data'),
-    persistent: true,
-  });
-  const initial = await loadManifests(options.manifestsDir);
-  for (const problem of initial.problems) print(`✗ ${formatProblem(problem)} (skipped)`);
-  const appIds = initial.apps.map((a) => a.resource.spec.appId);
-  const secrets = await ensureAppSecrets(options.dataDir, appIds);
-  const apps = [];
-  const logPools: Record<string, ReturnType<typeof createPool>> = {};
-  for (const loaded of initial.apps) {
-    const spec = loaded.resource.spec;
-    const roles = spec.roles ?? DEFAULT_DATABASE_ROLES;
-    const url = await prepareAppDatabase(postgres.url, spec.appId, spec.database.migrations ?? [], roles);
-    logPools[spec.appId] = createLogPool(url);
-    apps.push({
-      appId: spec.appId,
-      sandboxDatabaseUrl: authenticatorUrl(url),
-      roles,
-      auth: { apiKeys: [secrets[spec.appId]!.apiKey], jwt: { secret: secrets[spec.appId]!.jwtSecret } },
-    });
+  // One platform per data directory; taken before anything else touches it.
+  const lock = await lockDataDir(options.dataDir);
+  // What a start that fails half-way undoes, last first: no Postgres is left behind.
+  const undo: Array<() => Promise<void>> = [lock.release];
+  try {
+    return await startOnLockedDataDir(options, lock, undo);
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => {});
+    throw error;
   }
+}
+
+async function startOnLockedDataDir(
+  options: LocalPlatformOptions,
+  lock: { release: () => Promise<void> },
+  undo: Array<() => Promise<void>>,
+) {
+  const { log, print } = options;
+  // Read first: a missing directory fails before Postgres starts.
+  const initial = await loadManifests(options.manifestsDir);
+  const postgresDataDir = path.join(options.dataDir, 'postgres', 'data');
+  const stale = await stopStalePostgres(postgresDataDir);
+  if (stale !== null) print(`stopped the Postgres (pid ${stale}) that an earlier run left running`);
+  print('starting embedded Postgres…');
+  const postgres = await startEmbeddedPostgres({ dataDir: postgresDataDir, persistent: true });
+  undo.push(() => postgres.stop());
   let stopWatching = () => {};
   const scheduler = createCronScheduler({
     log,
@@ -106,8 +86,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
       trustProxy: false,
     },
     log,
-    apps,
-    logPools,
+    // Apps are added by the manifest sync below, at start and while running.
+    apps: [],
+    logPools: {},
     // Records and console lines survive Postgres being down and the process ending.
     spoolDir: path.join(options.dataDir, 'spool'),
     // It listens before the first deploys finish: until then, say so rather than 404.
@@ -122,96 +103,53 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
         },
       },
       { name: 'stop Postgres', run: () => postgres.stop() },
+      { name: 'release the data directory', run: () => lock.release() },
     ],
+  }).catch((error: unknown) => {
+    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      ? new Error(
+          `port ${options.port} on ${options.address} is in use; pick another with --port N (or PORT=N)`,
+          { cause: error },
+        )
+      : error;
+  });
+  undo.push(async () => {
+    await server.app.close();
+    await server.host.close();
   });
 
-  const deployed = new Set<string>();
-  /** Deploys what changed; removes what is gone, except functions whose manifest is now broken. */
-  async function apply(functions: LoadedFunction[], brokenNames = new Set<string>()): Promise<void> {
-    const seen = new Set<string>();
-    // All deploys start at once (compiles and sandbox threads overlap); results are
-    // reported in manifest order.
-    const definitions = await Promise.all(
-      functions.map((loaded) => toDefinition(loaded, options.dataDir, print)),
-    );
-    const started = functions.map((loaded, i) => {
-      const definition = definitions[i]!;
-      const previous = server.host.registry.get(definition.appId, definition.name)?.revision;
-      const deploying = server.host.deploy(definition);
-      deploying.catch(() => {}); // Reported below, in order.
-      return { loaded, definition, previous, deploying };
-    });
-    for (const { loaded, definition, previous, deploying } of started) {
-      const key = `${definition.appId}/${definition.name}`;
-      seen.add(key);
-      try {
-        const deployment = await deploying;
-        if (previous !== deployment.revision)
-          print(
-            `${previous ? '↻ updated' : '✓ deployed'} ${key} (${deployment.revision}) ${describeEndpoint(server.url, definition)}`,
-          );
-        if (definition.trigger.type === 'cron')
-          scheduler.schedule({
-            key,
-            schedule: definition.trigger.config.schedule,
-            ...(definition.trigger.config.timeZone ? { timeZone: definition.trigger.config.timeZone } : {}),
-          });
-        else scheduler.unschedule(key);
-        deployed.add(key);
-      } catch (error) {
-        const where = `${loaded.file}`;
-        const detail = isBbfnError(error) ? `${error.code}: ${error.message}` : String(error);
-        print(
-          `✗ ${key} (${where}): ${detail}${deployed.has(key) ? ' — the previous version keeps serving' : ''}`,
-        );
-      }
-    }
-    for (const key of [...deployed]) {
-      const [appId, name] = key.split('/') as [string, string];
-      if (seen.has(key) || brokenNames.has(name)) continue;
-      await server.host.undeploy(appId, name);
-      scheduler.unschedule(key);
-      deployed.delete(key);
-      print(`– removed ${key}`);
-    }
-  }
-  await apply(initial.functions);
+  const secrets: Record<string, LocalAppSecrets> = {};
+  const sync = createManifestSync({
+    target: server,
+    scheduler,
+    postgresUrl: postgres.url,
+    dataDir: options.dataDir,
+    print,
+    onAppAdded: (appId, appSecrets, whileRunning) => {
+      secrets[appId] = appSecrets;
+      if (whileRunning) options.onAppAdded?.(appId, appSecrets);
+    },
+    onSynced: (apps) =>
+      writePlatformState(options.dataDir, { url: server.url, postgresUrl: postgres.url, apps }),
+  });
+  await sync.sync(initial, true);
   server.host.starting = false;
 
+  let reloads = 0;
   if (options.watch) {
-    let timer: NodeJS.Timeout | undefined;
     let running = Promise.resolve();
-    const watcher = watch(options.manifestsDir, { recursive: true }, (_event, file) => {
-      if (!file || !/\.ya?ml$/.test(String(file))) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+    const watcher = await watchTree(
+      options.manifestsDir,
+      () => {
         running = running
-          .then(async () => {
-            const set = await loadManifests(options.manifestsDir);
-            for (const problem of set.problems) print(`✗ ${formatProblem(problem)}`);
-            // A manifest that no longer validates keeps its previous version serving.
-            const broken = new Set(set.problems.flatMap((p) => (p.name ? [p.name] : [])));
-            await apply(set.functions, broken);
-          })
-          .catch((error: unknown) => print(`✗ reload failed: ${String(error)}`));
-      }, 150);
-    });
+          .then(async () => sync.sync(await loadManifests(options.manifestsDir)))
+          .catch((error: unknown) => print(`✗ reload failed: ${formatCliError(error)}`))
+          .finally(() => reloads++);
+      },
+      { ignore: [options.dataDir] },
+    );
     stopWatching = () => watcher.close();
   }
-
-  const state = { url: server.url, postgresUrl: postgres.url, pid: process.pid, apps: appIds };
-  await writeFile(path.join(options.dataDir, PLATFORM_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
-  return { ...server, postgres, secrets, scheduler };
-}
-
-function describeEndpoint(baseUrl: string, definition: FunctionDefinition): string {
-  const trigger = definition.trigger;
-  if (trigger.type === 'cron') return `cron "${trigger.config.schedule}"`;
-  const url = functionUrl(baseUrl, definition.appId, definition.name);
-  if (trigger.type === 'websocket') return `websocket ${url.replace(/^http/, 'ws')}`;
-  if (trigger.type === 'webhook')
-    return `${trigger.config.provider} webhook POST ${url}${trigger.config.path ? ` and ${baseUrl}/v1/${definition.appId}${trigger.config.path}` : ''}`;
-  if (trigger.type === 'http')
-    return `${trigger.config.method} ${url}${trigger.config.path ? ` and ${baseUrl}/v1/${definition.appId}${trigger.config.path}` : ''} (auth ${trigger.config.auth})`;
-  return '';
+  /** How many reloads have finished: what a test waits on after changing a file. */
+  return { ...server, postgres, secrets, scheduler, reloads: () => reloads };
 }

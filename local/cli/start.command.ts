@@ -1,39 +1,67 @@
 import path from 'node:path';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 import { startLocalPlatform } from '../platform.ts';
-import { DEFAULT_DATA_DIR, parseCommandArgs } from './args.ts';
+import type { LocalAppSecrets } from '../secrets.ts';
+import { DEFAULT_DATA_DIR, dataDirFlag, parseCommandArgs, resolveDataDir } from './args.ts';
+import { terminalLogStream } from './terminal-log.ts';
 
 const USAGE = `Usage: bbfn start [dir] [options]
 
 Runs every App and Function manifest in dir (default: examples) on this machine, on an
-embedded Postgres whose data stays in the data directory between runs.
+embedded Postgres whose data stays in the data directory between runs. Manifests are
+watched: an edit goes live, a broken one is reported and the previous version keeps
+serving, an App or Function added is picked up.
 
 Options:
-  --port N        Port to listen on (default 8080; 0 picks a free one)
+  --port N        Port to listen on (default: $PORT, else 8080; 0 picks a free one)
   --address A     Address to listen on (default 127.0.0.1)
-  --data DIR      Data directory: Postgres data, app secrets (default ${DEFAULT_DATA_DIR})
+  --data DIR      Data directory: Postgres data, app secrets (default ${DEFAULT_DATA_DIR} in the project)
   --no-watch      Do not reload manifests when they change
-  -h, --help      Show this help`;
+  --json          Log as pino JSON lines, also on a terminal (the default when stderr is not one)
+  -h, --help      Show this help
+
+Environment:
+  PORT            Port to listen on when --port is not given
+  LOG_LEVEL       Least level of the log on stderr (default warn: handler console.warn and
+                  console.error, failed invocations)`;
+
+/** The port: --port, else PORT (the convention of Node hosts), else 8080. */
+function parsePort(flag: string | undefined): number {
+  const [source, value] = flag !== undefined ? ['--port', flag] : ['PORT', process.env.PORT ?? '8080'];
+  const port = Number(value);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${source} must be a port number 0–65535, got "${value}"`);
+  return port;
+}
 
 export async function runStart(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
     {
-      port: { type: 'string', default: '8080' },
+      port: { type: 'string' },
       address: { type: 'string', default: '127.0.0.1' },
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
+      data: { type: 'string' },
       'no-watch': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
     },
     USAGE,
   );
   if (!parsed) return 0;
-  const port = Number(parsed.values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be 0–65535, got "${parsed.values.port}"`);
+  const port = parsePort(parsed.values.port);
   const manifestsDir = path.resolve(parsed.positionals[0] ?? 'examples');
-  const dataDir = path.resolve(String(parsed.values.data));
-  // JSON logs go to stderr at warn and above; stdout is for the person at the terminal.
-  const log = createLogger({ name: 'bbfn-local', level: process.env.LOG_LEVEL ?? 'warn', destination: 2 });
+  const dataDir = resolveDataDir(parsed.values.data);
+  const readable = process.stderr.isTTY && !parsed.values.json;
+  // The log goes to stderr at warn and above; stdout is for the person at the terminal.
+  const log = createLogger({
+    name: 'bbfn-local',
+    level: process.env.LOG_LEVEL ?? 'warn',
+    destination: readable ? terminalLogStream(process.stderr, true) : 2,
+  });
+  const data = dataDirFlag(dataDir);
+  const printApp = (appId: string, secret: LocalAppSecrets) => {
+    console.log(`  app ${appId}: API key (service role) ${secret.apiKey}`);
+    console.log(`  user token:  npx bbfn token --app ${appId} --user alice${data}`);
+  };
   const platform = await startLocalPlatform({
     manifestsDir,
     dataDir,
@@ -42,12 +70,10 @@ export async function runStart(args: string[]): Promise<number> {
     log,
     print: (line) => console.log(line),
     watch: !parsed.values['no-watch'],
+    onAppAdded: printApp,
   });
   console.log(`\nButterbase Functions is serving ${manifestsDir} at ${platform.url}`);
-  for (const [appId, secret] of Object.entries(platform.secrets)) {
-    console.log(`  app ${appId}: API key (service role) ${secret.apiKey}`);
-    console.log(`  user token:  node bin/bbfn.ts token --app ${appId} --user alice`);
-  }
-  console.log(`  logs:        node bin/bbfn.ts logs <appId>/<function>\nPress Ctrl-C to stop.`);
+  for (const [appId, secret] of Object.entries(platform.secrets)) printApp(appId, secret);
+  console.log(`  logs:        npx bbfn logs <appId>/<function>${data}\nPress Ctrl-C to stop.`);
   return 0;
 }

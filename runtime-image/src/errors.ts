@@ -58,6 +58,10 @@ export const ErrorCodes = {
   HOST_STARTING: { status: 503, message: 'The functions are still being deployed; retry in a moment' },
   HOST_SHUTTING_DOWN: { status: 503, message: 'The function host is shutting down' },
   INTERNAL: { status: 500, message: 'Internal error' },
+  // The local platform (`bbfn start` and the commands that talk to it).
+  LOCAL_ALREADY_RUNNING: { status: 409, message: 'A local platform already runs on this data directory' },
+  LOCAL_NOT_RUNNING: { status: 503, message: 'The local platform is not running on this data directory' },
+  LOCAL_POSTGRES_FAILED: { status: 503, message: 'The embedded Postgres did not start' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -102,5 +102,10 @@ export async function startHostServer(options: HostServerOptions) {
     await app.close();
     throw error;
   }
-  return { url, host, app, metrics, writers, shutdown, deployments };
+  /** An App that appears while the host runs (the local platform's hot reload). */
+  const addApp = (config: AppRuntimeConfig, logPool: pg.Pool) => {
+    host.setApp(config);
+    store.addApp(config.appId, logPool);
+  };
+  return { url, host, app, metrics, writers, shutdown, deployments, addApp };
 }

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * The one logger of a process: JSON on stdout (asynchronous, so logging never
@@ -7,8 +7,10 @@ import pino, { type Logger } from 'pino';
 export function createLogger(options: {
   name: string;
   level?: string;
-  destination?: number | string;
+  /** A file descriptor or path; or a stream (the local platform's readable lines on a terminal). */
+  destination?: number | string | DestinationStream;
 }): Logger {
+  const destination = options.destination ?? 1;
   return pino(
     {
       name: options.name,
@@ -30,6 +32,6 @@ export function createLogger(options: {
         censor: '[redacted]',
       },
     },
-    pino.destination({ dest: options.destination ?? 1, sync: false }),
+    typeof destination === 'object' ? destination : pino.destination({ dest: destination, sync: false }),
   );
 }

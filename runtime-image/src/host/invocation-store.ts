@@ -18,6 +18,8 @@ export interface InvocationStore {
   metrics: HostMetrics;
   /** Per app, its writer; an app without a database logs to stdout only. */
   writers: Map<string, InvocationWriter>;
+  /** Starts recording an app's invocations in its database: an App added while the host runs. */
+  addApp(appId: string, pool: pg.Pool): void;
   /** Flushes the writers, then ends their pools. */
   close(): Promise<void>;
 }
@@ -52,8 +54,10 @@ export function createInvocationStore(
   const metrics = createHostMetrics();
   const writers = new Map<string, InvocationWriter>();
   const spools = new Map<string, Spool>();
+  const pools = new Map<string, pg.Pool>();
   const drops = createDropReporter(log, metrics);
-  for (const [appId, pool] of Object.entries(logPools)) {
+  // Apps come at start and, under `npm start`, whenever a manifest adds one.
+  const addApp = (appId: string, pool: pg.Pool) => {
     const spool = options.spoolDir ? new Spool(appSpoolDir(options.spoolDir, appId)) : undefined;
     if (spool) spools.set(appId, spool);
     if (spool && spool.toReplay.length > 0)
@@ -72,7 +76,9 @@ export function createInvocationStore(
         ),
     });
     writers.set(appId, writer);
-  }
+    pools.set(appId, pool);
+  };
+  for (const [appId, pool] of Object.entries(logPools)) addApp(appId, pool);
   registerSpoolGauges(metrics.registry, writers, spools);
   const meter = createInvocationMeter(metrics);
   const sink = meteredSink(
@@ -89,12 +95,13 @@ export function createInvocationStore(
     },
     metrics,
     writers,
+    addApp,
     async close() {
       try {
         await Promise.all([...writers.values()].map((writer) => writer.close()));
       } finally {
         drops.close();
-        await Promise.all(Object.values(logPools).map((pool) => pool.end()));
+        await Promise.all([...pools.values()].map((pool) => pool.end()));
       }
     },
   };

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `bbfn` under whatever Node runs it. The CLI (bbfn.ts) is TypeScript and needs the Node the
+// project installs (the `node` package → node_modules/.bin/node), while the machine's own
+// `node` may be older (20 has no type stripping). So: under that Node, or any Node ≥ 24,
+// the CLI runs in this process; under an older one, it is re-run under the project's Node.
+// Plain JavaScript that Node 18 can parse, on purpose. `npx bbfn` puts node_modules/.bin
+// first on the PATH, so it lands in the first branch.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REQUIRED_MAJOR = 24;
+const binDir = path.dirname(fileURLToPath(import.meta.url));
+const entry = path.join(binDir, 'bbfn.ts');
+
+if (Number(process.versions.node.split('.')[0]) >= REQUIRED_MAJOR) {
+  await import('./bbfn.ts');
+} else {
+  const projectNode = path.join(binDir, '..', 'node_modules', '.bin', 'node');
+  if (!existsSync(projectNode)) {
+    console.error(
+      `bbfn: needs Node.js ${REQUIRED_MAJOR}, and this is ${process.version}. \`npm ci\` installs it into ` +
+        `${path.dirname(projectNode)}; run npm ci in ${path.dirname(binDir)} first.`,
+    );
+    process.exit(1);
+  }
+  // Its own process group: a Ctrl-C at the terminal reaches this process only, and is
+  // passed on once. Two SIGINTs would make `bbfn start` skip its orderly shutdown.
+  const child = spawn(projectNode, [entry, ...process.argv.slice(2)], { stdio: 'inherit', detached: true });
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+  const forward = (signal) => child.kill(signal);
+  for (const signal of signals) process.on(signal, forward);
+  child.on('error', (error) => {
+    console.error(`bbfn: cannot run ${projectNode}: ${error.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, forward);
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+}

@@ -1,0 +1,167 @@
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/postgres/embedded-postgres.ts';
+import { isProcessAlive } from '../../local/process/process-alive.ts';
+import { waitFor } from '../support/wait.ts';
+import { bbfn, PROJECT_ROOT, type RunningCli, SYSTEM_NODE, sh, spawnBbfn } from './cli-process.ts';
+
+console.info(`bbfn runs under ${SYSTEM_NODE} in this suite`);
+
+/**
+ * `bbfn` as a newcomer runs it: real processes under the machine's own node (through
+ * bin/bbfn.js) with the machine's PATH, a real embedded Postgres, real signals.
+ */
+
+const BOOM = `apiVersion: butterbase.ai/v1alpha1
+kind: Function
+metadata: { name: boom }
+spec:
+  appId: demo
+  trigger: { type: http, config: { method: GET, auth: none } }
+  code: |
+    export async function handler(req, ctx) {
+      console.warn('careful');
+      throw new Error('kaboom');
+    }
+`;
+
+describe('bbfn --help', () => {
+  it.each(['', 'start', 'token', 'logs', 'run-once'])(
+    'bbfn %s --help',
+    async (command) => {
+      const result = await bbfn([...(command ? [command] : []), '--help']);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toContain(`Usage: bbfn ${command || '<command>'}`);
+    },
+    60_000,
+  );
+
+  it('runs under the machine node through npx too', async () => {
+    const result = await sh('npx bbfn --help');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: bbfn <command>');
+    expect(result.stderr).not.toContain('EBADENGINE');
+  }, 60_000);
+});
+
+describe('bbfn start, its hints and the commands beside it', () => {
+  let root: string;
+  let data: string;
+  let manifests: string;
+  let port: number;
+  let first: RunningCli;
+  let second: RunningCli | undefined;
+
+  const lockedPid = async () => Number(await readFile(path.join(data, 'platform.lock'), 'utf8'));
+  const postmasterPid = async () =>
+    Number((await readFile(path.join(data, 'postgres', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bbfn-cli-'));
+    data = path.join(root, 'data');
+    manifests = path.join(root, 'manifests');
+    await cp(path.join(PROJECT_ROOT, 'examples'), manifests, { recursive: true });
+    await writeFile(path.join(manifests, 'boom.yaml'), BOOM);
+    port = await freePort();
+    // PORT, not --port; stderr is a pipe, so the log stays JSON.
+    first = spawnBbfn(['start', manifests, '--data', data], {
+      env: { PORT: String(port), LOG_LEVEL: 'warn' },
+    });
+    await first.waitForOutput(/Press Ctrl-C to stop/, 120_000);
+  }, 150_000);
+
+  afterAll(async () => {
+    for (const cli of [first, second]) if (cli && cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    const pid = await postmasterPid().catch(() => 0);
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGINT');
+    await waitFor('Postgres to stop', 30_000, async () => !isProcessAlive(pid));
+    await rm(root, { recursive: true, force: true });
+  }, 60_000);
+
+  it('listens on PORT, and its printed hints work as written with the machine node', async () => {
+    expect(first.output()).toContain(`at http://127.0.0.1:${port}\n`);
+    const hint = /user token: {2}(npx bbfn token .*)$/m.exec(first.output())?.[1];
+    expect(hint).toBe(`npx bbfn token --app demo --user alice --data ${data}`);
+    const token = await sh(hint!);
+    expect(token).toMatchObject({ code: 0, stderr: '' });
+    const response = await fetch(`http://127.0.0.1:${port}/v1/demo/todos`, {
+      headers: { authorization: `Bearer ${token.stdout.trim()}` },
+    });
+    expect(response.status).toBe(200);
+    const logsHint = /logs: {8}(npx bbfn logs )<appId>\/<function>( --data .*)$/m.exec(first.output());
+    const logs = await sh(`${logsHint![1]}demo/todos${logsHint![2]}`);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/ http GET 200 ok /);
+  }, 60_000);
+
+  it('shows a failed invocation with its message, and logs JSON lines when stderr is not a terminal', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/demo/fn/boom`);
+    expect(response.status).toBe(500);
+    await first.waitForOutput(/\{"level":40,[^\n]*"console":true[^\n]*"msg":"careful"/, 10_000);
+    const logs = await waitFor('the failed invocation to be stored', 10_000, async () => {
+      const result = await bbfn(['logs', 'demo/boom', '--data', data]);
+      return result.stdout.includes('FUNCTION_THREW') && result;
+    });
+    expect(logs.stdout).toMatch(/ GET 500 error FUNCTION_THREW: .*kaboom/);
+    expect(logs.stdout).toMatch(/\n {4}\S+ warn {2}careful\n/);
+  }, 30_000);
+
+  it('refuses an unknown function or app by name, with a non-zero exit', async () => {
+    const noFunction = await bbfn(['logs', 'demo/nope', '--data', data]);
+    expect(noFunction.code).toBe(1);
+    expect(noFunction.stderr).toMatch(
+      /^bbfn logs: RESOURCE_NOT_FOUND: no function "nope" in app "demo" \(functions: .*boom/,
+    );
+    const noApp = await bbfn(['logs', 'nope/hello', '--data', data]);
+    expect(noApp.code).toBe(1);
+    expect(noApp.stderr).toContain(
+      `RESOURCE_NOT_FOUND: App "nope" doesn't exist on the local platform at http://127.0.0.1:${port}`,
+    );
+    const noToken = await bbfn(['token', '--app', 'nope', '--user', 'x', '--data', data]);
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('no app "nope"');
+  }, 90_000);
+
+  it('says who holds the data directory when a second start is tried', async () => {
+    const again = await bbfn(['start', manifests, '--data', data, '--port', '0']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      `LOCAL_ALREADY_RUNNING: another bbfn start (pid ${await lockedPid()}) is already running on the data directory ${data} at http://127.0.0.1:${port}`,
+    );
+  }, 60_000);
+
+  it('starts again after a SIGKILL: the orphaned Postgres is stopped; on a terminal the log is readable lines', async () => {
+    const orphan = await postmasterPid();
+    process.kill(await lockedPid(), 'SIGKILL');
+    await first.exited;
+    expect(isProcessAlive(orphan)).toBe(true);
+    const notRunning = await bbfn(['logs', 'demo/hello', '--data', data]);
+    expect(notRunning.code).toBe(1);
+    expect(notRunning.stderr).toContain(
+      'LOCAL_NOT_RUNNING: no local platform is running on the data directory',
+    );
+
+    second = spawnBbfn(['start', manifests, '--data', data, '--port', '0'], { tty: true });
+    await second.waitForOutput(/Press Ctrl-C to stop/, 120_000);
+    expect(second.output()).toContain(
+      `stopped the Postgres (pid ${orphan}) that an earlier run left running`,
+    );
+    expect(isProcessAlive(orphan)).toBe(false);
+    const url = /serving .* at (http:\/\/127\.0\.0\.1:\d+)/.exec(second.output())![1]!;
+    expect((await fetch(`${url}/v1/demo/fn/boom`)).status).toBe(500);
+    // On a terminal: one readable line (its level colored), no JSON.
+    await second.waitForOutput(/\d\d:\d\d:\d\d \S*warn \S* demo \[\w{8}\] careful\r?\n/, 10_000);
+    expect(second.output()).not.toContain('"level":');
+  }, 180_000);
+
+  it('stops in order on SIGTERM: Postgres stopped, the data directory released', async () => {
+    const postgres = await postmasterPid();
+    process.kill(await lockedPid(), 'SIGTERM');
+    await second!.exited;
+    expect(isProcessAlive(postgres)).toBe(false);
+    await expect(stat(path.join(data, 'platform.lock'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(path.join(data, 'platform.json'))).rejects.toThrow(/ENOENT/);
+  }, 60_000);
+});
