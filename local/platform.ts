@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { functionUrl } from '../api/v1alpha1/urls.ts';
+import { localManagementRoutes } from '../management/local/mount.ts';
 import { authenticatorUrl } from '../runtime-image/src/db/authenticator.ts';
 import { createLogPool, type createPool } from '../runtime-image/src/db/pool.ts';
 import { DEFAULT_DATABASE_ROLES } from '../runtime-image/src/db/roles.ts';
@@ -27,6 +28,8 @@ export interface LocalPlatformOptions {
   print: (line: string) => void;
   watch: boolean;
   exit?: (code: number) => void;
+  /** How long a deploy through the management API waits for the new revision to serve. */
+  deployWaitMs?: number;
 }
 
 /** What `bbfn logs` and `bbfn token` read to find a running platform. */
@@ -78,6 +81,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
     });
   }
   let stopWatching = () => {};
+  let reload = async () => {};
+  const registerRoutes = localManagementRoutes({
+    manifestsDir: options.manifestsDir,
+    secrets,
+    logPools,
+    log,
+    ...(options.deployWaitMs !== undefined ? { deployWaitMs: options.deployWaitMs } : {}),
+    platform: () => ({ host: server.host, url: server.url, writers: server.writers, reload }),
+  });
   const scheduler = createCronScheduler({
     log,
     onRun: async (fn) => {
@@ -102,6 +114,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
     logPools,
     // It listens before the first deploys finish: until then, say so rather than 404.
     starting: true,
+    registerRoutes,
     ...(options.exit ? { exit: options.exit } : {}),
     extraShutdownSteps: [
       {
@@ -165,23 +178,26 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
   await apply(initial.functions);
   server.host.starting = false;
 
+  // One reload at a time, for the watcher and for deploys through the API alike.
+  let running = Promise.resolve();
+  reload = () => {
+    running = running
+      .then(async () => {
+        const set = await loadManifests(options.manifestsDir);
+        for (const problem of set.problems) print(`✗ ${formatProblem(problem)}`);
+        // A manifest that no longer validates keeps its previous version serving.
+        const broken = new Set(set.problems.flatMap((p) => (p.name ? [p.name] : [])));
+        await apply(set.functions, broken);
+      })
+      .catch((error: unknown) => print(`✗ reload failed: ${String(error)}`));
+    return running;
+  };
   if (options.watch) {
     let timer: NodeJS.Timeout | undefined;
-    let running = Promise.resolve();
     const watcher = watch(options.manifestsDir, { recursive: true }, (_event, file) => {
       if (!file || !/\.ya?ml$/.test(String(file))) return;
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        running = running
-          .then(async () => {
-            const set = await loadManifests(options.manifestsDir);
-            for (const problem of set.problems) print(`✗ ${formatProblem(problem)}`);
-            // A manifest that no longer validates keeps its previous version serving.
-            const broken = new Set(set.problems.flatMap((p) => (p.name ? [p.name] : [])));
-            await apply(set.functions, broken);
-          })
-          .catch((error: unknown) => print(`✗ reload failed: ${String(error)}`));
-      }, 150);
+      timer = setTimeout(() => void reload(), 150);
     });
     stopWatching = () => watcher.close();
   }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { describeManagementEndpoints } from '../../management/local/mount.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 import { startLocalPlatform } from '../platform.ts';
 import { DEFAULT_DATA_DIR, parseCommandArgs } from './args.ts';
@@ -13,6 +14,8 @@ Options:
   --address A     Address to listen on (default 127.0.0.1)
   --data DIR      Data directory: Postgres data, app secrets (default ${DEFAULT_DATA_DIR})
   --no-watch      Do not reload manifests when they change
+  --deploy-wait S How long a deploy through the management API waits for the new
+                  code to serve before it answers "pending" (default 30)
   -h, --help      Show this help`;
 
 export async function runStart(args: string[]): Promise<number> {
@@ -23,6 +26,7 @@ export async function runStart(args: string[]): Promise<number> {
       address: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string', default: DEFAULT_DATA_DIR },
       'no-watch': { type: 'boolean', default: false },
+      'deploy-wait': { type: 'string', default: '30' },
     },
     USAGE,
   );
@@ -30,6 +34,9 @@ export async function runStart(args: string[]): Promise<number> {
   const port = Number(parsed.values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0–65535, got "${parsed.values.port}"`);
+  const deployWaitSeconds = Number(parsed.values['deploy-wait']);
+  if (!(deployWaitSeconds >= 0))
+    throw new Error(`--deploy-wait must be seconds, got "${parsed.values['deploy-wait']}"`);
   const manifestsDir = path.resolve(parsed.positionals[0] ?? 'examples');
   const dataDir = path.resolve(String(parsed.values.data));
   // JSON logs go to stderr at warn and above; stdout is for the person at the terminal.
@@ -42,12 +49,14 @@ export async function runStart(args: string[]): Promise<number> {
     log,
     print: (line) => console.log(line),
     watch: !parsed.values['no-watch'],
+    deployWaitMs: deployWaitSeconds * 1000,
   });
   console.log(`\nButterbase Functions is serving ${manifestsDir} at ${platform.url}`);
   for (const [appId, secret] of Object.entries(platform.secrets)) {
     console.log(`  app ${appId}: API key (service role) ${secret.apiKey}`);
     console.log(`  user token:  node bin/bbfn.ts token --app ${appId} --user alice`);
   }
+  for (const line of describeManagementEndpoints(platform.url)) console.log(line);
   console.log(`  logs:        node bin/bbfn.ts logs <appId>/<function>\nPress Ctrl-C to stop.`);
   return 0;
 }

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { LocalAppSecrets } from '../../local/secrets.ts';
+import { registerManagementRoutes } from '../routes.ts';
+import { createLocalBackend, type LocalApp, type LocalPlatformView } from './local-backend.ts';
+
+/** How long a deploy through the API waits for the platform to serve it, unless told otherwise. */
+export const DEFAULT_DEPLOY_WAIT_MS = 30_000;
+
+export interface LocalManagementOptions {
+  manifestsDir: string;
+  secrets: Record<string, LocalAppSecrets>;
+  /** The apps the platform serves, with their databases. */
+  logPools: Record<string, pg.Pool>;
+  log: Logger;
+  deployWaitMs?: number;
+  platform: () => LocalPlatformView;
+}
+
+/** The management API and MCP on the local platform's port, over its directory. */
+export function localManagementRoutes(options: LocalManagementOptions): (app: FastifyInstance) => void {
+  const apps = new Map<string, LocalApp>();
+  for (const [appId, logPool] of Object.entries(options.logPools)) {
+    const secret = options.secrets[appId];
+    if (secret) apps.set(appId, { apiKey: secret.apiKey, jwtSecret: secret.jwtSecret, logPool });
+  }
+  const backend = createLocalBackend({
+    manifestsDir: options.manifestsDir,
+    apps,
+    platform: options.platform,
+    deployWaitMs: options.deployWaitMs ?? DEFAULT_DEPLOY_WAIT_MS,
+  });
+  return (app) =>
+    registerManagementRoutes(app, { backend, publicUrl: () => options.platform().url, log: options.log });
+}
+
+/** What `npm start` prints about the API, for people and for MCP clients. */
+export function describeManagementEndpoints(url: string): string[] {
+  return [
+    `  API:         ${url}/v1/<appId>/functions (OpenAPI: ${url}/openapi.json), Bearer = the app's API key`,
+    `  MCP:         ${url}/mcp (streamable HTTP, header "Authorization: Bearer <API key>")`,
+    '               or stdio: node bin/bbfn.ts mcp   (e.g. claude mcp add bbfn -- node bin/bbfn.ts mcp)',
+    '  CLI:         node bin/bbfn.ts deploy | invoke | list | get | delete | logs   (--help on each)',
+  ];
+}
