@@ -1,14 +1,5 @@
 #!/usr/bin/env node
 /** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
-import { runRunOnce } from '../local/cli/run-once.command.ts';
-import { runStart } from '../local/cli/start.command.ts';
-import { runToken } from '../local/cli/token.command.ts';
-import { runDeploy } from '../management/cli/deploy.command.ts';
-import { runDelete, runGet, runList } from '../management/cli/functions.command.ts';
-import { runInvoke } from '../management/cli/invoke.command.ts';
-import { runLogs } from '../management/cli/logs.command.ts';
-import { runMcp } from '../management/cli/mcp.command.ts';
-
 const USAGE = `Usage: bbfn <command> [options]
 
 Commands:
@@ -27,17 +18,19 @@ Commands:
 
 Run "bbfn <command> --help" for a command's options.`;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = {
-  start: runStart,
-  token: runToken,
-  deploy: runDeploy,
-  invoke: runInvoke,
-  list: runList,
-  get: runGet,
-  delete: runDelete,
-  logs: runLogs,
-  mcp: runMcp,
-  'run-once': runRunOnce,
+type Command = (args: string[]) => Promise<number>;
+// Each command loads only its own modules: the API commands need none of the platform's.
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('../local/cli/start.command.ts')).runStart,
+  token: async () => (await import('../local/cli/token.command.ts')).runToken,
+  deploy: async () => (await import('../management/cli/deploy.command.ts')).runDeploy,
+  invoke: async () => (await import('../management/cli/invoke.command.ts')).runInvoke,
+  list: async () => (await import('../management/cli/functions.command.ts')).runList,
+  get: async () => (await import('../management/cli/functions.command.ts')).runGet,
+  delete: async () => (await import('../management/cli/functions.command.ts')).runDelete,
+  logs: async () => (await import('../management/cli/logs.command.ts')).runLogs,
+  mcp: async () => (await import('../management/cli/mcp.command.ts')).runMcp,
+  'run-once': async () => (await import('../local/cli/run-once.command.ts')).runRunOnce,
 };
 
 const [command, ...rest] = process.argv.slice(2);
@@ -45,13 +38,13 @@ if (!command || command === '--help' || command === '-h' || command === 'help') 
   console.log(USAGE);
   process.exit(0);
 }
-const run = commands[command];
-if (!run) {
+const load = commands[command];
+if (!load) {
   console.error(`bbfn: unknown command "${command}"\n\n${USAGE}`);
   process.exit(2);
 }
 try {
-  const code = await run(rest);
+  const code = await (await load())(rest);
   if (code !== 0) process.exit(code);
 } catch (error) {
   console.error(`bbfn ${command}: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_DATA_DIR } from '../../local/cli/args.ts';
-import { PLATFORM_STATE_FILE } from '../../local/platform.ts';
 import { readSecrets } from '../../local/secrets.ts';
 import { createApiClient } from '../client.ts';
 import type { FunctionsApi } from '../functions-api.ts';
@@ -47,6 +46,8 @@ export async function connect(values: ConnectionValues): Promise<FunctionsApi> {
 }
 
 async function localUrl(dataDir: string): Promise<string> {
+  // Loaded only here: the platform module brings Postgres, esbuild and the host with it.
+  const { PLATFORM_STATE_FILE } = await import('../../local/platform.ts');
   const stateFile = path.join(dataDir, PLATFORM_STATE_FILE);
   const text = await readFile(stateFile, 'utf8').catch(() => {
     throw new Error(
