@@ -112,12 +112,13 @@ describe('the Helm chart', () => {
     const kubeconfig = path.join(dir, 'operator.kubeconfig');
     await writeFile(kubeconfig, limited.exportConfig(), { mode: 0o600 });
 
-    const [port] = await freeLoopbackPorts(1);
+    const [port, apiPort] = await freeLoopbackPorts(2);
     const operator = spawn(process.execPath, [path.join(REPO, 'operator/src/main.ts')], {
       env: {
         PATH: process.env.PATH ?? '',
         ...env,
         BBFN_OPERATOR_PORT: String(port),
+        BBFN_API_PORT: String(apiPort),
         LOG_LEVEL: 'warn',
         KUBECONFIG: kubeconfig,
       },
