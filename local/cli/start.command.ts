@@ -56,7 +56,8 @@ export async function runStart(args: string[]): Promise<number> {
     console.log(`  app ${appId}: API key (service role) ${secret.apiKey}`);
     console.log(`  user token:  node bin/bbfn.ts token --app ${appId} --user alice`);
   }
-  for (const line of describeManagementEndpoints(platform.url)) console.log(line);
+  const dataArg = parsed.values.data === DEFAULT_DATA_DIR ? '' : ` --data ${dataDir}`;
+  for (const line of describeManagementEndpoints(platform.url, dataArg)) console.log(line);
   console.log(`  logs:        node bin/bbfn.ts logs <appId>/<function>\nPress Ctrl-C to stop.`);
   return 0;
 }

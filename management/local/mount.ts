@@ -35,12 +35,16 @@ export function localManagementRoutes(options: LocalManagementOptions): (app: Fa
     registerManagementRoutes(app, { backend, publicUrl: () => options.platform().url, log: options.log });
 }
 
-/** What `npm start` prints about the API, for people and for MCP clients. */
-export function describeManagementEndpoints(url: string): string[] {
+/**
+ * What `npm start` prints about the API, for people and for MCP clients; `cliArgs` is
+ * what the commands need to find this platform (its `--data`, when not the default).
+ */
+export function describeManagementEndpoints(url: string, cliArgs = ''): string[] {
+  const mcp = `node bin/bbfn.ts mcp${cliArgs}`;
   return [
     `  API:         ${url}/v1/<appId>/functions (OpenAPI: ${url}/openapi.json), Bearer = the app's API key`,
     `  MCP:         ${url}/mcp (streamable HTTP, header "Authorization: Bearer <API key>")`,
-    '               or stdio: node bin/bbfn.ts mcp   (e.g. claude mcp add bbfn -- node bin/bbfn.ts mcp)',
-    '  CLI:         node bin/bbfn.ts deploy | invoke | list | get | delete | logs   (--help on each)',
+    `               or stdio: ${mcp}   (e.g. claude mcp add bbfn -- ${mcp})`,
+    `  CLI:         node bin/bbfn.ts deploy | invoke | list | get | delete | logs …${cliArgs}   (--help on each)`,
   ];
 }
