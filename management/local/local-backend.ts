@@ -104,6 +104,15 @@ export function createLocalBackend(options: LocalBackendOptions): ManagementBack
     }
   }
 
+  // One edit of the directory at a time: each reads where a function is, then rewrites
+  // that file, and two at once could lose one (two functions in one file).
+  let edits = Promise.resolve();
+  function editing(edit: () => Promise<void>): Promise<void> {
+    const next = edits.then(edit);
+    edits = next.catch(() => {});
+    return next;
+  }
+
   return {
     async apiKeys(appId) {
       const found = apps.get(appId);
@@ -114,12 +123,14 @@ export function createLocalBackend(options: LocalBackendOptions): ManagementBack
       app(input.app_id);
       const { manifest, parsed } = functionManifest(input);
       const compiled = await compileForDeploy(input);
-      const { functions } = await manifests(input.app_id);
-      refuseWhatCannotServe(parsed, functions);
-      const existing = functions.find((fn) => fn.resource.metadata.name === input.name);
-      await writeFunctionManifest(manifestsDir, existing, manifest, {
-        appId: input.app_id,
-        name: input.name,
+      await editing(async () => {
+        const { functions } = await manifests(input.app_id);
+        refuseWhatCannotServe(parsed, functions);
+        const existing = functions.find((fn) => fn.resource.metadata.name === input.name);
+        await writeFunctionManifest(manifestsDir, existing, manifest, {
+          appId: input.app_id,
+          name: input.name,
+        });
       });
       await options.platform().reload();
       const wanted = JSON.stringify([parsed.spec.trigger, parsed.spec.envVars, parsed.spec.limits]);
@@ -157,8 +168,7 @@ export function createLocalBackend(options: LocalBackendOptions): ManagementBack
 
     async delete(appId, name) {
       app(appId);
-      const { fn } = await find(appId, name);
-      await removeFunctionManifest(manifestsDir, fn);
+      await editing(async () => removeFunctionManifest(manifestsDir, (await find(appId, name)).fn));
       await options.platform().reload();
       await waitFor((serving) => serving === undefined, appId, name);
     },
