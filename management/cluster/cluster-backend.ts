@@ -65,13 +65,20 @@ export function createClusterBackend(
     return found;
   }
 
-  async function stored(found: FoundApp, name: string): Promise<Stored> {
+  /** The Function of this name in the App's namespace, whichever app it belongs to. */
+  async function named(found: FoundApp, name: string): Promise<Stored | null> {
     try {
-      const fn = (await custom.getNamespacedCustomObject({ ...fnApi(found.namespace), name })) as Stored;
-      if (fn.spec.appId === found.app.spec.appId) return fn;
+      return (await custom.getNamespacedCustomObject({ ...fnApi(found.namespace), name })) as Stored;
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
+      if (error instanceof ApiException && error.code === 404) return null;
+      throw error;
     }
+  }
+
+  /** The App's Function of this name: another app's (Apps may share a namespace) is not found. */
+  async function stored(found: FoundApp, name: string): Promise<Stored> {
+    const fn = await named(found, name);
+    if (fn?.spec.appId === found.app.spec.appId) return fn;
     throw new BbfnError('RESOURCE_NOT_FOUND', `No function "${name}" in app "${found.app.spec.appId}"`);
   }
 
@@ -125,6 +132,13 @@ export function createClusterBackend(
       const found = await app(input.app_id);
       const { manifest } = functionManifest(input, found.namespace);
       await compileForDeploy(input);
+      // Names are per namespace: an apply must never take over another app's Function.
+      const taken = await named(found, input.name);
+      if (taken && taken.spec.appId !== input.app_id)
+        throw new BbfnError(
+          'VALIDATION_ROUTE_CONFLICT',
+          `The name "${input.name}" is taken in namespace ${found.namespace} by another app's function`,
+        );
       const applied = (await objects.patch(
         manifest as KubernetesObject,
         undefined,

@@ -193,6 +193,22 @@ describe('the management API in a cluster', () => {
         'RESOURCE_NOT_FOUND',
       ],
       [call('GET', '/v1/app_kube_a/functions/nope'), 404, 'RESOURCE_NOT_FOUND'],
+      // Both Apps share the namespace: B's key reaches A's Function under no path.
+      [
+        call('GET', '/v1/app_kube_b/functions/send-welcome-email', undefined, KEY_B),
+        404,
+        'RESOURCE_NOT_FOUND',
+      ],
+      [
+        call('DELETE', '/v1/app_kube_b/functions/send-welcome-email', undefined, KEY_B),
+        404,
+        'RESOURCE_NOT_FOUND',
+      ],
+      [
+        call('POST', '/v1/app_kube_b/functions', { ...SEED_INPUT, app_id: 'app_kube_b' }, KEY_B),
+        409,
+        'VALIDATION_ROUTE_CONFLICT',
+      ],
       [
         call('POST', '/v1/app_kube_a/functions', { ...SEED_INPUT, code: 'export const x = 1;' }),
         400,
@@ -212,6 +228,8 @@ describe('the management API in a cluster', () => {
       expect([got.status, got.body.error?.code], JSON.stringify(got.body)).toEqual([status, code]);
     }
     expect((await call('GET', '/v1/app_kube_b/functions', undefined, KEY_B)).body).toEqual({ functions: [] });
+    const stillA = await call('GET', '/v1/app_kube_a/functions/send-welcome-email');
+    expect(stillA.body).toMatchObject({ app_id: 'app_kube_a', status: 'deployed' });
   });
 
   it('serves the MCP tools at /mcp with the App key', async () => {
