@@ -38,7 +38,7 @@ type Handler = (
  */
 export function registerManagementRoutes(app: FastifyInstance, options: ManagementRoutesOptions): void {
   const { backend } = options;
-  const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, handler: Handler, status = 200) =>
+  const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, handler: Handler) =>
     app.route({
       method,
       url,
@@ -47,9 +47,8 @@ export function registerManagementRoutes(app: FastifyInstance, options: Manageme
           const params = parseRequest(pathParams, request.params);
           const api = authorizedApi(backend, bearerToken(request.headers.authorization));
           const result = await handler(api, request, params);
-          if (result === undefined) return reply.code(204).send();
           return reply
-            .code(status)
+            .code(200)
             .header('content-type', 'application/json; charset=utf-8')
             .send(JSON.stringify(result));
         } catch (error) {
