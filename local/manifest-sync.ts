@@ -30,7 +30,7 @@ export interface ManifestSyncOptions {
   /** One line for the person at the terminal per change. */
   print: (line: string) => void;
   /** An App is ready to serve: at the start, or added to the manifests while running. */
-  onAppAdded: (appId: string, secrets: LocalAppSecrets, whileRunning: boolean) => void;
+  onAppAdded: (appId: string, secrets: LocalAppSecrets, whileRunning: boolean, databaseUrl: string) => void;
   /** After each sync, every App's id with the names of its functions that serve. */
   onSynced: (apps: Record<string, string[]>) => Promise<void>;
 }
@@ -100,7 +100,7 @@ export function createManifestSync(options: ManifestSyncOptions) {
         if (before === undefined) {
           target.addApp(config, createLogPool(databaseUrl));
           if (!initial) print(`✓ app ${appId}: added, database ${appDatabaseName(appId)}`);
-          options.onAppAdded(appId, secrets, !initial);
+          options.onAppAdded(appId, secrets, !initial, databaseUrl);
         } else {
           host.setApp(config);
           print(`↻ app ${appId}: updated, its migrations run again`);

@@ -1,6 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { LocalApp, LocalPlatformView } from '../management/local/local-backend.ts';
+import { localManagementRoutes } from '../management/local/mount.ts';
+import { createLogPool } from '../runtime-image/src/db/pool.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
 import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
@@ -26,6 +29,8 @@ export interface LocalPlatformOptions {
   /** An App added to the manifests while the platform runs (the ones at start are in `secrets`). */
   onAppAdded?: (appId: string, secrets: LocalAppSecrets) => void;
   exit?: (code: number) => void;
+  /** How long a deploy through the management API waits for the new revision to serve. */
+  deployWaitMs?: number;
 }
 
 export { PLATFORM_STATE_FILE } from './platform-state.ts';
@@ -66,6 +71,8 @@ async function startOnLockedDataDir(
   const postgres = await startEmbeddedPostgres({ dataDir: postgresDataDir, persistent: true });
   undo.push(() => postgres.stop());
   let stopWatching = () => {};
+  /** What the management API serves: each App's keys and a pool on its database, as Apps are added. */
+  const managedApps = new Map<string, LocalApp>();
   const scheduler = createCronScheduler({
     log,
     onRun: async (fn) => {
@@ -93,6 +100,18 @@ async function startOnLockedDataDir(
     spoolDir: path.join(options.dataDir, 'spool'),
     // It listens before the first deploys finish: until then, say so rather than 404.
     starting: true,
+    registerRoutes: localManagementRoutes({
+      manifestsDir: options.manifestsDir,
+      apps: managedApps,
+      log,
+      ...(options.deployWaitMs !== undefined ? { deployWaitMs: options.deployWaitMs } : {}),
+      platform: (): LocalPlatformView => ({
+        host: server.host,
+        url: server.url,
+        writers: server.writers,
+        reload,
+      }),
+    }),
     ...(options.exit ? { exit: options.exit } : {}),
     extraShutdownSteps: [
       {
@@ -100,6 +119,12 @@ async function startOnLockedDataDir(
         run: async () => {
           stopWatching();
           await scheduler.stop();
+        },
+      },
+      {
+        name: 'close the management API pools',
+        run: async () => {
+          await Promise.all([...managedApps.values()].map((app) => app.logPool.end()));
         },
       },
       { name: 'stop Postgres', run: () => postgres.stop() },
@@ -125,8 +150,10 @@ async function startOnLockedDataDir(
     postgresUrl: postgres.url,
     dataDir: options.dataDir,
     print,
-    onAppAdded: (appId, appSecrets, whileRunning) => {
+    onAppAdded: (appId, appSecrets, whileRunning, databaseUrl) => {
       secrets[appId] = appSecrets;
+      const { apiKey, jwtSecret } = appSecrets;
+      managedApps.set(appId, { apiKey, jwtSecret, logPool: createLogPool(databaseUrl) });
       if (whileRunning) options.onAppAdded?.(appId, appSecrets);
     },
     onSynced: (apps) =>
@@ -136,18 +163,17 @@ async function startOnLockedDataDir(
   server.host.starting = false;
 
   let reloads = 0;
+  // One reload at a time, for the watcher and for deploys through the management API alike.
+  let running = Promise.resolve();
+  function reload(): Promise<void> {
+    running = running
+      .then(async () => sync.sync(await loadManifests(options.manifestsDir)))
+      .catch((error: unknown) => print(`✗ reload failed: ${formatCliError(error)}`))
+      .finally(() => reloads++);
+    return running;
+  }
   if (options.watch) {
-    let running = Promise.resolve();
-    const watcher = await watchTree(
-      options.manifestsDir,
-      () => {
-        running = running
-          .then(async () => sync.sync(await loadManifests(options.manifestsDir)))
-          .catch((error: unknown) => print(`✗ reload failed: ${formatCliError(error)}`))
-          .finally(() => reloads++);
-      },
-      { ignore: [options.dataDir] },
-    );
+    const watcher = await watchTree(options.manifestsDir, () => void reload(), { ignore: [options.dataDir] });
     stopWatching = () => watcher.close();
   }
   /** How many reloads have finished: what a test waits on after changing a file. */

@@ -3,6 +3,7 @@ import { secretKeyRefSchema } from './app.types.ts';
 import { validateCronSchedule, validateTimeZone } from './cron-schedule.ts';
 import { DEFAULT_FUNCTION_LIMITS, MEMORY_MB_RANGE } from './function-limits.ts';
 import { resourceSchema } from './meta.types.ts';
+import { MANAGEMENT_APP_PATHS } from './urls.ts';
 
 /** Which credentials a function accepts; see the seed's "Row-Level Security in Functions". */
 export const authModeSchema = z
@@ -16,6 +17,10 @@ const extraPathSchema = z
   .string()
   .regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must start with "/" and contain only URL path characters')
   .refine((p) => !p.startsWith('/fn/') && p !== '/fn', 'must not shadow the canonical /fn/ URLs')
+  .refine(
+    (p) => !MANAGEMENT_APP_PATHS.some((reserved) => p === reserved || p.startsWith(`${reserved}/`)),
+    `must not claim the management API's ${MANAGEMENT_APP_PATHS.join(' or ')} routes`,
+  )
   .describe('Extra route served at /v1/{appId}{path}, beside the canonical URL');
 
 export const httpTriggerSchema = z.object({

@@ -10,6 +10,12 @@ export function functionUrl(publicBaseUrl: string, appId: string, name: string):
   return `${publicBaseUrl.replace(/\/+$/, '')}${functionPath(appId, name)}`;
 }
 
+/**
+ * The management API's routes under `/v1/{appId}` (beside `/openapi.json` and `/mcp` at
+ * the root): no Function's `config.path` may claim them.
+ */
+export const MANAGEMENT_APP_PATHS = ['/functions', '/invocations'] as const;
+
 /** The optional `config.path` route lives beside the canonical one: `/v1/{appId}{path}`. */
 export function extraRoutePath(appId: string, path: string): string {
   return `/v1/${encodeURIComponent(appId)}${path}`;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { describeManagementEndpoints } from '../../management/local/mount.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 import { startLocalPlatform } from '../platform.ts';
 import type { LocalAppSecrets } from '../secrets.ts';
@@ -18,6 +19,8 @@ Options:
   --data DIR      Data directory: Postgres data, app secrets (default ${DEFAULT_DATA_DIR} in the project)
   --no-watch      Do not reload manifests when they change
   --json          Log as pino JSON lines, also on a terminal (the default when stderr is not one)
+  --deploy-wait S How long a deploy through the management API waits for the new
+                  code to serve before it answers "pending" (default 30)
   -h, --help      Show this help
 
 Environment:
@@ -43,11 +46,15 @@ export async function runStart(args: string[]): Promise<number> {
       data: { type: 'string' },
       'no-watch': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'deploy-wait': { type: 'string', default: '30' },
     },
     USAGE,
   );
   if (!parsed) return 0;
   const port = parsePort(parsed.values.port);
+  const deployWaitSeconds = Number(parsed.values['deploy-wait']);
+  if (!(deployWaitSeconds >= 0))
+    throw new Error(`--deploy-wait must be seconds, got "${parsed.values['deploy-wait']}"`);
   const manifestsDir = path.resolve(parsed.positionals[0] ?? 'examples');
   const dataDir = resolveDataDir(parsed.values.data);
   const readable = process.stderr.isTTY && !parsed.values.json;
@@ -71,9 +78,11 @@ export async function runStart(args: string[]): Promise<number> {
     print: (line) => console.log(line),
     watch: !parsed.values['no-watch'],
     onAppAdded: printApp,
+    deployWaitMs: deployWaitSeconds * 1000,
   });
   console.log(`\nButterbase Functions is serving ${manifestsDir} at ${platform.url}`);
   for (const [appId, secret] of Object.entries(platform.secrets)) printApp(appId, secret);
+  for (const line of describeManagementEndpoints(platform.url, data)) console.log(line);
   console.log(`  logs:        npx bbfn logs <appId>/<function>${data}\nPress Ctrl-C to stop.`);
   return 0;
 }

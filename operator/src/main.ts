@@ -8,6 +8,7 @@
  */
 import { createServer } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import { startClusterApi } from '../../management/cluster/api-server.ts';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 import { AppController } from './controller/app-controller.ts';
 import { FunctionController } from './controller/function-controller.ts';
@@ -27,7 +28,7 @@ Environment: ${Object.values(OPERATOR_ENV).join(', ')} (see operator/src/setting
 const log = createLogger({ name: 'bbfn-operator' });
 let ready = false;
 try {
-  const { settings, port } = loadOperatorSettings(process.env);
+  const { settings, port, api: apiSettings } = loadOperatorSettings(process.env);
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const metrics = createOperatorMetrics();
@@ -48,12 +49,24 @@ try {
   });
   await new Promise<void>((resolve) => server.listen(port, resolve));
   await Promise.all([appController.start(), controller.start()]);
+  // The management API and MCP (management/), on their own port.
+  const api = await startClusterApi({
+    kc,
+    publicBaseUrl: settings.publicBaseUrl,
+    port: apiSettings.port,
+    deployWaitMs: apiSettings.deployWaitMs,
+    log,
+  });
   ready = true;
-  log.info({ port, cluster: kc.getCurrentCluster()?.server }, 'reconciling Apps and Functions');
+  log.info(
+    { port, apiPort: apiSettings.port, cluster: kc.getCurrentCluster()?.server },
+    'reconciling Apps and Functions',
+  );
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
     ready = false;
     await Promise.all([appController.stop(), controller.stop()]);
+    await api.close();
     server.close();
     process.exit(0);
   };

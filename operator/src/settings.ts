@@ -10,6 +10,8 @@ export const OPERATOR_ENV = {
   cpuRequest: 'BBFN_RUNTIME_CPU_REQUEST',
   cpuLimit: 'BBFN_RUNTIME_CPU_LIMIT',
   port: 'BBFN_OPERATOR_PORT',
+  apiPort: 'BBFN_API_PORT',
+  deployWaitSeconds: 'BBFN_DEPLOY_WAIT_SECONDS',
 } as const;
 
 const settingsSchema = z.object({
@@ -21,6 +23,8 @@ const settingsSchema = z.object({
   cpuRequest: z.string().default('100m'),
   cpuLimit: z.string().default('1'),
   port: z.coerce.number().int().min(0).max(65535).default(8081),
+  apiPort: z.coerce.number().int().min(0).max(65535).default(8080),
+  deployWaitSeconds: z.coerce.number().min(0).max(600).default(30),
 });
 
 /** How the operator dresses the objects it makes for Functions. */
@@ -36,8 +40,19 @@ export interface OperatorSettings {
   runtimeResources: { cpuRequest: string; cpuLimit?: string };
 }
 
+/** The management API the operator serves (management/cluster). */
+export interface ManagementApiSettings {
+  port: number;
+  /** How long a deploy waits for the operator to report the new generation. */
+  deployWaitMs: number;
+}
+
 /** The settings and the port of the health endpoints; fails naming each bad variable. */
-export function loadOperatorSettings(env: NodeJS.ProcessEnv): { settings: OperatorSettings; port: number } {
+export function loadOperatorSettings(env: NodeJS.ProcessEnv): {
+  settings: OperatorSettings;
+  port: number;
+  api: ManagementApiSettings;
+} {
   const raw = Object.fromEntries(
     Object.entries(OPERATOR_ENV)
       .map(([key, name]) => [key, env[name]])
@@ -60,5 +75,6 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): { settings: Operat
       runtimeResources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit },
     },
     port: s.port,
+    api: { port: s.apiPort, deployWaitMs: s.deployWaitSeconds * 1000 },
   };
 }

@@ -19,6 +19,8 @@ export const ErrorCodes = {
   },
   VALIDATION_ROUTE_CONFLICT: { status: 409, message: 'Another function already serves this route' },
   RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },
+  // The management API's request did not match its schema (the code itself is checked by the codes above).
+  VALIDATION_INVALID_REQUEST: { status: 400, message: 'The request does not match the schema' },
   // Invocation (HTTP) errors.
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed for this function' },
   HTTP_UPGRADE_REQUIRED: { status: 426, message: 'This function is reached over WebSocket' },

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { HostSettings } from './config.ts';
@@ -31,6 +32,8 @@ export interface HostServerOptions {
   /** The cap on background work; BACKGROUND_LIMIT_MS (the seed's 30 s) unless a test shortens it. */
   backgroundLimitMs?: number;
   exit?: (code: number) => void;
+  /** More routes beside the functions' (the local platform's management API). */
+  registerRoutes?: (app: FastifyInstance) => void;
 }
 
 /**
@@ -68,11 +71,13 @@ export async function startHostServer(options: HostServerOptions) {
     logger: log,
     bodyLimit: settings.bodyLimit,
     trustProxy: settings.trustProxy,
-    register: (fastify) =>
-      registerHealthAndMetrics(fastify, {
+    register: (fastify) => {
+      options.registerRoutes?.(fastify);
+      return registerHealthAndMetrics(fastify, {
         metrics: metrics.registry,
         isReady: () => !closing && host.registry.list().length > 0,
-      }),
+      });
+    },
   });
   const { url, shutdown } = await listenWithGracefulShutdown(app, {
     port: settings.port,

@@ -2,7 +2,7 @@
  * The Helm chart on the real API server: it lints, refuses to render without its one
  * required value, installs (CRDs, RBAC, the operator's Deployment), and its RBAC is
  * enough: the operator, run with the chart's ServiceAccount token and the environment
- * its Deployment sets, deploys a Function.
+ * its Deployment sets, deploys a Function, and so does the management API it serves.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -112,12 +112,13 @@ describe('the Helm chart', () => {
     const kubeconfig = path.join(dir, 'operator.kubeconfig');
     await writeFile(kubeconfig, limited.exportConfig(), { mode: 0o600 });
 
-    const [port] = await freeLoopbackPorts(1);
+    const [port, apiPort] = await freeLoopbackPorts(2);
     const operator = spawn(process.execPath, [path.join(REPO, 'operator/src/main.ts')], {
       env: {
         PATH: process.env.PATH ?? '',
         ...env,
         BBFN_OPERATOR_PORT: String(port),
+        BBFN_API_PORT: String(apiPort),
         LOG_LEVEL: 'warn',
         KUBECONFIG: kubeconfig,
       },
@@ -207,6 +208,26 @@ spec:
         30_000,
         async () => (await runtimeKeys()) === 'bb_sk_second',
       );
+      // The management API it serves: the chart's RBAC reads an App's key Secret and applies Functions.
+      const key = 'bb_sk_chart_test_key';
+      const keyedApi = await kubectl(
+        ['apply', '-n', apps, '-f', '-'],
+        `apiVersion: v1\nkind: Secret\nmetadata: { name: api-keys }\nstringData: { keys: ${key} }\n---\n` +
+          'apiVersion: butterbase.ai/v1alpha1\nkind: App\nmetadata: { name: keyed-api }\n' +
+          'spec: { appId: keyed-api, auth: { apiKeys: { secretRef: { name: api-keys, key: keys } } } }\n',
+      );
+      expect(keyedApi.ok, keyedApi.out).toBe(true);
+      const deployed = await fetch(`http://127.0.0.1:${apiPort}/v1/keyed-api/functions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          app_id: 'keyed-api',
+          name: 'via-api',
+          code: 'export async function handler() { return new Response("ok"); }',
+          trigger: { type: 'http' },
+        }),
+      });
+      expect(await deployed.json()).toMatchObject({ name: 'via-api', status: 'deployed' });
       operator.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

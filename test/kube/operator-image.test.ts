@@ -54,7 +54,7 @@ describe("the operator's image", () => {
     await copyFile(inject('kubeconfig'), kubeconfig);
     await chmod(kubeconfig, 0o644);
     await chmod(work, 0o755);
-    const [port] = await freeLoopbackPorts(1);
+    const [port, apiPort] = await freeLoopbackPorts(2);
     const container = spawn(
       'docker',
       lockedDownRun({
@@ -66,6 +66,7 @@ describe("the operator's image", () => {
           BBFN_RUNTIME_IMAGE: 'butterbase-functions/runtime:test',
           BBFN_PUBLIC_BASE_URL: 'https://fn.example.com',
           BBFN_OPERATOR_PORT: String(port),
+          BBFN_API_PORT: String(apiPort),
           LOG_LEVEL: 'warn',
         },
       }),

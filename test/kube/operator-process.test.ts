@@ -15,7 +15,7 @@ const namespace = butterbaseNamespace('operator');
 
 describe('the operator process', () => {
   it('gets ready, deploys a Function, counts it in /metrics, and exits 0 on SIGTERM', async () => {
-    const [port] = await freeLoopbackPorts(1);
+    const [port, apiPort] = await freeLoopbackPorts(2);
     const operator = spawn(process.execPath, [path.join(REPO, 'operator/src/main.ts')], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -23,6 +23,7 @@ describe('the operator process', () => {
         BBFN_RUNTIME_IMAGE: 'butterbase-functions/runtime:test',
         BBFN_PUBLIC_BASE_URL: 'https://fn.example.com',
         BBFN_OPERATOR_PORT: String(port),
+        BBFN_API_PORT: String(apiPort),
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'inherit', 'inherit'],

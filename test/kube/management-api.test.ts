@@ -1,0 +1,265 @@
+/**
+ * The management API as the operator serves it, against the real control plane: a
+ * deploy is a server-side apply of the Function under the API's own field manager and
+ * answers once the operator reports the new generation; keys come from each App's
+ * Secret and never reach another App. Invoking needs running pods (no kubelet here):
+ * that part is for the e2e cluster.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { functionId } from '../../api/v1alpha1/urls.ts';
+import { startClusterApi } from '../../management/cluster/api-server.ts';
+import { API_FIELD_MANAGER } from '../../management/cluster/cluster-backend.ts';
+import { FunctionController } from '../../operator/src/controller/function-controller.ts';
+import { Cluster } from '../../operator/src/kube/cluster.ts';
+import type { OperatorSettings } from '../../operator/src/settings.ts';
+import { butterbaseNamespace } from './butterbase-crds.ts';
+import { kubectl } from './kubectl.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
+type Json = any;
+
+const namespace = butterbaseNamespace('mgmt-api');
+const settings: OperatorSettings = {
+  runtimeImage: 'butterbase-functions/runtime:test',
+  imagePullPolicy: 'IfNotPresent',
+  publicBaseUrl: 'https://fn.example.com',
+  ingress: { className: 'butterbase' },
+  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
+};
+const KEY_A = 'bb_sk_kube_app_a_key';
+const KEY_A2 = 'bb_sk_kube_app_a_second';
+const KEY_B = 'bb_sk_kube_app_b_key';
+
+const CODE = `export async function handler(req, ctx) {
+  return new Response(JSON.stringify({ hello: 'world' }), { headers: { 'Content-Type': 'application/json' } });
+}`;
+const SEED_INPUT = {
+  app_id: 'app_kube_a',
+  name: 'send-welcome-email',
+  code: CODE,
+  trigger: { type: 'http', config: { method: 'POST', path: '/welcome', auth: 'required' } },
+};
+
+function manifests(): string {
+  const app = (name: string, appId: string) => `apiVersion: butterbase.ai/v1alpha1
+kind: App
+metadata: { name: ${name} }
+spec:
+  appId: ${appId}
+  auth: { apiKeys: { secretRef: { name: ${name}-keys, key: keys } } }
+`;
+  return [
+    app('a', 'app_kube_a'),
+    app('b', 'app_kube_b'),
+    'apiVersion: v1\nkind: Secret\nmetadata: { name: a-keys }\nstringData:\n  keys: |\n    ' +
+      `${KEY_A}\n    ${KEY_A2}\n`,
+    `apiVersion: v1\nkind: Secret\nmetadata: { name: b-keys }\nstringData: { keys: "${KEY_B}" }\n`,
+  ].join('---\n');
+}
+
+let controller: FunctionController | undefined;
+let api: Awaited<ReturnType<typeof startClusterApi>> | undefined;
+
+const call = async (method: string, url: string, body?: unknown, key: string | null = KEY_A) => {
+  const response = await fetch(`${api!.url}${url}`, {
+    method,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+};
+
+beforeAll(async () => {
+  const applied = await kubectl(['apply', '-n', namespace, '-f', '-'], manifests());
+  expect(applied.ok, applied.out).toBe(true);
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(inject('kubeconfig'));
+  const log = pino({ level: 'silent' });
+  controller = new FunctionController(kc, new Cluster(kc), settings, log);
+  await controller.start();
+  api = await startClusterApi({
+    kc,
+    publicBaseUrl: settings.publicBaseUrl,
+    port: 0,
+    address: '127.0.0.1',
+    deployWaitMs: 30_000,
+    log,
+  });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await controller?.stop();
+});
+
+describe('the management API in a cluster', () => {
+  it("applies the seed's example as a Function with its own field manager and answers the seed's output", async () => {
+    const { status, body } = await call('POST', '/v1/app_kube_a/functions', SEED_INPUT);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body).toEqual({
+      function_id: functionId('app_kube_a', 'send-welcome-email'),
+      name: 'send-welcome-email',
+      url: 'https://fn.example.com/v1/app_kube_a/fn/send-welcome-email',
+      status: 'deployed',
+    });
+    const stored = await kubectl([
+      'get',
+      'fn',
+      'send-welcome-email',
+      '-n',
+      namespace,
+      '-o',
+      'json',
+      '--show-managed-fields',
+    ]);
+    const fn = JSON.parse(stored.out) as Json;
+    expect(fn.spec).toMatchObject({ appId: 'app_kube_a', code: CODE, trigger: SEED_INPUT.trigger });
+    expect(fn.metadata.managedFields.map((m: { manager: string }) => m.manager)).toContain(API_FIELD_MANAGER);
+    expect(fn.status).toMatchObject({ status: 'deployed', observedGeneration: fn.metadata.generation });
+  });
+
+  it('redeploys in place (same function_id, next generation) and refuses bad code without touching the object', async () => {
+    const before = JSON.parse(
+      (await kubectl(['get', 'fn', 'send-welcome-email', '-n', namespace, '-o', 'json'])).out,
+    ) as Json;
+    const again = await call('PUT', '/v1/app_kube_a/functions/send-welcome-email', {
+      ...SEED_INPUT,
+      code: CODE.replace("'world'", "'again'"),
+      envVars: { GREETING: 'hi' },
+    });
+    expect(again.body).toMatchObject({
+      function_id: functionId('app_kube_a', 'send-welcome-email'),
+      status: 'deployed',
+    });
+    const broken = await call('POST', '/v1/app_kube_a/functions', {
+      ...SEED_INPUT,
+      code: 'export async function handler( {',
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error).toMatchObject({ code: 'VALIDATION_SYNTAX_ERROR', details: { line: 1 } });
+    const after = JSON.parse(
+      (await kubectl(['get', 'fn', 'send-welcome-email', '-n', namespace, '-o', 'json'])).out,
+    ) as Json;
+    expect(after.metadata.generation).toBe(before.metadata.generation + 1);
+    expect(after.spec.code).toContain("'again'");
+    expect(after.spec.envVars).toEqual({ GREETING: 'hi' });
+  });
+
+  it('lists and gets what kubectl sees, and deletes it', async () => {
+    await call('POST', '/v1/app_kube_a/functions', {
+      ...SEED_INPUT,
+      name: 'temp',
+      trigger: { type: 'http', config: { auth: 'none' } },
+    });
+    const list = await call('GET', '/v1/app_kube_a/functions', undefined, KEY_A2);
+    expect(list.body.functions.map((f: { name: string }) => f.name).sort()).toEqual([
+      'send-welcome-email',
+      'temp',
+    ]);
+    const got = await call('GET', '/v1/app_kube_a/functions/send-welcome-email');
+    expect(got.body).toMatchObject({
+      status: 'deployed',
+      env_var_names: ['GREETING'],
+      url: 'https://fn.example.com/v1/app_kube_a/fn/send-welcome-email',
+    });
+    expect((await call('DELETE', '/v1/app_kube_a/functions/temp')).body).toEqual({
+      name: 'temp',
+      deleted: true,
+    });
+    expect((await kubectl(['get', 'fn', 'temp', '-n', namespace])).ok).toBe(false);
+  });
+
+  it('answers errors with stable codes and keeps one app’s key away from another’s functions', async () => {
+    const cases: [Promise<{ status: number; body: Json }>, number, string][] = [
+      [call('GET', '/v1/app_kube_a/functions', undefined, null), 401, 'AUTH_REQUIRED'],
+      [call('GET', '/v1/app_kube_a/functions', undefined, 'bb_sk_wrong'), 401, 'AUTH_INVALID_API_KEY'],
+      [call('GET', '/v1/app_kube_a/functions', undefined, KEY_B), 401, 'AUTH_INVALID_API_KEY'],
+      [
+        call('GET', '/v1/app_kube_a/functions/send-welcome-email', undefined, KEY_B),
+        401,
+        'AUTH_INVALID_API_KEY',
+      ],
+      [call('POST', '/v1/app_kube_a/functions', SEED_INPUT, KEY_B), 401, 'AUTH_INVALID_API_KEY'],
+      [
+        call('POST', '/v1/app_missing/functions', { ...SEED_INPUT, app_id: 'app_missing' }),
+        404,
+        'RESOURCE_NOT_FOUND',
+      ],
+      [call('GET', '/v1/app_kube_a/functions/nope'), 404, 'RESOURCE_NOT_FOUND'],
+      // Both Apps share the namespace: B's key reaches A's Function under no path.
+      [
+        call('GET', '/v1/app_kube_b/functions/send-welcome-email', undefined, KEY_B),
+        404,
+        'RESOURCE_NOT_FOUND',
+      ],
+      [
+        call('DELETE', '/v1/app_kube_b/functions/send-welcome-email', undefined, KEY_B),
+        404,
+        'RESOURCE_NOT_FOUND',
+      ],
+      [
+        call('POST', '/v1/app_kube_b/functions', { ...SEED_INPUT, app_id: 'app_kube_b' }, KEY_B),
+        409,
+        'VALIDATION_ROUTE_CONFLICT',
+      ],
+      [
+        call('POST', '/v1/app_kube_a/functions', { ...SEED_INPUT, code: 'export const x = 1;' }),
+        400,
+        'VALIDATION_INVALID_SCHEMA',
+      ],
+      [
+        call('POST', '/v1/app_kube_a/functions', {
+          ...SEED_INPUT,
+          trigger: { type: 'cron', config: { schedule: '61 * * * *' } },
+        }),
+        400,
+        'VALIDATION_INVALID_REQUEST',
+      ],
+    ];
+    for (const [request, status, code] of cases) {
+      const got = await request;
+      expect([got.status, got.body.error?.code], JSON.stringify(got.body)).toEqual([status, code]);
+    }
+    expect((await call('GET', '/v1/app_kube_b/functions', undefined, KEY_B)).body).toEqual({ functions: [] });
+    const stillA = await call('GET', '/v1/app_kube_a/functions/send-welcome-email');
+    expect(stillA.body).toMatchObject({ app_id: 'app_kube_a', status: 'deployed' });
+  });
+
+  it('serves the MCP tools at /mcp with the App key', async () => {
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${api!.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${KEY_B}` } },
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual([
+        'deploy_function',
+        'invoke_function',
+        'manage_function',
+      ]);
+      const deployed = (await client.callTool({
+        name: 'deploy_function',
+        arguments: { app_id: 'app_kube_b', name: 'from-mcp', code: CODE, trigger: { type: 'http' } },
+      })) as { structuredContent?: Json };
+      expect(deployed.structuredContent).toMatchObject({ name: 'from-mcp', status: 'deployed' });
+      const listed = (await client.callTool({
+        name: 'manage_function',
+        arguments: { app_id: 'app_kube_b', action: 'list' },
+      })) as {
+        structuredContent?: Json;
+      };
+      expect(listed.structuredContent.functions.map((f: { name: string }) => f.name)).toEqual(['from-mcp']);
+    } finally {
+      await client.close();
+    }
+  });
+});
