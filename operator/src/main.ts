@@ -23,11 +23,11 @@ Environment: ${Object.values(OPERATOR_ENV).join(', ')} (see operator/src/setting
 const log = createLogger({ name: 'bbfn-operator' });
 let ready = false;
 try {
-  const { settings, port } = loadOperatorSettings(process.env);
+  const { settings, port, resyncSeconds } = loadOperatorSettings(process.env);
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const metrics = createOperatorMetrics();
-  const controller = new FunctionController(kc, new Cluster(kc), settings, log, metrics);
+  const controller = new FunctionController(kc, new Cluster(kc), settings, log, { metrics, resyncSeconds });
   const server = createServer((request, response) => {
     if (request.url === '/metrics') {
       void metrics.registry.metrics().then((text) => {

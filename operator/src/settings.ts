@@ -10,6 +10,7 @@ export const OPERATOR_ENV = {
   cpuRequest: 'BBFN_RUNTIME_CPU_REQUEST',
   cpuLimit: 'BBFN_RUNTIME_CPU_LIMIT',
   port: 'BBFN_OPERATOR_PORT',
+  resyncSeconds: 'BBFN_RESYNC_SECONDS',
 } as const;
 
 const settingsSchema = z.object({
@@ -21,6 +22,8 @@ const settingsSchema = z.object({
   cpuRequest: z.string().default('100m'),
   cpuLimit: z.string().default('1'),
   port: z.coerce.number().int().min(0).max(65535).default(8081),
+  // Level-based safety net: every Function is reconciled and re-applied this often.
+  resyncSeconds: z.coerce.number().int().min(10).default(600),
 });
 
 /** How the operator dresses the objects it makes for Functions. */
@@ -37,7 +40,11 @@ export interface OperatorSettings {
 }
 
 /** The settings and the port of the health endpoints; fails naming each bad variable. */
-export function loadOperatorSettings(env: NodeJS.ProcessEnv): { settings: OperatorSettings; port: number } {
+export function loadOperatorSettings(env: NodeJS.ProcessEnv): {
+  settings: OperatorSettings;
+  port: number;
+  resyncSeconds: number;
+} {
   const raw = Object.fromEntries(
     Object.entries(OPERATOR_ENV)
       .map(([key, name]) => [key, env[name]])
@@ -60,5 +67,6 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): { settings: Operat
       runtimeResources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit },
     },
     port: s.port,
+    resyncSeconds: s.resyncSeconds,
   };
 }

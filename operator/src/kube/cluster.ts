@@ -29,10 +29,11 @@ export class Cluster {
 
   /**
    * Server-side apply, as the operator owns these objects: fields it stops setting are
-   * removed, fields others set (an HPA's replicas) stay theirs.
+   * removed, fields others set (an HPA's replicas) stay theirs. Returns the object as
+   * the API server stored it (its uid, generation, status).
    */
-  async apply(object: KubernetesObject): Promise<void> {
-    await this.objects.patch(
+  async apply(object: KubernetesObject): Promise<KubernetesObject> {
+    return await this.objects.patch(
       object,
       undefined,
       undefined,
@@ -75,6 +76,16 @@ export class Cluster {
     reason: string,
     message: string,
   ): Promise<void> {
+    await this.event(on, 'Warning', reason, message);
+  }
+
+  /** An Event on a Function: Normal for a transition, Warning for a failure. */
+  async event(
+    on: { namespace: string; name: string; uid?: string },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const now = new Date();
     await this.core.createNamespacedEvent({
       namespace: on.namespace,
@@ -87,7 +98,7 @@ export class Cluster {
           namespace: on.namespace,
           ...(on.uid ? { uid: on.uid } : {}),
         },
-        type: 'Warning',
+        type,
         reason,
         message,
         source: { component: FIELD_MANAGER },

@@ -1,0 +1,35 @@
+import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
+import { compileHandler, handlerFilename } from '../../../runtime-image/src/compile/compile.ts';
+import { isBbfnError } from '../../../runtime-image/src/errors.ts';
+
+/** Bundles kept, by source and name: a reconcile that changes nothing compiles nothing. */
+const KEPT = 256;
+
+/**
+ * Compiled handlers, least recently used out first. Code that does not compile stays
+ * cached as its failure (a BbfnError with line and column): the same source fails the
+ * same way, so it is not compiled again until the spec changes. A failure of the
+ * compiler itself is dropped at once, so the retry compiles afresh.
+ */
+export class CompileCache {
+  private readonly bundles = new Map<string, Promise<string>>();
+
+  compile(fn: FunctionResource): Promise<string> {
+    const key = `${fn.metadata.name}\0${fn.spec.code}`;
+    const cached = this.bundles.get(key);
+    if (cached) {
+      this.bundles.delete(key);
+      this.bundles.set(key, cached);
+      return cached;
+    }
+    const bundle = compileHandler(fn.spec.code, { filename: handlerFilename(fn.metadata.name) }).then(
+      (compiled) => compiled.code,
+    );
+    bundle.catch((error: unknown) => {
+      if (!isBbfnError(error) && this.bundles.get(key) === bundle) this.bundles.delete(key);
+    });
+    if (this.bundles.size >= KEPT) this.bundles.delete(this.bundles.keys().next().value!);
+    this.bundles.set(key, bundle);
+    return bundle;
+  }
+}
