@@ -42,7 +42,7 @@ describe('the CustomResourceDefinitions', () => {
     const table = await kubectl(['get', 'fn', 'hello', '-n', namespace]);
     expect(table.out).toMatch(/NAME\s+URL\s+STATUS\s+READY\s+AGE/);
     const wide = await kubectl(['get', 'fn', 'hello', '-n', namespace, '-o', 'wide']);
-    expect(wide.out).toMatch(/NAME\s+URL\s+STATUS\s+READY\s+AGE\s+APP ID\s+TRIGGER\s+REASON/);
+    expect(wide.out).toMatch(/NAME\s+URL\s+STATUS\s+READY\s+APP ID\s+TRIGGER\s+REASON\s+AGE/);
     expect(wide.out).toMatch(/hello\s.*\sdemo\s+http/);
   });
 
