@@ -20,7 +20,7 @@ import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import {
   crashLooping,
-  eventsOf,
+  eventsSeen,
   functionStatus,
   getJson,
   runningAndReady,
@@ -107,8 +107,8 @@ describe('the Function controller', () => {
       message: `Revision ${revision}: all 1 pods available`,
       observedGeneration: deployed.metadata.generation,
     });
-    expect(await eventsOf(namespace, 'hello', 'RollingOut')).toMatchObject([{ type: 'Normal' }]);
-    expect(await eventsOf(namespace, 'hello', 'RolledOut')).toMatchObject([{ type: 'Normal' }]);
+    expect(await eventsSeen(namespace, 'hello', 'RollingOut')).toMatchObject([{ type: 'Normal' }]);
+    expect(await eventsSeen(namespace, 'hello', 'RolledOut')).toMatchObject([{ type: 'Normal' }]);
     const table = await kubectl(['get', 'fn', 'hello', '-n', namespace]);
     expect(table.out).toMatch(/hello\s+https:\/\/fn\.example\.com\/v1\/demo\/fn\/hello\s+deployed\s+True\s/);
   });
@@ -148,7 +148,7 @@ describe('the Function controller', () => {
       await controller!.settled();
       return (await hello()).status?.status === 'failed';
     });
-    expect(await eventsOf(namespace, 'hello', 'CrashLoopBackOff')).toMatchObject([
+    expect(await eventsSeen(namespace, 'hello', 'CrashLoopBackOff')).toMatchObject([
       { type: 'Warning', message: Ready!.message },
     ]);
     // The pod recovers (its database came up): deployed again.
@@ -166,7 +166,7 @@ describe('the Function controller', () => {
     expect(Ready!.message).toMatch(/VALIDATION_SYNTAX_ERROR: .*hello\.ts:2:\d+/);
     expect(Stalled).toMatchObject({ status: 'True', reason: 'CompileFailed' });
     expect(await served()).toBe(serving);
-    expect(await eventsOf(namespace, 'hello', 'CompileFailed')).toMatchObject([{ type: 'Warning' }]);
+    expect(await eventsSeen(namespace, 'hello', 'CompileFailed')).toMatchObject([{ type: 'Warning' }]);
     await controller!.settled();
     // A terminal failure is not an error: nothing was scheduled for a retry.
     expect(await errors()).toBe(errorsBefore);

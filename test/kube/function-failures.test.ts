@@ -16,7 +16,7 @@ import { createOperatorMetrics } from '../../operator/src/metrics.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
-import { eventsOf, functionStatus, getJson } from './function-pods.ts';
+import { eventsOf, eventsSeen, functionStatus, getJson } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
 
 const EXAMPLES = path.join(import.meta.dirname, '../../examples');
@@ -72,8 +72,6 @@ describe('a Function whose child the API server refuses', () => {
       status,
     ]);
     expect(patched.ok, patched.out).toBe(true);
-    const errorsBefore = await errors();
-    const began = performance.now();
     await apply('hello/function.yaml');
     const failed = await waitFor('hello to be reported failed', 30_000, async () => {
       const fn = await functionStatus(namespace, 'hello');
@@ -84,21 +82,26 @@ describe('a Function whose child the API server refuses', () => {
     expect(Ready!.message).toMatch(/^Service fn-hello: 403 .*exceeded quota: no-services/);
     expect(Stalled).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
 
-    // Retried with a backoff that doubles from 0.5 s: four failures take at least 0.5 + 1 + 2 s.
-    await waitFor('four failed attempts', 60_000, async () => (await errors()) - errorsBefore >= 4, 250);
-    expect(performance.now() - began).toBeGreaterThanOrEqual(3_500);
-    expect(await eventsOf(namespace, 'hello', 'ApplyFailed')).toMatchObject([
+    expect(await eventsSeen(namespace, 'hello', 'ApplyFailed')).toMatchObject([
       { type: 'Warning', message: Ready!.message },
     ]);
+    // Retried, with a backoff that doubles from 0.5 s: two more attempts take at least
+    // 1 + 2 s, or 1 s if a child's event (the Deployment's status moving) brought one on.
+    const errorsSeen = await errors();
+    const began = performance.now();
+    await waitFor('two more attempts', 90_000, async () => (await errors()) >= errorsSeen + 2, 100);
+    expect(performance.now() - began).toBeGreaterThanOrEqual(1_000);
+    // However often it was tried, the same refusal is one Event.
+    expect(await eventsOf(namespace, 'hello', 'ApplyFailed')).toHaveLength(1);
 
     expect((await kubectl(['delete', 'quota', 'no-services', '-n', namespace])).ok).toBe(true);
-    const pending = await waitFor('hello to get its Service on a retry', 60_000, async () => {
+    const pending = await waitFor('hello to get its Service on a retry', 90_000, async () => {
       const fn = await functionStatus(namespace, 'hello');
       return fn.status?.status === 'pending' ? fn : undefined;
     });
     expect(byType(pending.status!.conditions).Stalled).toBeUndefined();
     expect((await kubectl(['get', 'svc', 'fn-hello', '-n', namespace])).ok).toBe(true);
-  });
+  }, 240_000);
 });
 
 describe('a cron Function', () => {
@@ -110,7 +113,7 @@ describe('a cron Function', () => {
     });
     expect(byType(scheduled.status!.conditions).Ready).toMatchObject({ status: 'True', reason: 'Scheduled' });
     expect(scheduled.status!.url).toBeUndefined();
-    expect(await eventsOf(namespace, 'cleanup-idempotency', 'Scheduled')).toHaveLength(1);
+    expect(await eventsSeen(namespace, 'cleanup-idempotency', 'Scheduled')).toHaveLength(1);
 
     // A run as `kubectl create job --from=cronjob/…` makes it, with a deadline no pod can
     // meet here (no kubelet): the real Job controller fails it.
@@ -132,7 +135,7 @@ describe('a cron Function', () => {
     const { Ready } = byType(failed.status!.conditions);
     expect(Ready).toMatchObject({ status: 'False', reason: 'JobFailed' });
     expect(Ready!.message).toMatch(/^Job cleanup-manual failed: DeadlineExceeded/);
-    expect(await eventsOf(namespace, 'cleanup-idempotency', 'JobFailed')).toMatchObject([
+    expect(await eventsSeen(namespace, 'cleanup-idempotency', 'JobFailed')).toMatchObject([
       { type: 'Warning' },
     ]);
   });

@@ -117,6 +117,14 @@ export async function setRevisionPods(
   return pods.map((pod) => pod.metadata.name);
 }
 
+/** The Events recorded on a Function with `reason`, once there is one (they are written in the background). */
+export async function eventsSeen(namespace: string, fn: string, reason: string) {
+  return waitFor(`a ${reason} Event on ${fn}`, 30_000, async () => {
+    const events = await eventsOf(namespace, fn, reason);
+    return events.length > 0 ? events : undefined;
+  });
+}
+
 /** The Events recorded on a Function with `reason`, as `kubectl describe` lists them. */
 export async function eventsOf(namespace: string, fn: string, reason: string) {
   const list = await getJson<{ items: { type: string; reason: string; message: string; count?: number }[] }>(

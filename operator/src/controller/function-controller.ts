@@ -24,7 +24,6 @@ import { functionStatus, transitionEvent } from '../reconcile/function-status.ts
 import { cronJobOutcome, deploymentOutcome, type Outcome } from '../reconcile/readiness.ts';
 import { RetriedFailure } from '../reconcile/retried-failure.ts';
 import { staleRevisions } from '../reconcile/stale-revisions.ts';
-import { REVISION_KEY } from '../resources/names.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { AppliedObjects } from './applied-objects.ts';
 import { CompileCache } from './compile-cache.ts';
@@ -207,19 +206,20 @@ export class FunctionController {
   }
 
   /**
-   * Applies what changed (AppliedObjects) and returns each child as it now stands. A
+   * Applies what changed (AppliedObjects) and returns each child as it now stands: the
+   * revision's ConfigMap first (the pods mount it), then the rest side by side. A
    * refusal by the API server (a full Service IP range, a quota, an admission webhook)
    * is a RetriedFailure carrying the API server's own message.
    */
   private async applyAll(key: string, objects: KubernetesObject[]): Promise<Map<string, KubernetesObject>> {
     const [namespace] = key.split('/') as [string];
     const live = new Map<string, KubernetesObject>();
-    for (const object of objects) {
+    const applyOne = async (object: KubernetesObject) => {
       const kind = object.kind as OwnedKind;
       const cached = this.owned.get(kind, namespace, object.metadata!.name!);
       if (this.applied.isCurrent(key, object, cached)) {
         live.set(kind, cached!);
-        continue;
+        return;
       }
       try {
         const result = await this.cluster.apply(object);
@@ -230,7 +230,13 @@ export class FunctionController {
         const message = `${kind} ${object.metadata?.name}: ${describeError(error)}`;
         throw new RetriedFailure(RETRIED_REASON.applyFailed, message, { cause: error });
       }
-    }
+    };
+    const [first, ...rest] = objects;
+    if (first) await applyOne(first);
+    // Every apply is waited for before a failure is reported, so none is left in flight.
+    const results = await Promise.allSettled(rest.map(applyOne));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     return live;
   }
 
@@ -245,18 +251,10 @@ export class FunctionController {
 
   /** Deletes old revisions' ConfigMaps in the background; a failure waits for the next reconcile. */
   private pruneRevisions(namespace: string, name: string, current: string): void {
-    const configMaps = this.owned.ofFunction('ConfigMap', namespace, name).flatMap((configMap) => {
-      const revision = configMap.metadata?.labels?.[REVISION_KEY];
-      if (!revision) return [];
-      const createdAt = new Date(configMap.metadata?.creationTimestamp ?? 0);
-      return [{ name: configMap.metadata!.name!, revision, createdAt }];
-    });
-    for (const stale of staleRevisions(configMaps, current))
+    for (const stale of staleRevisions(this.owned.revisions(namespace, name), current))
       void this.cluster.deleteConfigMap(namespace, stale).catch((error: unknown) => {
-        this.log.warn(
-          { function: `${namespace}/${name}`, error: describeError(error) },
-          'could not delete an old revision',
-        );
+        const fields = { function: `${namespace}/${name}`, error: describeError(error) };
+        this.log.warn(fields, 'could not delete an old revision');
       });
   }
 
@@ -278,7 +276,12 @@ export class FunctionController {
     const fields = { function: `${namespace}/${name}`, reason: event.reason };
     if (event.type === 'Warning') this.log.warn(fields, event.message);
     else this.log.info(fields, event.message);
-    await this.cluster.event({ namespace, name, uid }, event.type, event.reason, event.message);
+    // Best effort, as client-go's recorder: an Event lost is not worth a retry of the Function.
+    void this.cluster
+      .event({ namespace, name, uid }, event.type, event.reason, event.message)
+      .catch((error) => {
+        this.log.warn({ ...fields, error: describeError(error) }, 'could not record an Event');
+      });
   }
 }
 

@@ -9,7 +9,8 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type Cached, restartingInformer } from '../kube/informers.ts';
-import { FUNCTION_LABEL, FUNCTION_OBJECTS_SELECTOR } from '../resources/names.ts';
+import type { RevisionObject } from '../reconcile/stale-revisions.ts';
+import { FUNCTION_LABEL, FUNCTION_OBJECTS_SELECTOR, REVISION_KEY } from '../resources/names.ts';
 
 /** The kinds the operator makes for Functions, and the pods and Jobs they make in turn. */
 export type OwnedKind = 'Deployment' | 'CronJob' | 'Job' | 'Service' | 'Ingress' | 'ConfigMap' | 'Pod';
@@ -118,6 +119,16 @@ export class OwnedWatches {
   /** The cached object of `kind`, by name (slimmed: see SLIM). */
   get<T extends KubernetesObject>(kind: OwnedKind, namespace: string, name: string): T | undefined {
     return this.informers.get(kind)!.get(name, namespace) as T | undefined;
+  }
+
+  /** A Function's revision ConfigMaps (resources/revision.ts), for pruning the old ones. */
+  revisions(namespace: string, functionName: string): RevisionObject[] {
+    return this.ofFunction('ConfigMap', namespace, functionName).flatMap((configMap) => {
+      const revision = configMap.metadata?.labels?.[REVISION_KEY];
+      if (!revision) return [];
+      const createdAt = new Date(configMap.metadata?.creationTimestamp ?? 0);
+      return [{ name: configMap.metadata!.name!, revision, createdAt }];
+    });
   }
 
   /** The cached objects of `kind` that belong to one Function. */

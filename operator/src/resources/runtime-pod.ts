@@ -38,6 +38,9 @@ export function runtimePodTemplate(
     env: runtimeEnv(app),
     volumeMounts: [{ name: 'revision', mountPath: MOUNT_DIR, readOnly: true }],
     resources: runtimeResources(fn, settings),
+    // A container that exits with an error leaves its last log lines (the runtime's fatal
+    // error) as its termination message, which the Function's status quotes.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
