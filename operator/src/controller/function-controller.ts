@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import {
   ApiException,
   CustomObjectsApi,
@@ -20,7 +19,6 @@ import { describeError, restartingInformer } from '../kube/informers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { RETRIED_REASON, SPEC_REASON } from '../reconcile/condition-reasons.ts';
 import { functionState, statusBase } from '../reconcile/function-state.ts';
-import { functionStatus, transitionEvent } from '../reconcile/function-status.ts';
 import { cronJobOutcome, deploymentOutcome, type Outcome } from '../reconcile/readiness.ts';
 import { RetriedFailure } from '../reconcile/retried-failure.ts';
 import { staleRevisions } from '../reconcile/stale-revisions.ts';
@@ -28,6 +26,7 @@ import type { OperatorSettings } from '../settings.ts';
 import { AppliedObjects } from './applied-objects.ts';
 import { CompileCache } from './compile-cache.ts';
 import { type OwnedKind, OwnedWatches } from './owned-watches.ts';
+import { StatusReporter } from './status-reporter.ts';
 import { WorkQueue } from './work-queue.ts';
 
 type Stored = KubernetesObject & { spec?: unknown; status?: FunctionStatus };
@@ -54,6 +53,7 @@ export class FunctionController {
   private readonly queue: WorkQueue;
   private readonly compiled = new CompileCache();
   private readonly applied = new AppliedObjects();
+  private readonly status: StatusReporter;
   private stopped = false;
   private resync: NodeJS.Timeout | undefined;
   private readonly synced: Promise<void>[] = [];
@@ -74,6 +74,7 @@ export class FunctionController {
     this.settings = settings;
     this.log = log;
     this.options = options;
+    this.status = new StatusReporter(cluster, log);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const watch = (plural: string) => {
       const { informer, synced } = restartingInformer<Stored>({
@@ -103,7 +104,10 @@ export class FunctionController {
     );
     options.metrics?.queueDepth.set(0);
     for (const verb of ['add', 'update'] as const) this.functions.on(verb, (fn) => this.enqueue(keyOf(fn)));
-    this.functions.on('delete', (fn) => this.applied.forget(keyOf(fn)));
+    this.functions.on('delete', (fn) => {
+      this.applied.forget(keyOf(fn));
+      this.status.forget(keyOf(fn));
+    });
     const appChanged = (app: Stored) => {
       for (const fn of this.functions.list(app.metadata?.namespace)) this.enqueue(keyOf(fn));
     };
@@ -127,6 +131,7 @@ export class FunctionController {
     this.resync = setInterval(() => {
       // Level-based: whatever a missed event hid, the next pass puts right.
       this.applied.clear();
+      this.status.clear();
       for (const fn of this.functions.list()) this.enqueue(keyOf(fn));
     }, seconds * 1000);
     this.resync.unref();
@@ -170,7 +175,7 @@ export class FunctionController {
     if (!parsed.success) {
       // What the CRD cannot check (a cron schedule's fields, a time zone) zod does.
       const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      await this.report(stored, {}, { phase: 'failed', reason: SPEC_REASON.invalidSpec, message });
+      await this.status.report(stored, {}, { phase: 'failed', reason: SPEC_REASON.invalidSpec, message });
       return 'failed';
     }
     const fn: FunctionResource = parsed.data;
@@ -198,10 +203,14 @@ export class FunctionController {
     } catch (error) {
       if (!(error instanceof RetriedFailure)) throw error;
       // Said in status and an Event, then retried with the work queue's backoff.
-      await this.report(stored, base, { phase: 'failed', reason: error.reason, message: error.message });
+      await this.status.report(stored, base, {
+        phase: 'failed',
+        reason: error.reason,
+        message: error.message,
+      });
       throw error;
     }
-    await this.report(stored, base, outcome);
+    await this.status.report(stored, base, outcome);
     return outcome.phase;
   }
 
@@ -255,32 +264,6 @@ export class FunctionController {
       void this.cluster.deleteConfigMap(namespace, stale).catch((error: unknown) => {
         const fields = { function: `${namespace}/${name}`, error: describeError(error) };
         this.log.warn(fields, 'could not delete an old revision');
-      });
-  }
-
-  /** Writes the status when it changed, and the Event its transition is worth, if any. */
-  private async report(stored: Stored, base: FunctionStatus, outcome: Outcome): Promise<void> {
-    const { name, namespace, uid } = stored.metadata as { name: string; namespace: string; uid?: string };
-    const previous = stored.status;
-    const status = functionStatus(
-      base,
-      previous?.conditions,
-      outcome,
-      stored.metadata?.generation,
-      new Date(),
-    );
-    if (isDeepStrictEqual(previous, status)) return;
-    await this.cluster.setFunctionStatus(namespace, name, status);
-    const event = transitionEvent(previous?.conditions, status.conditions);
-    if (!event) return;
-    const fields = { function: `${namespace}/${name}`, reason: event.reason };
-    if (event.type === 'Warning') this.log.warn(fields, event.message);
-    else this.log.info(fields, event.message);
-    // Best effort, as client-go's recorder: an Event lost is not worth a retry of the Function.
-    void this.cluster
-      .event({ namespace, name, uid }, event.type, event.reason, event.message)
-      .catch((error) => {
-        this.log.warn({ ...fields, error: describeError(error) }, 'could not record an Event');
       });
   }
 }
