@@ -10,7 +10,6 @@ import {
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
-import type { RevisionObject } from '../reconcile/stale-revisions.ts';
 
 /** Who the operator's writes are attributed to (server-side apply's field manager). */
 export const FIELD_MANAGER = 'butterbase-functions';
@@ -41,19 +40,6 @@ export class Cluster {
       true,
       PatchStrategy.ServerSideApply,
     );
-  }
-
-  /** A Function's revision ConfigMaps (operator/src/resources/revision.ts). */
-  async revisionConfigMaps(namespace: string, functionName: string): Promise<RevisionObject[]> {
-    const list = await this.core.listNamespacedConfigMap({
-      namespace,
-      labelSelector: `butterbase.ai/function=${functionName},butterbase.ai/revision`,
-    });
-    return list.items.map((configMap) => ({
-      name: configMap.metadata!.name!,
-      revision: configMap.metadata!.labels!['butterbase.ai/revision']!,
-      createdAt: new Date(configMap.metadata!.creationTimestamp ?? 0),
-    }));
   }
 
   async deleteConfigMap(namespace: string, name: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../../../runtime-image/src/host/background-limits.ts';
 import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
 import type { OperatorSettings } from '../settings.ts';
-import { functionLabels, revisionConfigMapName } from './names.ts';
+import { functionLabels, REVISION_KEY, revisionConfigMapName } from './names.ts';
 import { BUNDLE_FILE, FUNCTION_FILE, MOUNT_DIR, type Revision } from './revision.ts';
 
 export const HTTP_PORT = 8080;
@@ -84,7 +84,7 @@ export function runtimePodTemplate(
   return {
     metadata: {
       labels: functionLabels(fn.metadata.name),
-      annotations: { 'butterbase.ai/revision': revision.id },
+      annotations: { [REVISION_KEY]: revision.id },
     },
     spec,
   };
