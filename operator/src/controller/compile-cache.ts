@@ -2,6 +2,10 @@ import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { compileHandler, handlerFilename } from '../../../runtime-image/src/compile/compile.ts';
 import { isBbfnError } from '../../../runtime-image/src/errors.ts';
 
+type Compiler = (code: string, filename: string) => Promise<string>;
+
+const esbuildCompiler: Compiler = async (code, filename) => (await compileHandler(code, { filename })).code;
+
 /** Bundles kept, by source and name: a reconcile that changes nothing compiles nothing. */
 const KEPT = 256;
 
@@ -13,6 +17,12 @@ const KEPT = 256;
  */
 export class CompileCache {
   private readonly bundles = new Map<string, Promise<string>>();
+  private readonly compiler: Compiler;
+
+  /** `compiler`: the runtime's esbuild compile, unless a test gives another. */
+  constructor(compiler: Compiler = esbuildCompiler) {
+    this.compiler = compiler;
+  }
 
   compile(fn: FunctionResource): Promise<string> {
     const key = `${fn.metadata.name}\0${fn.spec.code}`;
@@ -22,9 +32,7 @@ export class CompileCache {
       this.bundles.set(key, cached);
       return cached;
     }
-    const bundle = compileHandler(fn.spec.code, { filename: handlerFilename(fn.metadata.name) }).then(
-      (compiled) => compiled.code,
-    );
+    const bundle = this.compiler(fn.spec.code, handlerFilename(fn.metadata.name));
     bundle.catch((error: unknown) => {
       if (!isBbfnError(error) && this.bundles.get(key) === bundle) this.bundles.delete(key);
     });
