@@ -112,7 +112,7 @@ export class FunctionController {
       for (const fn of this.functions.list(app.metadata?.namespace)) this.enqueue(keyOf(fn));
     };
     for (const verb of ['add', 'update', 'delete'] as const) this.apps.on(verb, appChanged);
-    this.owned = new OwnedWatches(kc, log, (key: string, _kind: OwnedKind) => this.enqueue(key));
+    this.owned = new OwnedWatches(kc, log, (key) => this.enqueue(key));
   }
 
   /**

@@ -15,11 +15,6 @@ import { FUNCTION_LABEL, FUNCTION_OBJECTS_SELECTOR, REVISION_KEY } from '../reso
 /** The kinds the operator makes for Functions, and the pods and Jobs they make in turn. */
 export type OwnedKind = 'Deployment' | 'CronJob' | 'Job' | 'Service' | 'Ingress' | 'ConfigMap' | 'Pod';
 
-/**
- * What the cache keeps of each kind: only what status and change detection read. A
- * revision ConfigMap holds a whole bundle and a pod its spec; with a thousand Functions
- * that is most of the operator's memory, and nothing here reads it.
- */
 interface PodTemplate {
   spec?: unknown;
 }
@@ -28,6 +23,12 @@ interface Loose {
   data?: unknown;
   binaryData?: unknown;
 }
+/**
+ * What the cache keeps of each kind: only what status and change detection read. A
+ * revision ConfigMap holds a whole bundle and a pod its full spec; kept for every
+ * child of every Function they would grow the operator with each one, and nothing
+ * here reads them.
+ */
 const SLIM: Record<OwnedKind, (object: Loose) => void> = {
   Deployment: (o) => delete o.spec?.template?.spec,
   CronJob: (o) => delete o.spec?.jobTemplate?.spec?.template?.spec,
