@@ -36,10 +36,16 @@ describe('CompileCache', () => {
     expect(await cache.compile(fn('fixed'))).toBe('bundle of fixed');
   });
 
-  it('forgets a failure of the compiler itself, so the retry compiles afresh', async () => {
-    const { calls, compiler } = scripted(new Error('The service was stopped'));
+  it.each([
+    ['a plain error', new Error('The service was stopped')],
+    [
+      'INTERNAL, as compileHandler reports esbuild failing',
+      new BbfnError('INTERNAL', 'The handler compiler failed'),
+    ],
+  ])('forgets a failure of the compiler itself (%s), so the retry compiles afresh', async (_, failure) => {
+    const { calls, compiler } = scripted(failure);
     const cache = new CompileCache(compiler);
-    await expect(cache.compile(fn('a'))).rejects.toThrow('The service was stopped');
+    await expect(cache.compile(fn('a'))).rejects.toBe(failure);
     expect(await cache.compile(fn('a'))).toBe('bundle of a');
     expect(calls).toEqual(['a', 'a']);
   });

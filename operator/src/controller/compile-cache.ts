@@ -1,6 +1,6 @@
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { compileHandler, handlerFilename } from '../../../runtime-image/src/compile/compile.ts';
-import { isBbfnError } from '../../../runtime-image/src/errors.ts';
+import { isCodeError } from '../reconcile/function-state.ts';
 
 type Compiler = (code: string, filename: string) => Promise<string>;
 
@@ -11,9 +11,10 @@ const KEPT = 256;
 
 /**
  * Compiled handlers, least recently used out first. Code that does not compile stays
- * cached as its failure (a BbfnError with line and column): the same source fails the
- * same way, so it is not compiled again until the spec changes. A failure of the
- * compiler itself is dropped at once, so the retry compiles afresh.
+ * cached as its failure (function-state.ts isCodeError: a BbfnError with line and
+ * column): the same source fails the same way, so it is not compiled again until the
+ * spec changes. A failure of the compiler itself (INTERNAL, or any other error) is
+ * dropped at once, so the retry compiles afresh.
  */
 export class CompileCache {
   private readonly bundles = new Map<string, Promise<string>>();
@@ -34,7 +35,7 @@ export class CompileCache {
     }
     const bundle = this.compiler(fn.spec.code, handlerFilename(fn.metadata.name));
     bundle.catch((error: unknown) => {
-      if (!isBbfnError(error) && this.bundles.get(key) === bundle) this.bundles.delete(key);
+      if (!isCodeError(error) && this.bundles.get(key) === bundle) this.bundles.delete(key);
     });
     if (this.bundles.size >= KEPT) this.bundles.delete(this.bundles.keys().next().value!);
     this.bundles.set(key, bundle);

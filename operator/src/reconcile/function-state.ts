@@ -3,7 +3,7 @@ import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import { functionId, functionUrl } from '../../../api/v1alpha1/urls.ts';
-import { isBbfnError } from '../../../runtime-image/src/errors.ts';
+import { type BbfnError, isBbfnError } from '../../../runtime-image/src/errors.ts';
 import { functionObjects, UnsupportedTriggerError } from '../resources/function-objects.ts';
 import { revisionOf } from '../resources/revision.ts';
 import type { OperatorSettings } from '../settings.ts';
@@ -28,6 +28,15 @@ export interface FunctionStateInputs {
   /** The handler compiled, or the compile error (a BbfnError with line and column). */
   compile: (fn: FunctionResource) => Promise<string>;
   settings: OperatorSettings;
+}
+
+/**
+ * Whether a compile error is the code's (a syntax error, a refused import, no handler
+ * export): the same source fails the same way, so it waits for the spec to change. The
+ * compiler's own failures (INTERNAL: esbuild's service died, say) may pass next time.
+ */
+export function isCodeError(error: unknown): error is BbfnError {
+  return isBbfnError(error) && error.code !== 'INTERNAL';
 }
 
 /** The status fields a Function's spec decides, whatever runs. */
@@ -70,8 +79,10 @@ export async function functionState(inputs: FunctionStateInputs): Promise<Functi
   try {
     bundle = await inputs.compile(fn);
   } catch (error) {
-    if (isBbfnError(error)) return failed(SPEC_REASON.compileFailed, `${error.code}: ${error.message}`);
-    const message = `The compiler failed (not on the code); retrying: ${(error as Error)?.message ?? error}`;
+    if (isCodeError(error)) return failed(SPEC_REASON.compileFailed, `${error.code}: ${error.message}`);
+    const cause =
+      (error as Error)?.cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
+    const message = `The compiler failed (not on the code); retrying: ${(error as Error)?.message ?? error}${cause}`;
     throw new RetriedFailure(RETRIED_REASON.compilerError, message, { cause: error });
   }
   const revision = revisionOf(fn, bundle);
