@@ -63,11 +63,20 @@ export function customResourceDefinitions(): CustomResourceDefinition[] {
       status: functionStatusSchema,
       // zod's superRefine, which JSON Schema cannot say: a branch's field that depends on another.
       rules: [{ path: ['trigger'], ...GENERIC_HMAC_RULE }],
+      // What `kubectl get fn` shows: where it answers and whether it does (the Ready
+      // condition, as kstatus and `kubectl wait --for=condition=Ready` read it).
       columns: [
-        { name: 'App ID', type: 'string', jsonPath: '.spec.appId' },
-        { name: 'Trigger', type: 'string', jsonPath: '.spec.trigger.type' },
+        { name: 'URL', type: 'string', jsonPath: '.status.url' },
         { name: 'Status', type: 'string', jsonPath: '.status.status' },
-        { name: 'URL', type: 'string', jsonPath: '.status.url', priority: 1 },
+        { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+        { name: 'App ID', type: 'string', jsonPath: '.spec.appId', priority: 1 },
+        { name: 'Trigger', type: 'string', jsonPath: '.spec.trigger.type', priority: 1 },
+        {
+          name: 'Reason',
+          type: 'string',
+          jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+          priority: 1,
+        },
       ],
     }),
   ];

@@ -30,7 +30,7 @@ export const functionStatusSchema = z.object({
     .enum(['pending', 'deployed', 'failed'])
     .optional()
     .describe(
-      'deployed: the current code serves; failed: it could not (see conditions), the previous code still serves',
+      'pending: the current revision is rolling out (Reconciling); deployed: its pods are available (Ready); failed: it cannot run (Stalled, the reason in Ready), what served before keeps serving',
     ),
   observedGeneration: observedGenerationSchema,
   conditions: conditionsSchema,

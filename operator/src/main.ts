@@ -28,12 +28,12 @@ Environment: ${Object.values(OPERATOR_ENV).join(', ')} (see operator/src/setting
 const log = createLogger({ name: 'bbfn-operator' });
 let ready = false;
 try {
-  const { settings, port, api: apiSettings } = loadOperatorSettings(process.env);
+  const { settings, port, api: apiSettings, resyncSeconds } = loadOperatorSettings(process.env);
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const metrics = createOperatorMetrics();
   const cluster = new Cluster(kc);
-  const controller = new FunctionController(kc, cluster, settings, log, metrics);
+  const controller = new FunctionController(kc, cluster, settings, log, { metrics, resyncSeconds });
   const appController = new AppController(kc, cluster, new AppCluster(kc), log);
   const server = createServer((request, response) => {
     if (request.url === '/metrics') {

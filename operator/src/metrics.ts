@@ -6,7 +6,7 @@ export function createOperatorMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'bbfn_operator_' });
   const reconciles = new Counter({
     name: 'bbfn_operator_reconciles_total',
-    help: 'Function reconciles by result: deployed, failed (the Function cannot deploy; see its status), error (retried)',
+    help: 'Function reconciles by result: deployed (its revision is available), pending (rolling out), failed (see its status), error (retried)',
     labelNames: ['result'] as const,
     registers: [registry],
   });

@@ -3,7 +3,7 @@ import { loadOperatorSettings } from './settings.ts';
 
 describe('loadOperatorSettings', () => {
   it('fills in defaults around the two settings that have none', () => {
-    const { settings, port } = loadOperatorSettings({
+    const { settings, port, resyncSeconds } = loadOperatorSettings({
       BBFN_RUNTIME_IMAGE: 'registry.example.com/bbfn/runtime:1.0.0',
       BBFN_PUBLIC_BASE_URL: 'https://api.example.com',
     });
@@ -15,6 +15,7 @@ describe('loadOperatorSettings', () => {
       runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
     });
     expect(port).toBe(8081);
+    expect(resyncSeconds).toBe(600);
   });
 
   it('names each variable that is missing or wrong', () => {

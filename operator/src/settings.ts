@@ -12,6 +12,7 @@ export const OPERATOR_ENV = {
   port: 'BBFN_OPERATOR_PORT',
   apiPort: 'BBFN_API_PORT',
   deployWaitSeconds: 'BBFN_DEPLOY_WAIT_SECONDS',
+  resyncSeconds: 'BBFN_RESYNC_SECONDS',
 } as const;
 
 const settingsSchema = z.object({
@@ -25,6 +26,8 @@ const settingsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8081),
   apiPort: z.coerce.number().int().min(0).max(65535).default(8080),
   deployWaitSeconds: z.coerce.number().min(0).max(600).default(30),
+  // Level-based safety net: every Function is reconciled and re-applied this often.
+  resyncSeconds: z.coerce.number().int().min(10).default(600),
 });
 
 /** How the operator dresses the objects it makes for Functions. */
@@ -52,6 +55,7 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): {
   settings: OperatorSettings;
   port: number;
   api: ManagementApiSettings;
+  resyncSeconds: number;
 } {
   const raw = Object.fromEntries(
     Object.entries(OPERATOR_ENV)
@@ -76,5 +80,6 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): {
     },
     port: s.port,
     api: { port: s.apiPort, deployWaitMs: s.deployWaitSeconds * 1000 },
+    resyncSeconds: s.resyncSeconds,
   };
 }

@@ -40,8 +40,10 @@ describe('the CustomResourceDefinitions', () => {
     expect(everything.out).toContain('function.butterbase.ai/hello');
     // The short name and the printer columns a user sees.
     const table = await kubectl(['get', 'fn', 'hello', '-n', namespace]);
-    expect(table.out).toMatch(/NAME\s+APP ID\s+TRIGGER\s+STATUS\s+AGE/);
-    expect(table.out).toMatch(/hello\s+demo\s+http/);
+    expect(table.out).toMatch(/NAME\s+URL\s+STATUS\s+READY\s+AGE/);
+    const wide = await kubectl(['get', 'fn', 'hello', '-n', namespace, '-o', 'wide']);
+    expect(wide.out).toMatch(/NAME\s+URL\s+STATUS\s+READY\s+APP ID\s+TRIGGER\s+REASON\s+AGE/);
+    expect(wide.out).toMatch(/hello\s.*\sdemo\s+http/);
   });
 
   it('refuse what the schema refuses, naming the field', async () => {

@@ -1,25 +1,36 @@
 /**
  * The operator's Function controller against the real control plane: a Function
- * becomes its objects and a status (functionId, url, deployed); new code rolls a new
- * revision; code that does not compile leaves the revision that serves in place and
- * says why, with line and column, in status and in an Event.
+ * becomes its objects, and its status says how far its revision got, as kstatus reads
+ * it (Ready, Reconciling, Stalled): pending while its pods start, deployed once they
+ * are available, failed with the pods' own reason when they crash-loop. Pods are driven
+ * through their /status subresource (function-pods.ts): no kubelet runs here.
  */
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
+import type { Condition } from '../../api/v1alpha1/status.types.ts';
 import { functionId } from '../../api/v1alpha1/urls.ts';
 import { FunctionController } from '../../operator/src/controller/function-controller.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
+import { createOperatorMetrics } from '../../operator/src/metrics.ts';
 import { KEPT_REVISIONS } from '../../operator/src/reconcile/stale-revisions.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
-import { installButterbaseCrds } from './butterbase-crds.ts';
+import { butterbaseNamespace } from './butterbase-crds.ts';
+import {
+  crashLooping,
+  eventsSeen,
+  functionStatus,
+  getJson,
+  runningAndReady,
+  servedRevision,
+  setRevisionPods,
+} from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
 
 const EXAMPLES = path.join(import.meta.dirname, '../../examples');
-const namespace = `fn-controller-${Date.now().toString(36)}`;
+const namespace = butterbaseNamespace('fn-controller');
 const settings: OperatorSettings = {
   runtimeImage: 'butterbase-functions/runtime:test',
   imagePullPolicy: 'IfNotPresent',
@@ -27,24 +38,11 @@ const settings: OperatorSettings = {
   ingress: { className: 'butterbase' },
   runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
 };
-let removeCrds: (() => Promise<void>) | undefined;
+const metrics = createOperatorMetrics();
 let controller: FunctionController | undefined;
 
-async function json<T>(args: string[]): Promise<T> {
-  const result = await kubectl(['get', '-n', namespace, '-o', 'json', ...args]);
-  if (!result.ok) throw new Error(result.out);
-  return JSON.parse(result.out) as T;
-}
-
-type StoredFunction = { metadata: { generation: number }; status?: FunctionStatus };
-const hello = () => json<StoredFunction>(['fn', 'hello']);
-const servedRevision = async () =>
-  (
-    await json<{ spec: { template: { metadata: { annotations: Record<string, string> } } } }>([
-      'deploy',
-      'fn-hello',
-    ])
-  ).spec.template.metadata.annotations['butterbase.ai/revision'];
+const hello = () => functionStatus(namespace, 'hello');
+const served = () => servedRevision(namespace, 'hello');
 const setCode = (code: string) =>
   kubectl([
     'patch',
@@ -57,93 +55,156 @@ const setCode = (code: string) =>
     '-p',
     JSON.stringify({ spec: { code } }),
   ]);
+const byType = (conditions: Condition[] | undefined) =>
+  Object.fromEntries((conditions ?? []).map((c) => [c.type, c]));
+
+/** Waits for hello's status of its current generation to say `status`. */
+const helloReports = (status: string) =>
+  waitFor(`hello to be ${status}`, 30_000, async () => {
+    const fn = await hello();
+    const current = fn.status?.observedGeneration === fn.metadata.generation;
+    return current && fn.status?.status === status ? fn : undefined;
+  });
+
+const errors = async () =>
+  (await metrics.reconciles.get()).values.find((v) => v.labels.result === 'error')?.value ?? 0;
 
 beforeAll(async () => {
-  removeCrds = await installButterbaseCrds();
-  expect((await kubectl(['create', 'namespace', namespace])).ok).toBe(true);
   for (const file of ['app.yaml', 'hello/function.yaml']) {
     const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, file)]);
     expect(applied.ok, applied.out).toBe(true);
   }
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(inject('kubeconfig'));
-  controller = new FunctionController(kc, new Cluster(kc), settings, pino({ level: 'silent' }));
+  controller = new FunctionController(kc, new Cluster(kc), settings, pino({ level: 'silent' }), { metrics });
   await controller.start();
 });
 
 afterAll(async () => {
   await controller?.stop();
-  await kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  await removeCrds?.();
 });
 
 describe('the Function controller', () => {
-  it('deploys a Function and reports it as the seed does: function id, url, deployed', async () => {
-    const fn = await waitFor('hello to be deployed', 30_000, async () => {
-      const stored = await hello();
-      return stored.status?.status === 'deployed' ? stored : undefined;
-    });
-    expect(fn.status).toMatchObject({
+  it('says pending (Reconciling) while the pods start, deployed (Ready) once they are available', async () => {
+    const pending = await helloReports('pending');
+    expect(pending.status).toMatchObject({
       functionId: functionId('demo', 'hello'),
       url: 'https://fn.example.com/v1/demo/fn/hello',
-      observedGeneration: fn.metadata.generation,
     });
-    expect(fn.status!.conditions).toMatchObject([{ type: 'Deployed', status: 'True', reason: 'Deployed' }]);
-    const revision = await servedRevision();
-    expect((await kubectl(['get', 'configmap', `fn-hello-${revision}`, '-n', namespace])).ok).toBe(true);
+    const rolling = byType(pending.status!.conditions);
+    expect(rolling.Ready).toMatchObject({ status: 'False', reason: 'RollingOut' });
+    expect(rolling.Reconciling).toMatchObject({ status: 'True', reason: 'RollingOut' });
+    expect(rolling.Stalled).toBeUndefined();
     expect((await kubectl(['get', 'svc,ingress', 'fn-hello', '-n', namespace])).ok).toBe(true);
+
+    const revision = await served();
+    await setRevisionPods(namespace, 'hello', revision, runningAndReady());
+    const deployed = await helloReports('deployed');
+    expect(deployed.status!.conditions).toHaveLength(1);
+    expect(byType(deployed.status!.conditions).Ready).toMatchObject({
+      status: 'True',
+      reason: 'Available',
+      message: `Revision ${revision}: all 1 pods available`,
+      observedGeneration: deployed.metadata.generation,
+    });
+    expect(await eventsSeen(namespace, 'hello', 'RollingOut')).toMatchObject([{ type: 'Normal' }]);
+    expect(await eventsSeen(namespace, 'hello', 'RolledOut')).toMatchObject([{ type: 'Normal' }]);
+    const table = await kubectl(['get', 'fn', 'hello', '-n', namespace]);
+    expect(table.out).toMatch(/hello\s+https:\/\/fn\.example\.com\/v1\/demo\/fn\/hello\s+deployed\s+True\s/);
   });
 
-  it('rolls a new revision for new code', async () => {
-    const before = await servedRevision();
+  it('rolls a new revision for new code: pending until its pod is available, the old one serving', async () => {
+    const before = await served();
     expect((await setCode('export async function handler() { return new Response("v2"); }')).ok).toBe(true);
-    await waitFor('a new revision to be served', 30_000, async () => (await servedRevision()) !== before);
-    const fn = await waitFor('the new generation to be reported', 30_000, async () => {
-      const stored = await hello();
-      return stored.status?.observedGeneration === stored.metadata.generation ? stored : undefined;
-    });
-    expect(fn.status!.status).toBe('deployed');
+    await waitFor('a new revision to be applied', 30_000, async () => (await served()) !== before);
+    const pending = await helloReports('pending');
+    expect(byType(pending.status!.conditions).Reconciling).toMatchObject({ status: 'True' });
+    await setRevisionPods(namespace, 'hello', await served(), runningAndReady());
+    await helloReports('deployed');
   });
 
-  it('keeps the revision that serves when new code does not compile, and says where', async () => {
-    const serving = await servedRevision();
-    expect((await setCode('export async function handler() {\n  return new Response(;\n}')).ok).toBe(true);
-    const fn = await waitFor('hello to be reported failed', 30_000, async () => {
-      const stored = await hello();
-      return stored.status?.status === 'failed' ? stored : undefined;
-    });
-    const condition = fn.status!.conditions!.find((c) => c.type === 'Deployed')!;
-    expect(condition).toMatchObject({ status: 'False', reason: 'CompileFailed' });
-    expect(condition.message).toMatch(/VALIDATION_SYNTAX_ERROR: .*hello\.ts:2:\d+/);
-    expect(await servedRevision()).toBe(serving);
-    const events = await kubectl([
-      'get',
-      'events',
-      '-n',
+  it('says failed with the reason, exit code and message of a crash-looping pod, once', async () => {
+    expect((await setCode('export async function handler() { return new Response("v3"); }')).ok).toBe(true);
+    await helloReports('pending');
+    const revision = await served();
+    await setRevisionPods(
       namespace,
-      '--field-selector',
-      'involvedObject.name=hello,reason=CompileFailed',
-      '-o',
-      'name',
+      'hello',
+      revision,
+      crashLooping(1, 'Error: connect ECONNREFUSED 10.0.0.9:5432'),
+    );
+    const failed = await helloReports('failed');
+    const { Ready, Stalled, Reconciling } = byType(failed.status!.conditions);
+    expect(Ready).toMatchObject({ status: 'False', reason: 'CrashLoopBackOff' });
+    expect(Ready!.message).toMatch(
+      /is crash-looping \(5 restarts\); last exit code 1 \(Error\): Error: connect ECONNREFUSED/,
+    );
+    expect(Stalled).toMatchObject({ status: 'True', reason: 'CrashLoopBackOff', message: Ready!.message });
+    expect(Reconciling).toBeUndefined();
+    // More reconciles of the same state record no more Events.
+    for (const note of ['a', 'b'])
+      await kubectl(['annotate', 'fn', 'hello', '-n', namespace, '--overwrite', `test/note=${note}`]);
+    await waitFor('the annotations to be reconciled', 30_000, async () => {
+      await controller!.settled();
+      return (await hello()).status?.status === 'failed';
+    });
+    expect(await eventsSeen(namespace, 'hello', 'CrashLoopBackOff')).toMatchObject([
+      { type: 'Warning', message: Ready!.message },
     ]);
-    expect(events.out.trim()).not.toBe('');
+    // The pod recovers (its database came up): deployed again.
+    await setRevisionPods(namespace, 'hello', revision, runningAndReady());
+    await helloReports('deployed');
+  });
+
+  it('keeps the revision that serves when new code does not compile, says where, and does not retry', async () => {
+    const serving = await served();
+    const errorsBefore = await errors();
+    expect((await setCode('export async function handler() {\n  return new Response(;\n}')).ok).toBe(true);
+    const fn = await helloReports('failed');
+    const { Ready, Stalled } = byType(fn.status!.conditions);
+    expect(Ready).toMatchObject({ status: 'False', reason: 'CompileFailed' });
+    expect(Ready!.message).toMatch(/VALIDATION_SYNTAX_ERROR: .*hello\.ts:2:\d+/);
+    expect(Stalled).toMatchObject({ status: 'True', reason: 'CompileFailed' });
+    expect(await served()).toBe(serving);
+    expect(await eventsSeen(namespace, 'hello', 'CompileFailed')).toMatchObject([{ type: 'Warning' }]);
+    await controller!.settled();
+    // A terminal failure is not an error: nothing was scheduled for a retry.
+    expect(await errors()).toBe(errorsBefore);
+  });
+
+  it('applies a deleted Deployment again', async () => {
+    expect((await setCode('export async function handler() { return new Response("v4"); }')).ok).toBe(true);
+    await helloReports('pending');
+    const { metadata } = await getJson<{ metadata: { uid: string } }>(namespace, ['deploy', 'fn-hello']);
+    expect((await kubectl(['delete', 'deploy', 'fn-hello', '-n', namespace])).ok).toBe(true);
+    const again = await waitFor('fn-hello to be made again', 30_000, async () => {
+      const got = await kubectl([
+        'get',
+        'deploy',
+        'fn-hello',
+        '-n',
+        namespace,
+        '-o',
+        'jsonpath={.metadata.uid}',
+      ]);
+      return got.ok && got.out !== metadata.uid ? got.out : undefined;
+    });
+    expect(again).not.toBe('');
+    await setRevisionPods(namespace, 'hello', await served(), runningAndReady());
+    await helloReports('deployed');
   });
 
   it('keeps the current revision and three before it, and deletes older ones', async () => {
-    for (let version = 3; version <= 7; version++) {
-      const before = await servedRevision();
+    for (let version = 5; version <= 9; version++) {
+      const before = await served();
       expect(
         (await setCode(`export async function handler() { return new Response("v${version}"); }`)).ok,
       ).toBe(true);
-      await waitFor(
-        `revision v${version} to be served`,
-        30_000,
-        async () => (await servedRevision()) !== before,
-      );
+      await waitFor(`revision v${version} to be served`, 30_000, async () => (await served()) !== before);
     }
-    const current = await servedRevision();
+    const current = await served();
     const revisions = await waitFor('old revisions to be deleted', 30_000, async () => {
-      const list = await json<{ items: { metadata: { labels: Record<string, string> } }[] }>([
+      const list = await getJson<{ items: { metadata: { labels: Record<string, string> } }[] }>(namespace, [
         'configmap',
         '-l',
         'butterbase.ai/function=hello',
@@ -165,10 +226,13 @@ spec:
 `;
     expect((await kubectl(['apply', '-n', namespace, '-f', '-'], orphan)).ok).toBe(true);
     const status = await waitFor('orphan to be reported failed', 30_000, async () => {
-      const stored = await json<StoredFunction>(['fn', 'orphan']);
+      const stored = await functionStatus(namespace, 'orphan');
       return stored.status?.status === 'failed' ? stored.status : undefined;
     });
-    expect(status.conditions![0]).toMatchObject({ reason: 'AppNotFound' });
+    expect(byType(status.conditions)).toMatchObject({
+      Ready: { status: 'False', reason: 'AppNotFound' },
+      Stalled: { status: 'True', reason: 'AppNotFound' },
+    });
     expect((await kubectl(['get', 'deploy', 'fn-orphan', '-n', namespace])).ok).toBe(false);
   });
 });

@@ -83,9 +83,11 @@ describe("the operator's image", () => {
         const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, file)]);
         expect(applied.ok, applied.out).toBe(true);
       }
-      await waitFor('hello to be deployed', 30_000, async () => {
+      // Applied and rolling out: without a kubelet its pod never becomes available
+      // (function-controller.test.ts drives that part through the pods' status).
+      await waitFor('hello to be rolling out', 30_000, async () => {
         const got = await kubectl(['get', 'fn', 'hello', '-n', namespace, '-o', 'jsonpath={.status.status}']);
-        return got.out === 'deployed';
+        return got.out === 'pending';
       });
       const pid = await docker(['inspect', '--format', '{{.State.Pid}}', name]);
       const uids = /^Uid:\s+(.*)$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]!.split(/\s+/);

@@ -1,12 +1,14 @@
 /**
  * The operator as its image runs it (operator/src/main.ts, its own process): it gets
- * ready, deploys a Function it did not see start, and stops cleanly on SIGTERM.
+ * ready, deploys a Function it did not see start (pending until its pod is available,
+ * then deployed), and stops cleanly on SIGTERM.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
+import { runningAndReady, servedRevision, setRevisionPods } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
 import { freeLoopbackPorts } from './ports.ts';
 
@@ -38,10 +40,12 @@ describe('the operator process', () => {
         const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(REPO, 'examples', file)]);
         expect(applied.ok, applied.out).toBe(true);
       }
-      await waitFor('hello to be deployed', 30_000, async () => {
-        const got = await kubectl(['get', 'fn', 'hello', '-n', namespace, '-o', 'jsonpath={.status.status}']);
-        return got.out === 'deployed';
-      });
+      const status = async () =>
+        (await kubectl(['get', 'fn', 'hello', '-n', namespace, '-o', 'jsonpath={.status.status}'])).out;
+      await waitFor('hello to be rolling out', 30_000, async () => (await status()) === 'pending');
+      // No kubelet here: the pod's status is written as one would (function-pods.ts).
+      await setRevisionPods(namespace, 'hello', await servedRevision(namespace, 'hello'), runningAndReady());
+      await waitFor('hello to be deployed', 30_000, async () => (await status()) === 'deployed');
       expect((await kubectl(['get', 'deploy', 'fn-hello', '-n', namespace])).ok).toBe(true);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/^bbfn_operator_reconciles_total\{result="deployed"\} [1-9]/m);

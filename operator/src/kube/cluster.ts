@@ -10,7 +10,6 @@ import {
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
-import type { RevisionObject } from '../reconcile/stale-revisions.ts';
 
 /** Who the operator's writes are attributed to (server-side apply's field manager). */
 export const FIELD_MANAGER = 'butterbase-functions';
@@ -29,10 +28,11 @@ export class Cluster {
 
   /**
    * Server-side apply, as the operator owns these objects: fields it stops setting are
-   * removed, fields others set (an HPA's replicas) stay theirs.
+   * removed, fields others set (an HPA's replicas) stay theirs. Returns the object as
+   * the API server stored it (its uid, generation, status).
    */
-  async apply(object: KubernetesObject): Promise<void> {
-    await this.objects.patch(
+  async apply(object: KubernetesObject): Promise<KubernetesObject> {
+    return await this.objects.patch(
       object,
       undefined,
       undefined,
@@ -40,19 +40,6 @@ export class Cluster {
       true,
       PatchStrategy.ServerSideApply,
     );
-  }
-
-  /** A Function's revision ConfigMaps (operator/src/resources/revision.ts). */
-  async revisionConfigMaps(namespace: string, functionName: string): Promise<RevisionObject[]> {
-    const list = await this.core.listNamespacedConfigMap({
-      namespace,
-      labelSelector: `butterbase.ai/function=${functionName},butterbase.ai/revision`,
-    });
-    return list.items.map((configMap) => ({
-      name: configMap.metadata!.name!,
-      revision: configMap.metadata!.labels!['butterbase.ai/revision']!,
-      createdAt: new Date(configMap.metadata!.creationTimestamp ?? 0),
-    }));
   }
 
   async deleteConfigMap(namespace: string, name: string): Promise<void> {
@@ -75,6 +62,16 @@ export class Cluster {
     reason: string,
     message: string,
   ): Promise<void> {
+    await this.event(on, 'Warning', reason, message);
+  }
+
+  /** An Event on a Function: Normal for a transition, Warning for a failure. */
+  async event(
+    on: { namespace: string; name: string; uid?: string },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const now = new Date();
     await this.core.createNamespacedEvent({
       namespace: on.namespace,
@@ -87,7 +84,7 @@ export class Cluster {
           namespace: on.namespace,
           ...(on.uid ? { uid: on.uid } : {}),
         },
-        type: 'Warning',
+        type,
         reason,
         message,
         source: { component: FIELD_MANAGER },

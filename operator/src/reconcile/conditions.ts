@@ -16,3 +16,8 @@ export function setCondition(
   const others = (conditions ?? []).filter((condition) => condition.type !== next.type);
   return [...others, { ...next, lastTransitionTime }];
 }
+
+/** The conditions without `type`: for kstatus's abnormal-true types, which are absent when not true. */
+export function removeCondition(conditions: readonly Condition[] | undefined, type: string): Condition[] {
+  return (conditions ?? []).filter((condition) => condition.type !== type);
+}

@@ -111,6 +111,7 @@ describe('functionObjects', () => {
       runAsUser: 10001,
       seccompProfile: { type: 'RuntimeDefault' },
     });
+    expect(container.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,

@@ -1,17 +1,31 @@
 import { createHash } from 'node:crypto';
 
+const MANAGED_BY = 'butterbase-functions';
+/** The label naming a child's Function: what maps a child's change back to its Function. */
+export const FUNCTION_LABEL = 'butterbase.ai/function';
+
 /** Labels every object made for a Function carries; the first two select its pods. */
 export function functionLabels(functionName: string): Record<string, string> {
   return {
     ...selectorLabels(functionName),
-    'app.kubernetes.io/managed-by': 'butterbase-functions',
-    'butterbase.ai/function': functionName,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    [FUNCTION_LABEL]: functionName,
   };
 }
+
+/** Selects every object made for any Function (the operator's watches of what it owns). */
+export const FUNCTION_OBJECTS_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY},${FUNCTION_LABEL}`;
 
 export function selectorLabels(functionName: string): Record<string, string> {
   return { 'app.kubernetes.io/name': 'butterbase-function', 'app.kubernetes.io/instance': functionName };
 }
+
+/**
+ * The annotation on a pod template (and so on its pods and Jobs) naming the revision it
+ * runs, and the label on a revision's ConfigMap: how the operator tells the current
+ * revision's pods from older ones.
+ */
+export const REVISION_KEY = 'butterbase.ai/revision';
 
 const MAX_NAME = 63;
 

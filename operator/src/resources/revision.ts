@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import type { MountedFunction } from '../../../runtime-image/src/config.ts';
-import { functionLabels, revisionConfigMapName } from './names.ts';
+import { functionLabels, REVISION_KEY, revisionConfigMapName } from './names.ts';
 import { controllerReference } from './owner.ts';
 
 /** Where a runtime pod finds its revision: the ConfigMap mounted as a directory. */
@@ -40,7 +40,7 @@ export function revisionConfigMap(fn: FunctionResource, revision: Revision): V1C
     metadata: {
       name: revisionConfigMapName(fn.metadata.name, revision.id),
       namespace: fn.metadata.namespace,
-      labels: { ...functionLabels(fn.metadata.name), 'butterbase.ai/revision': revision.id },
+      labels: { ...functionLabels(fn.metadata.name), [REVISION_KEY]: revision.id },
       ownerReferences: [controllerReference(fn)],
     },
     immutable: true,

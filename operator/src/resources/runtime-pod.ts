@@ -5,7 +5,7 @@ import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../../../runtime-image/src/h
 import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { APP_SECRET_KEYS, appSecretName } from './app-secret.ts';
-import { functionLabels, revisionConfigMapName } from './names.ts';
+import { functionLabels, REVISION_KEY, revisionConfigMapName } from './names.ts';
 import { BUNDLE_FILE, FUNCTION_FILE, MOUNT_DIR, type Revision } from './revision.ts';
 
 export const HTTP_PORT = 8080;
@@ -59,6 +59,9 @@ export function runtimePodTemplate(
       ...(role === 'serve' ? [{ name: 'spool', mountPath: SPOOL_DIR }] : []),
     ],
     resources: runtimeResources(fn, settings),
+    // A container that exits with an error leaves its last log lines (the runtime's fatal
+    // error) as its termination message, which the Function's status quotes.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -105,7 +108,7 @@ export function runtimePodTemplate(
     metadata: {
       labels: functionLabels(fn.metadata.name),
       annotations: {
-        'butterbase.ai/revision': revision.id,
+        [REVISION_KEY]: revision.id,
         // New API keys or a new database login roll the pods (resources/app-secret.ts).
         ...(credentials ? { [CREDENTIALS_ANNOTATION]: credentials } : {}),
       },

@@ -1,0 +1,135 @@
+/**
+ * The test control plane has no kubelet, so a Function's pods are created (by the real
+ * ReplicaSet and Job controllers) but never run. As envtest suites do, these helpers
+ * write what a kubelet would report through the pods' /status subresource; the real
+ * ReplicaSet and Deployment controllers then count them as they would running ones.
+ * On a node (the e2e harness) the kubelet writes the same fields itself.
+ */
+import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
+import { waitFor } from '../support/wait.ts';
+import { kubectl } from './kubectl.ts';
+
+interface Pod {
+  metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string };
+  status?: { phase?: string };
+}
+
+export async function getJson<T>(namespace: string, args: string[]): Promise<T> {
+  const result = await kubectl(['get', '-n', namespace, '-o', 'json', ...args]);
+  if (!result.ok) throw new Error(result.out);
+  return JSON.parse(result.out) as T;
+}
+
+/** The Function's pods that run `revision` (the pod template's annotation). */
+export async function podsOf(namespace: string, fn: string, revision: string): Promise<Pod[]> {
+  const list = await getJson<{ items: Pod[] }>(namespace, ['pods', '-l', `butterbase.ai/function=${fn}`]);
+  return list.items.filter(
+    (pod) =>
+      pod.metadata.annotations?.['butterbase.ai/revision'] === revision && !pod.metadata.deletionTimestamp,
+  );
+}
+
+/** The revision a Function's Deployment runs now. */
+export async function servedRevision(namespace: string, fn: string): Promise<string> {
+  const deployment = await getJson<{
+    spec: { template: { metadata: { annotations: Record<string, string> } } };
+  }>(namespace, ['deploy', `fn-${fn}`]);
+  return deployment.spec.template.metadata.annotations['butterbase.ai/revision']!;
+}
+
+export async function functionStatus(namespace: string, fn: string) {
+  return getJson<{ metadata: { generation: number }; status?: FunctionStatus }>(namespace, ['fn', fn]);
+}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** What a kubelet reports for a container that started and passes its readiness probe. */
+export function runningAndReady() {
+  return {
+    phase: 'Running',
+    conditions: [
+      { type: 'Ready', status: 'True', lastTransitionTime: now() },
+      { type: 'ContainersReady', status: 'True', lastTransitionTime: now() },
+    ],
+    containerStatuses: [
+      {
+        name: 'runtime',
+        image: 'butterbase-functions/runtime:test',
+        imageID: '',
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt: now() } },
+      },
+    ],
+  };
+}
+
+/** What a kubelet reports for a container that exits at start, again and again. */
+export function crashLooping(exitCode: number, message: string) {
+  return {
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: now() }],
+    containerStatuses: [
+      {
+        name: 'runtime',
+        image: 'butterbase-functions/runtime:test',
+        imageID: '',
+        ready: false,
+        started: false,
+        restartCount: 5,
+        state: {
+          waiting: { reason: 'CrashLoopBackOff', message: 'back-off 2m40s restarting failed container' },
+        },
+        lastState: {
+          terminated: { exitCode, reason: 'Error', message, startedAt: now(), finishedAt: now() },
+        },
+      },
+    ],
+  };
+}
+
+/** Waits for the pod of `revision` (the ReplicaSet controller makes it) and gives it `status`. */
+export async function setRevisionPods(
+  namespace: string,
+  fn: string,
+  revision: string,
+  status: object,
+): Promise<string[]> {
+  const pods = await waitFor(`a pod of ${fn} revision ${revision}`, 30_000, async () => {
+    const found = await podsOf(namespace, fn, revision);
+    return found.length > 0 ? found : undefined;
+  });
+  for (const pod of pods) {
+    const patched = await kubectl([
+      'patch',
+      'pod',
+      pod.metadata.name,
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status }),
+    ]);
+    if (!patched.ok) throw new Error(patched.out);
+  }
+  return pods.map((pod) => pod.metadata.name);
+}
+
+/** The Events recorded on a Function with `reason`, once there is one (they are written in the background). */
+export async function eventsSeen(namespace: string, fn: string, reason: string) {
+  return waitFor(`a ${reason} Event on ${fn}`, 30_000, async () => {
+    const events = await eventsOf(namespace, fn, reason);
+    return events.length > 0 ? events : undefined;
+  });
+}
+
+/** The Events recorded on a Function with `reason`, as `kubectl describe` lists them. */
+export async function eventsOf(namespace: string, fn: string, reason: string) {
+  const list = await getJson<{ items: { type: string; reason: string; message: string; count?: number }[] }>(
+    namespace,
+    ['events', '--field-selector', `involvedObject.kind=Function,involvedObject.name=${fn},reason=${reason}`],
+  );
+  return list.items;
+}
