@@ -15,9 +15,13 @@ import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import { compileHandler, handlerFilename } from '../../../runtime-image/src/compile/compile.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import type { OperatorMetrics } from '../metrics.ts';
+import { conflictNews, withClaims } from '../reconcile/claims.ts';
 import { failedStatus, functionState } from '../reconcile/function-state.ts';
 import { staleRevisions } from '../reconcile/stale-revisions.ts';
 import type { OperatorSettings } from '../settings.ts';
+import { AppConflictReporter } from './app-conflicts.ts';
+import { claimsOf, siblingsToRequeue } from './claims-view.ts';
+import { WatchHealth } from './watch-health.ts';
 import { WorkQueue } from './work-queue.ts';
 
 type Stored = KubernetesObject & { spec?: unknown; status?: FunctionStatus };
@@ -44,6 +48,9 @@ export class FunctionController {
   private readonly log: Logger;
 
   private readonly metrics: OperatorMetrics | undefined;
+  // ctrl-plane: appId conflicts on the Apps' status, and whether the watches are up (/readyz).
+  private readonly appConflicts: AppConflictReporter;
+  readonly watches = new WatchHealth(['functions', 'apps']);
 
   constructor(
     kc: KubeConfig,
@@ -51,6 +58,7 @@ export class FunctionController {
     settings: OperatorSettings,
     log: Logger,
     metrics?: OperatorMetrics,
+    options: { concurrency?: number } = {},
   ) {
     this.cluster = cluster;
     this.settings = settings;
@@ -83,6 +91,7 @@ export class FunctionController {
         this.metrics?.reconciles.inc({ result: 'error' });
         this.log.error({ err: error, function: key }, 'reconcile failed; retrying');
       },
+      { concurrency: options.concurrency },
     );
     metrics?.queueDepth.set(0);
     const enqueue = (fn: Stored) => {
@@ -90,16 +99,32 @@ export class FunctionController {
       this.metrics?.queueDepth.set(this.queue.depth);
     };
     for (const verb of ['add', 'update'] as const) this.functions.on(verb, enqueue);
+    // ctrl-plane: a Function's change can start or end a route conflict of its siblings.
+    for (const verb of ['add', 'update', 'delete'] as const)
+      this.functions.on(verb, (fn: Stored) => {
+        for (const sibling of siblingsToRequeue(fn, this.functions.list(fn.metadata?.namespace)))
+          enqueue(sibling);
+      });
+    this.appConflicts = new AppConflictReporter(kc, () => this.apps.list(), log);
     const appChanged = (app: Stored) => {
-      for (const fn of this.functions.list(app.metadata?.namespace)) enqueue(fn);
+      // ctrl-plane: an App's change can start or end an appId conflict with other namespaces.
+      this.appConflicts.changed();
+      const appId = (app.spec as { appId?: unknown } | undefined)?.appId;
+      const namespaces = new Set([app.metadata?.namespace]);
+      for (const other of this.apps.list())
+        if ((other.spec as { appId?: unknown } | undefined)?.appId === appId)
+          namespaces.add(other.metadata?.namespace);
+      for (const namespace of namespaces) for (const fn of this.functions.list(namespace)) enqueue(fn);
     };
     for (const verb of ['add', 'update', 'delete'] as const) this.apps.on(verb, appChanged);
     for (const [what, informer] of [
       ['functions', this.functions],
       ['apps', this.apps],
     ] as const) {
+      informer.on('connect', () => this.watches.connected(what));
       informer.on('error', (error: unknown) => {
         if (this.stopped) return;
+        this.watches.failed(what);
         this.log.warn({ watching: what, error: describeError(error) }, 'watch failed; restarting in 5 s');
         setTimeout(() => {
           if (!this.stopped) void informer.start().catch(() => {});
@@ -119,17 +144,19 @@ export class FunctionController {
     // The informers fill their caches just after their list resolves.
     await new Promise((resolve) => setImmediate(resolve));
     this.queue.resume();
+    this.appConflicts.resume();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.stop();
+    this.appConflicts.stop();
     await Promise.all([this.functions.stop(), this.apps.stop()]);
   }
 
   /** Resolves when every queued reconcile has run (tests, shutdown). */
   settled(): Promise<void> {
-    return this.queue.settled();
+    return Promise.all([this.queue.settled(), this.appConflicts.settled()]).then(() => {});
   }
 
   private async measured(key: string): Promise<void> {
@@ -166,16 +193,35 @@ export class FunctionController {
       .map((app) => appSchema.safeParse(app))
       .filter((result) => result.success)
       .map((result) => result.data as AppResource);
-    const state = await functionState({
+    const now = new Date();
+    const decided = await functionState({
       fn: { ...fn, status: previous } as FunctionResource,
       apps,
       compile: (f) => this.compile(f),
       settings: this.settings,
-      now: new Date(),
+      now,
     });
+    // ctrl-plane: conflicts settled (reconcile/claims.ts); an HPA dropped with spec.scaling.
+    const claims = claimsOf(stored, this.functions.list(namespace), this.apps.list());
+    const state = withClaims(decided, claims, fn, now);
     for (const object of state.objects) await this.cluster.apply(object);
+    if (
+      state.objects.length > 0 &&
+      !fn.spec.scaling &&
+      previous?.observedGeneration !== fn.metadata.generation
+    )
+      await this.cluster.deleteAutoscaler(namespace, name);
     if (state.revision) await this.pruneRevisions(namespace, name, state.revision);
     await this.report(stored, state.status, state.warning);
+    const conflict = conflictNews(previous?.conditions, state.status.conditions);
+    if (conflict) {
+      this.log.warn({ function: key, reason: conflict.reason }, conflict.message);
+      await this.cluster.warn(
+        { namespace, name, uid: stored.metadata?.uid },
+        conflict.reason,
+        conflict.message,
+      );
+    }
     return state.status.status === 'deployed' ? 'deployed' : 'failed';
   }
 
