@@ -11,6 +11,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../runtime-image/src/logger.ts';
 import { FunctionController } from './controller/function-controller.ts';
 import { Cluster } from './kube/cluster.ts';
+import { shareConnections } from './kube/shared-connections.ts';
 import { LeaseElector } from './leader/lease-elector.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { loadOperatorSettings, OPERATOR_ENV } from './settings.ts';
@@ -28,6 +29,7 @@ try {
   const { settings, port, concurrency, leaderElection } = loadOperatorSettings(process.env);
   const kc = new KubeConfig();
   kc.loadFromDefault();
+  shareConnections(kc);
   const metrics = createOperatorMetrics();
   const controller = new FunctionController(kc, new Cluster(kc), settings, log, metrics, { concurrency });
   const elector = leaderElection.enabled ? new LeaseElector(kc, leaderElection, log) : undefined;

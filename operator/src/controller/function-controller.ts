@@ -21,6 +21,7 @@ import { staleRevisions } from '../reconcile/stale-revisions.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { AppConflictReporter } from './app-conflicts.ts';
 import { claimsOf, siblingsToRequeue } from './claims-view.ts';
+import { SpecChanges } from './spec-changes.ts';
 import { WatchHealth } from './watch-health.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -98,13 +99,18 @@ export class FunctionController {
       this.queue.add(keyOf(fn));
       this.metrics?.queueDepth.set(this.queue.depth);
     };
-    for (const verb of ['add', 'update'] as const) this.functions.on(verb, enqueue);
-    // ctrl-plane: a Function's change can start or end a route conflict of its siblings.
+    // ctrl-plane: not for a change of status alone (spec-changes.ts); a Function's change
+    // can start or end a route conflict of its siblings.
+    const specChanges = new SpecChanges();
+    const functionChanged = (fn: Stored, verb: 'add' | 'update' | 'delete') => {
+      if (verb === 'delete') specChanges.forget(fn);
+      else if (!specChanges.changed(fn)) return;
+      else enqueue(fn);
+      for (const sibling of siblingsToRequeue(fn, this.functions.list(fn.metadata?.namespace)))
+        enqueue(sibling);
+    };
     for (const verb of ['add', 'update', 'delete'] as const)
-      this.functions.on(verb, (fn: Stored) => {
-        for (const sibling of siblingsToRequeue(fn, this.functions.list(fn.metadata?.namespace)))
-          enqueue(sibling);
-      });
+      this.functions.on(verb, (fn: Stored) => functionChanged(fn, verb));
     this.appConflicts = new AppConflictReporter(kc, () => this.apps.list(), log);
     const appChanged = (app: Stored) => {
       // ctrl-plane: an App's change can start or end an appId conflict with other namespaces.
@@ -211,7 +217,10 @@ export class FunctionController {
       previous?.observedGeneration !== fn.metadata.generation
     )
       await this.cluster.deleteAutoscaler(namespace, name);
-    if (state.revision) await this.pruneRevisions(namespace, name, state.revision);
+    // ctrl-plane: a revision is new only with a new generation; listing ConfigMaps for every
+    // reconcile cost a LIST per Function.
+    if (state.revision && previous?.observedGeneration !== fn.metadata.generation)
+      await this.pruneRevisions(namespace, name, state.revision);
     await this.report(stored, state.status, state.warning);
     const conflict = conflictNews(previous?.conditions, state.status.conditions);
     if (conflict) {
