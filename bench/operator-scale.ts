@@ -35,6 +35,8 @@ export interface OperatorScaleResult {
   deployed: number;
   rssPeakMiB: number;
   rssEndMiB: number;
+  /** The operator's own CPU time over the run: its cost, whatever the API server's load. */
+  cpuSeconds: number;
   /** Reconciles that failed and were retried (bbfn_operator_reconciles_total{result="error"}). */
   retried: number;
 }
@@ -141,7 +143,12 @@ export async function measureOperatorScale(options: {
     const kc = new KubeConfig();
     kc.loadFromFile(plane.kubeconfig);
     const custom = kc.makeApiClient(CustomObjectsApi);
+    const cpuSeconds = async () => {
+      const metrics = await (await fetch(metricsUrl)).text();
+      return Number(/^bbfn_operator_process_cpu_seconds_total ([\d.e+-]+)/m.exec(metrics)?.[1] ?? Number.NaN);
+    };
     try {
+      const cpuBefore = await cpuSeconds();
       const started = performance.now();
       await kubectl(['apply', '--server-side', '-f', '-'], functionsYaml(options.count));
       const applySeconds = (performance.now() - started) / 1000;
@@ -191,6 +198,7 @@ export async function measureOperatorScale(options: {
         deployed,
         rssPeakMiB: Math.max(rssPeak, await rssMiB(pid)),
         rssEndMiB: await rssMiB(pid),
+        cpuSeconds: (await cpuSeconds()) - cpuBefore,
         retried,
       };
     } finally {

@@ -73,6 +73,7 @@ Function's status is written for its generation. RSS: the operator process's VmR
 | --- | --- | --- |
 | ${fmt(o.functions)} Functions applied (\`kubectl apply --server-side\`) | ${fmt(o.applySeconds, 1)} s | — |
 | → every status written | ${fmt(o.allStatusSeconds, 1)} s (${fmt(o.perSecond)} Functions/s; ${fmt(o.deployed)} deployed, ${fmt(o.retried)} reconciles retried) | < 60 s |
+| operator CPU time for all of them | ${fmt(o.cpuSeconds, 1)} s (${fmt((o.cpuSeconds * 1000) / o.functions, 1)} ms a Function) | — |
 | operator RSS | peak ${fmt(o.rssPeakMiB)} MiB, ${fmt(o.rssEndMiB)} MiB at the end | < 200 MiB |
 `;
 }

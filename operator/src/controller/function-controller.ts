@@ -211,16 +211,14 @@ export class FunctionController {
     const claims = claimsOf(stored, this.functions.list(namespace), this.apps.list());
     const state = withClaims(decided, claims, fn, now);
     for (const object of state.objects) await this.cluster.apply(object);
-    if (
-      state.objects.length > 0 &&
-      !fn.spec.scaling &&
-      previous?.observedGeneration !== fn.metadata.generation
-    )
+    // ctrl-plane: only a spec that changed since a reconcile wrote its status can have
+    // dropped spec.scaling or made a revision stale: a LIST and a DELETE spared for every
+    // new Function and every reconcile of an unchanged one.
+    const specChanged =
+      previous?.observedGeneration !== undefined && previous.observedGeneration !== fn.metadata.generation;
+    if (specChanged && state.objects.length > 0 && !fn.spec.scaling)
       await this.cluster.deleteAutoscaler(namespace, name);
-    // ctrl-plane: a revision is new only with a new generation; listing ConfigMaps for every
-    // reconcile cost a LIST per Function.
-    if (state.revision && previous?.observedGeneration !== fn.metadata.generation)
-      await this.pruneRevisions(namespace, name, state.revision);
+    if (specChanged && state.revision) await this.pruneRevisions(namespace, name, state.revision);
     await this.report(stored, state.status, state.warning);
     const conflict = conflictNews(previous?.conditions, state.status.conditions);
     if (conflict) {
