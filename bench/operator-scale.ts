@@ -8,6 +8,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -35,6 +36,8 @@ export interface OperatorScaleResult {
   deployed: number;
   rssPeakMiB: number;
   rssEndMiB: number;
+  /** The machine's 1-minute load average when the apply started. */
+  loadAverage: number;
   /** The operator's own CPU time over the run: its cost, whatever the API server's load. */
   cpuSeconds: number;
   /** Reconciles that failed and were retried (bbfn_operator_reconciles_total{result="error"}). */
@@ -149,6 +152,7 @@ export async function measureOperatorScale(options: {
     };
     try {
       const cpuBefore = await cpuSeconds();
+      const loadAverage = os.loadavg()[0]!;
       const started = performance.now();
       await kubectl(['apply', '--server-side', '-f', '-'], functionsYaml(options.count));
       const applySeconds = (performance.now() - started) / 1000;
@@ -199,6 +203,7 @@ export async function measureOperatorScale(options: {
         rssPeakMiB: Math.max(rssPeak, await rssMiB(pid)),
         rssEndMiB: await rssMiB(pid),
         cpuSeconds: (await cpuSeconds()) - cpuBefore,
+        loadAverage,
         retried,
       };
     } finally {
