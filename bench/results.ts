@@ -1,13 +1,18 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClaimsResult } from './claims.ts';
 import type { LoadResult } from './load.ts';
+import type { OperatorScaleResult } from './operator-scale.ts';
 
 export type ResultRow =
   | { scenario: string; baseline: LoadResult; ours: LoadResult; ratios: { throughput: number; p99: number } }
   | { scenario: 'start' | 'local-start'; startMs: { p50: number; min: number; max: number } }
-  | { scenario: 'claims'; claims: ClaimsResult };
+  | { scenario: 'claims'; claims: ClaimsResult }
+  | { scenario: 'operator'; operator: OperatorScaleResult };
+
+/** Where RESULTS.md's operator section starts: a run without `operator` keeps the last one. */
+const OPERATOR_HEADING = '## The operator at scale';
 
 const TARGETS: Record<string, string> = {
   hello: '≥ 0.7× throughput, p99 ≤ 2×',
@@ -27,6 +32,7 @@ export function renderTable(rows: ResultRow[]): string {
     '| --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
+    if ('operator' in row) continue;
     if ('baseline' in row) {
       const { baseline: b, ours: o } = row;
       const { throughput: ratio, p99 } = row.ratios;
@@ -53,15 +59,57 @@ export function renderTable(rows: ResultRow[]): string {
   return lines.join('\n');
 }
 
+export function renderOperatorSection(o: OperatorScaleResult, machine: string): string {
+  return `${OPERATOR_HEADING}
+
+Latest run of \`npm run bench -- --only operator --write\` (${new Date().toISOString().slice(0, 10)}).
+Machine: ${machine} (shared with other work while it ran: timings are noisy).
+A real control plane (test/kube: etcd, kube-apiserver, kube-controller-manager; no nodes), the operator as its
+image runs it (its bundle, its own process, the Dockerfile's \`NODE_OPTIONS\`, \`BBFN_OPERATOR_CONCURRENCY=${o.concurrency}\`), then
+${fmt(o.functions)} hello Functions in one \`kubectl apply --server-side\`; timed from the apply's start until every
+Function's status is written for its generation. RSS: the operator process's VmRSS, sampled every 250 ms.
+Load average when the apply started: ${fmt(o.loadAverage, 1)} (on ${os.cpus().length} cores). The API server shares the
+machine, so the times follow its load; the operator's CPU time is its own cost.
+
+| what | measured | target |
+| --- | --- | --- |
+| ${fmt(o.functions)} Functions applied (\`kubectl apply --server-side\`) | ${fmt(o.applySeconds, 1)} s | — |
+| → every status written | ${fmt(o.allStatusSeconds, 1)} s (${fmt(o.perSecond)} Functions/s; ${fmt(o.deployed)} deployed, ${fmt(o.retried)} reconciles retried) | < 60 s |
+| operator CPU time for all of them | ${fmt(o.cpuSeconds, 1)} s (${fmt((o.cpuSeconds * 1000) / o.functions, 1)} ms a Function) | — |
+| operator RSS | peak ${fmt(o.rssPeakMiB)} MiB, ${fmt(o.rssEndMiB)} MiB at the end | < 200 MiB |
+
+Before (issue 18, the operator run from source, one reconcile at a time, a /24 Service range): 253
+Functions deployed at ~6 a second, the rest failed for want of Service IPs, and RSS reached 693 MiB. What
+changed is in the README ("The operator": where the time and memory of 1,000 Functions went).
+`;
+}
+
+function machineLine(): string {
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
 export async function writeResults(
   rows: ResultRow[],
   options: { durationSeconds: number; rounds: number; connections: number; write: boolean },
 ): Promise<void> {
-  const table = renderTable(rows);
-  console.log(`\n${table}\n`);
+  const machine = machineLine();
+  const operatorRow = rows.find((row) => 'operator' in row);
+  const operatorSection = operatorRow && renderOperatorSection(operatorRow.operator, machine);
+  const runtimeRows = rows.filter((row) => !('operator' in row));
+  const table = renderTable(runtimeRows);
+  if (runtimeRows.length > 0) console.log(`\n${table}\n`);
+  if (operatorSection) console.log(`\n${operatorSection}`);
   if (!options.write) return;
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
-  const text = `# Benchmark results
+  // Each part of the file is rewritten only by a run that measured it.
+  const file = path.join(import.meta.dirname, 'RESULTS.md');
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  const cut = previous.indexOf(OPERATOR_HEADING);
+  const previousRuntime = (cut === -1 ? previous : previous.slice(0, cut)).trimEnd();
+  const previousOperator = cut === -1 ? '' : previous.slice(cut);
+  const runtimeText =
+    runtimeRows.length === 0
+      ? previousRuntime
+      : `# Benchmark results
 
 Latest run of \`npm run bench -- --write\` (${new Date().toISOString().slice(0, 10)}).
 Machine: ${machine}.
@@ -77,6 +125,6 @@ plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it, wi
 (\`BBFN_WORKERS=1\`: one thread serving HTTP, as the baseline has) that runs the handler in its own
 thread, auth, and invocation records written to Postgres by the main thread. \`start\` runs the esbuild bundle (\`npm run build\`)
 with a V8 compile cache warmed once, as an image would, and the handler compiled beforehand, as the operator mounts it.
-`;
-  await writeFile(path.join(import.meta.dirname, 'RESULTS.md'), text);
+`.trimEnd();
+  await writeFile(file, `${runtimeText}\n\n${(operatorSection ?? previousOperator).trimEnd()}\n`);
 }

@@ -1,8 +1,9 @@
 /**
  * Benchmarks of the runtime host against its baselines, side by side in one run
  * (ratios, not absolute numbers, are what carry from machine to machine).
- * Usage: node bench/run.ts [--duration 5] [--rounds 3] [--connections 50] [--only hello,db,start,local-start,claims] [--write]
- * Everything runs on loopback: an embedded Postgres, the servers under test, the load.
+ * Usage: node bench/run.ts [--duration 5] [--rounds 3] [--connections 50] [--only hello,db,start,local-start,claims,operator] [--functions 1000] [--operator-concurrency 8] [--write]
+ * Everything runs on loopback: an embedded Postgres, the servers under test, the load;
+ * for `operator`, a Kubernetes control plane (test/kube) and the operator process.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { migrate } from '../runtime-image/src/db/migrate.ts';
 import { withClient } from '../runtime-image/src/db/with-client.ts';
 import { measureClaims } from './claims.ts';
 import { type LoadResult, medianRound, pairedRatios, runLoad } from './load.ts';
+import { measureOperatorScale } from './operator-scale.ts';
 import { startServerProcess } from './process.ts';
 import { type ResultRow, writeResults } from './results.ts';
 import { BENCH_SCHEMA, DB_HANDLER, HELLO_HANDLER } from './scenarios.ts';
@@ -25,14 +27,19 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
-    only: { type: 'string', default: 'hello,db,start,local-start,claims' },
+    only: { type: 'string', default: 'hello,db,start,local-start,claims,operator' },
+    functions: { type: 'string', default: '1000' },
+    'operator-concurrency': { type: 'string', default: '8' },
     write: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'Usage: node bench/run.ts [--duration S] [--rounds N] [--connections N] [--only hello,db,start,local-start,claims] [--write]',
+    `Usage: node bench/run.ts [--duration S] [--rounds N] [--connections N] [--only hello,db,start,local-start,claims,operator]
+                          [--functions N] [--operator-concurrency N] [--write]
+  operator: a real control plane (test/kube binaries), the operator process, --functions hello Functions
+  applied at once; the time until every status is written and the operator's RSS.`,
   );
   process.exit(0);
 }
@@ -46,12 +53,27 @@ const BBFN_ENTRY = path.join(import.meta.dirname, '../bin/bbfn.ts');
 const EXAMPLES_DIR = path.join(import.meta.dirname, '../examples');
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 
-const work = await mkdtemp(path.join(os.tmpdir(), 'bbfn-bench-'));
-const postgres = await startEmbeddedPostgres({ dataDir: path.join(work, 'data') });
 const rows: ResultRow[] = [];
+if (only.has('operator')) {
+  const operator = await measureOperatorScale({
+    count: Number(values.functions),
+    concurrency: Number(values['operator-concurrency']),
+  });
+  rows.push({ scenario: 'operator', operator });
+  console.log(
+    `operator: ${operator.functions} Functions, every status in ${operator.allStatusSeconds.toFixed(1)} s; RSS peak ${operator.rssPeakMiB.toFixed(0)} MiB`,
+  );
+}
+const work = await mkdtemp(path.join(os.tmpdir(), 'bbfn-bench-'));
+const usesPostgres = ['hello', 'db', 'start', 'claims'].some((name) => only.has(name));
+const postgres = usesPostgres
+  ? await startEmbeddedPostgres({ dataDir: path.join(work, 'data') })
+  : { url: '', stop: async () => {} };
 try {
-  await migrate(postgres.url);
-  await withClient(postgres.url, (admin) => admin.query(BENCH_SCHEMA));
+  if (usesPostgres) {
+    await migrate(postgres.url);
+    await withClient(postgres.url, (admin) => admin.query(BENCH_SCHEMA));
+  }
 
   async function functionFile(name: string, code: string, auth: 'none' | 'required'): Promise<string> {
     const file = path.join(work, `${name}.json`);

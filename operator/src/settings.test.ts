@@ -18,6 +18,32 @@ describe('loadOperatorSettings', () => {
     expect(resyncSeconds).toBe(600);
   });
 
+  it('elects a leader by default, in the pod namespace, under the pod name', () => {
+    const loaded = loadOperatorSettings({
+      BBFN_RUNTIME_IMAGE: 'runtime:1',
+      BBFN_PUBLIC_BASE_URL: 'https://api.example.com',
+      POD_NAME: 'bbfn-operator-7d9f-abcde',
+      POD_NAMESPACE: 'bbfn-system',
+      BBFN_OPERATOR_CONCURRENCY: '16',
+    });
+    expect(loaded.concurrency).toBe(16);
+    expect(loaded.leaderElection).toEqual({
+      enabled: true,
+      leaseName: 'butterbase-functions-operator',
+      leaseNamespace: 'bbfn-system',
+      leaseDurationSeconds: 15,
+      identity: 'bbfn-operator-7d9f-abcde',
+    });
+    const off = loadOperatorSettings({
+      BBFN_RUNTIME_IMAGE: 'runtime:1',
+      BBFN_PUBLIC_BASE_URL: 'https://api.example.com',
+      BBFN_LEADER_ELECTION: 'false',
+      BBFN_LEASE_NAMESPACE: 'ops',
+    });
+    expect(off.leaderElection).toMatchObject({ enabled: false, leaseNamespace: 'ops' });
+    expect(off.leaderElection.identity).toMatch(/_\d+_[0-9a-f]{6}$/);
+  });
+
   it('names each variable that is missing or wrong', () => {
     expect(() => loadOperatorSettings({ BBFN_IMAGE_PULL_POLICY: 'Sometimes' })).toThrow(
       /BBFN_RUNTIME_IMAGE: .*\n.*BBFN_IMAGE_PULL_POLICY: .*\n.*BBFN_PUBLIC_BASE_URL: /,

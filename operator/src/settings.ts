@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /** The environment the operator reads (the Helm chart sets it), and what each becomes. */
@@ -13,6 +15,13 @@ export const OPERATOR_ENV = {
   apiPort: 'BBFN_API_PORT',
   deployWaitSeconds: 'BBFN_DEPLOY_WAIT_SECONDS',
   resyncSeconds: 'BBFN_RESYNC_SECONDS',
+  concurrency: 'BBFN_OPERATOR_CONCURRENCY',
+  leaderElection: 'BBFN_LEADER_ELECTION',
+  leaseName: 'BBFN_LEASE_NAME',
+  leaseNamespace: 'BBFN_LEASE_NAMESPACE',
+  leaseDurationSeconds: 'BBFN_LEASE_DURATION_SECONDS',
+  podName: 'POD_NAME',
+  podNamespace: 'POD_NAMESPACE',
 } as const;
 
 const settingsSchema = z.object({
@@ -28,6 +37,17 @@ const settingsSchema = z.object({
   deployWaitSeconds: z.coerce.number().min(0).max(600).default(30),
   // Level-based safety net: every Function is reconciled and re-applied this often.
   resyncSeconds: z.coerce.number().int().min(10).default(600),
+  // Reconciles at once. Most of one is waiting on the API server, so a few overlap well
+  // on one core; measured on 1,000 Functions in bench/RESULTS.md.
+  concurrency: z.coerce.number().int().min(1).max(256).default(8),
+  leaderElection: z.stringbool().default(true),
+  leaseName: z.string().min(1).default('butterbase-functions-operator'),
+  // The chart sets POD_NAMESPACE (downward API); run by hand, the Lease goes in default.
+  leaseNamespace: z.string().min(1).optional(),
+  // As kube-controller-manager's defaults: 15 s lease, renewed every 2 s.
+  leaseDurationSeconds: z.coerce.number().int().min(2).max(300).default(15),
+  podName: z.string().min(1).optional(),
+  podNamespace: z.string().min(1).optional(),
 });
 
 /** How the operator dresses the objects it makes for Functions. */
@@ -50,13 +70,33 @@ export interface ManagementApiSettings {
   deployWaitMs: number;
 }
 
-/** The settings and the port of the health endpoints; fails naming each bad variable. */
-export function loadOperatorSettings(env: NodeJS.ProcessEnv): {
+/** Who reconciles: one replica at a time holds a coordination.k8s.io Lease (leader/lease-elector.ts). */
+export interface LeaderElectionSettings {
+  enabled: boolean;
+  leaseName: string;
+  leaseNamespace: string;
+  /** A leader that stops renewing loses the Lease this long after its last renewal. */
+  leaseDurationSeconds: number;
+  /** This replica's name in the Lease: the pod's name, else host and process id. */
+  identity: string;
+}
+
+/** How the operator process runs, beside what it makes. */
+export interface OperatorProcessSettings {
   settings: OperatorSettings;
+  /** /healthz, /readyz, /metrics. */
   port: number;
+  /** Reconciles at once (one key never twice at once). */
+  concurrency: number;
+  leaderElection: LeaderElectionSettings;
+  /** The management API the operator serves. */
   api: ManagementApiSettings;
+  /** Every Function is reconciled and re-applied this often (seconds). */
   resyncSeconds: number;
-} {
+}
+
+/** The settings and the process's own; fails naming each bad variable. */
+export function loadOperatorSettings(env: NodeJS.ProcessEnv): OperatorProcessSettings {
   const raw = Object.fromEntries(
     Object.entries(OPERATOR_ENV)
       .map(([key, name]) => [key, env[name]])
@@ -81,5 +121,13 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): {
     port: s.port,
     api: { port: s.apiPort, deployWaitMs: s.deployWaitSeconds * 1000 },
     resyncSeconds: s.resyncSeconds,
+    concurrency: s.concurrency,
+    leaderElection: {
+      enabled: s.leaderElection,
+      leaseName: s.leaseName,
+      leaseNamespace: s.leaseNamespace ?? s.podNamespace ?? 'default',
+      leaseDurationSeconds: s.leaseDurationSeconds,
+      identity: s.podName ?? `${hostname()}_${process.pid}_${randomBytes(3).toString('hex')}`,
+    },
   };
 }

@@ -19,8 +19,13 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-const SERVICE_CIDR = '10.0.0.0/24';
-const SERVICE_IP = '10.0.0.1';
+/**
+ * As large as a real cluster's (kubeadm's default): a /24 is full at 253 Services, and a
+ * suite or benchmark with a Service per Function (bench/ creates 1,000) needs more.
+ */
+const SERVICE_CIDR = '10.96.0.0/12';
+/** The `kubernetes` Service's address: the first of the range, in the apiserver's certificate. */
+const SERVICE_IP = '10.96.0.1';
 
 /**
  * The controllers the suites rely on: owner-reference garbage collection, namespace

@@ -1,5 +1,8 @@
 {{- define "bbfn.name" -}}butterbase-functions-operator{{- end -}}
 
+{{- /* The Lease the replicas elect a leader with (one per release namespace). */ -}}
+{{- define "bbfn.leaseName" -}}butterbase-functions-operator{{- end -}}
+
 {{- define "bbfn.labels" -}}
 app.kubernetes.io/name: {{ include "bbfn.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}

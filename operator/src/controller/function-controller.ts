@@ -17,16 +17,21 @@ import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import { describeError, restartingInformer } from '../kube/informers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
+import { type ConflictCondition, withClaims } from '../reconcile/claims.ts';
 import { RETRIED_REASON, SPEC_REASON } from '../reconcile/condition-reasons.ts';
 import { functionState, statusBase } from '../reconcile/function-state.ts';
 import { cronJobOutcome, deploymentOutcome, type Outcome } from '../reconcile/readiness.ts';
 import { RetriedFailure } from '../reconcile/retried-failure.ts';
 import { staleRevisions } from '../reconcile/stale-revisions.ts';
 import type { OperatorSettings } from '../settings.ts';
+import { AppConflictReporter } from './app-conflicts.ts';
 import { AppliedObjects } from './applied-objects.ts';
+import { claimsOf, siblingsToRequeue } from './claims-view.ts';
 import { CompileCache } from './compile-cache.ts';
 import { type OwnedKind, OwnedWatches } from './owned-watches.ts';
+import { SpecChanges } from './spec-changes.ts';
 import { StatusReporter } from './status-reporter.ts';
+import { WatchHealth } from './watch-health.ts';
 import { WorkQueue } from './work-queue.ts';
 
 type Stored = KubernetesObject & { spec?: unknown; status?: FunctionStatus };
@@ -35,6 +40,8 @@ export interface FunctionControllerOptions {
   metrics?: OperatorMetrics;
   /** Every Function is reconciled (and its children applied again) this often, whatever happened. */
   resyncSeconds?: number;
+  /** Reconciles at once; one Function never twice at once. */
+  concurrency?: number;
 }
 
 const DEFAULT_RESYNC_SECONDS = 600;
@@ -62,6 +69,10 @@ export class FunctionController {
   private readonly settings: OperatorSettings;
   private readonly log: Logger;
   private readonly options: FunctionControllerOptions;
+  /** appId conflicts, written on the Apps' status (app-conflicts.ts). */
+  private readonly appConflicts: AppConflictReporter;
+  /** Whether the Function and App watches are up, for /readyz. */
+  readonly watches = new WatchHealth(['functions', 'apps']);
 
   constructor(
     kc: KubeConfig,
@@ -91,6 +102,10 @@ export class FunctionController {
         stopped: () => this.stopped,
       });
       this.synced.push(synced);
+      informer.on('connect', () => this.watches.connected(plural));
+      informer.on('error', () => {
+        if (!this.stopped) this.watches.failed(plural);
+      });
       return informer;
     };
     this.functions = watch('functions');
@@ -101,15 +116,35 @@ export class FunctionController {
         this.options.metrics?.reconciles.inc({ result: 'error' });
         this.log.error({ err: error, function: key }, 'reconcile failed; retrying');
       },
+      { concurrency: options.concurrency ?? 1 },
     );
     options.metrics?.queueDepth.set(0);
-    for (const verb of ['add', 'update'] as const) this.functions.on(verb, (fn) => this.enqueue(keyOf(fn)));
-    this.functions.on('delete', (fn) => {
-      this.applied.forget(keyOf(fn));
-      this.status.forget(keyOf(fn));
-    });
+    // Not for a change of status alone (spec-changes.ts): the operator's own write coming
+    // back. A Function's change can start or end a route conflict of its siblings.
+    const specChanges = new SpecChanges();
+    const functionChanged = (fn: Stored, verb: 'add' | 'update' | 'delete') => {
+      if (verb === 'delete') {
+        specChanges.forget(fn);
+        this.applied.forget(keyOf(fn));
+        this.status.forget(keyOf(fn));
+      } else if (!specChanges.changed(fn)) return;
+      else this.enqueue(keyOf(fn));
+      for (const sibling of siblingsToRequeue(fn, this.functions.list(fn.metadata?.namespace)))
+        this.enqueue(keyOf(sibling));
+    };
+    for (const verb of ['add', 'update', 'delete'] as const)
+      this.functions.on(verb, (fn: Stored) => functionChanged(fn, verb));
+    this.appConflicts = new AppConflictReporter(kc, () => this.apps.list(), log);
     const appChanged = (app: Stored) => {
-      for (const fn of this.functions.list(app.metadata?.namespace)) this.enqueue(keyOf(fn));
+      // An App's change can start or end an appId conflict with Apps of other namespaces.
+      this.appConflicts.changed();
+      const appId = (app.spec as { appId?: unknown } | undefined)?.appId;
+      const namespaces = new Set([app.metadata?.namespace]);
+      for (const other of this.apps.list())
+        if ((other.spec as { appId?: unknown } | undefined)?.appId === appId)
+          namespaces.add(other.metadata?.namespace);
+      for (const namespace of namespaces)
+        for (const fn of this.functions.list(namespace)) this.enqueue(keyOf(fn));
     };
     for (const verb of ['add', 'update', 'delete'] as const) this.apps.on(verb, appChanged);
     this.owned = new OwnedWatches(kc, log, (key) => this.enqueue(key));
@@ -127,6 +162,7 @@ export class FunctionController {
     // The informers fill their caches just after their list resolves.
     await new Promise((resolve) => setImmediate(resolve));
     this.queue.resume();
+    this.appConflicts.resume();
     const seconds = this.options.resyncSeconds ?? DEFAULT_RESYNC_SECONDS;
     this.resync = setInterval(() => {
       // Level-based: whatever a missed event hid, the next pass puts right.
@@ -141,6 +177,7 @@ export class FunctionController {
     this.stopped = true;
     clearInterval(this.resync);
     this.queue.stop();
+    this.appConflicts.stop();
     await Promise.all([this.functions.stop(), this.apps.stop(), this.owned.stop()]);
   }
 
@@ -186,6 +223,8 @@ export class FunctionController {
       .map((result) => result.data as AppResource);
     let base = statusBase(fn, this.settings);
     let outcome: Outcome;
+    const claims = claimsOf(stored, this.functions.list(namespace), this.apps.list());
+    let conflict: ConflictCondition | null = null;
     try {
       const state = await functionState({
         fn,
@@ -194,23 +233,33 @@ export class FunctionController {
         settings: this.settings,
       });
       base = state.base;
-      if (state.failure) outcome = state.failure;
+      // Conflicts settled (reconcile/claims.ts): the first claimant keeps what it claimed.
+      const claimed = withClaims(state, claims, fn);
+      conflict = claimed.conflict;
+      const settled = claimed.state;
+      if (settled.failure) outcome = settled.failure;
       else {
-        const live = await this.applyAll(key, state.objects);
-        this.pruneRevisions(namespace, name, state.revision);
+        const live = await this.applyAll(key, settled.objects);
+        // Only a spec that changed since a reconcile wrote its status can have dropped
+        // spec.scaling: a DELETE spared for every reconcile of an unchanged Function.
+        const previous = stored.status?.observedGeneration;
+        if (previous !== undefined && previous !== fn.metadata.generation && !fn.spec.scaling)
+          await this.cluster.deleteAutoscaler(namespace, name);
+        this.pruneRevisions(namespace, name, settled.revision);
         outcome = this.outcomeOf(namespace, name, live);
       }
     } catch (error) {
       if (!(error instanceof RetriedFailure)) throw error;
       // Said in status and an Event, then retried with the work queue's backoff.
-      await this.status.report(stored, base, {
-        phase: 'failed',
-        reason: error.reason,
-        message: error.message,
-      });
+      await this.status.report(
+        stored,
+        base,
+        { phase: 'failed', reason: error.reason, message: error.message },
+        conflict,
+      );
       throw error;
     }
-    await this.status.report(stored, base, outcome);
+    await this.status.report(stored, base, outcome, conflict);
     return outcome.phase;
   }
 

@@ -10,6 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
+import { workloadName } from '../resources/names.ts';
 
 /** Who the operator's writes are attributed to (server-side apply's field manager). */
 export const FIELD_MANAGER = 'butterbase-functions';
@@ -45,6 +46,18 @@ export class Cluster {
   async deleteConfigMap(namespace: string, name: string): Promise<void> {
     await this.core.deleteNamespacedConfigMap({ namespace, name }).catch((error: unknown) => {
       // Already gone is what was wanted.
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    });
+  }
+
+  /** A Function's HPA, when its spec.scaling is gone (resources/autoscaler.ts); none is fine. */
+  async deleteAutoscaler(namespace: string, functionName: string): Promise<void> {
+    const object = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { namespace, name: workloadName(functionName) },
+    };
+    await this.objects.delete(object).catch((error: unknown) => {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
     });
   }

@@ -21,6 +21,8 @@ function metadata(fn: FunctionResource) {
 /**
  * An http or websocket Function's pods. A new revision rolls out one pod at a time and
  * takes no pod away before its replacement is ready: the old code serves until then.
+ * With `spec.scaling` the replicas are the HPA's (autoscaler.ts): left out of the apply,
+ * server-side apply leaves the field to whoever set it last.
  */
 export function functionDeployment(
   fn: FunctionResource,
@@ -33,7 +35,7 @@ export function functionDeployment(
     kind: 'Deployment',
     metadata: metadata(fn),
     spec: {
-      replicas: 1,
+      ...(fn.spec.scaling ? {} : { replicas: 1 }),
       revisionHistoryLimit: 3,
       selector: { matchLabels: selectorLabels(fn.metadata.name) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
