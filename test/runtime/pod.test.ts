@@ -15,6 +15,7 @@ import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts'
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import type { InvocationWithLines } from '../../runtime-image/src/invocations/types.ts';
+import { KILL_ATTEMPTS, KILL_ATTEMPTS_HANDLER } from '../support/kill-attempts.ts';
 import { launchPod, type PodProcess } from '../support/pod-process.ts';
 import { waitFor } from '../support/wait.ts';
 import { exchangeMessages } from '../support/websocket.ts';
@@ -167,6 +168,38 @@ describe('runtime pod', () => {
   });
 });
 
+describe('runtime pod against calls that would end the process', () => {
+  let dir: string;
+  let pod: PodProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bbfn-podkill-'));
+    pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'attempts', KILL_ATTEMPTS_HANDLER),
+      BBFN_WORKERS: '1',
+    });
+    base = `${await pod.serving}/v1/${APP_ID}/fn/attempts`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await pod?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(Object.keys(KILL_ATTEMPTS))(
+    '%s fails its invocation with FUNCTION_PROCESS_EXIT; the pod serves on',
+    async (name) => {
+      const res = await fetch(`${base}/${name}`);
+      expect(res.status).toBe(500);
+      expect((await errorOf(res)).code).toBe('FUNCTION_PROCESS_EXIT');
+      const again = await fetch(`${base}/none`);
+      expect(await again.text()).toBe('alive');
+      expect(pod.child.exitCode).toBeNull();
+    },
+  );
+});
+
 describe('runtime pod shutdown and start', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let dir: string;
@@ -258,5 +291,5 @@ describe('runtime pod shutdown and start', () => {
     await expect(missing.serving).rejects.toThrow(/exited with 1/);
     const fatal = missing.lines.find((line) => line.level === 60) as { msg?: string } | undefined;
     expect(fatal?.msg).toMatch(/Cannot read the compiled handler at .*absent\.mjs/);
-  });
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_HELLO_HANDLER } from '../../runtime-image/src/compile/seed-examples.fixture.ts';
+import { KILL_ATTEMPTS, KILL_ATTEMPTS_HANDLER } from '../support/kill-attempts.ts';
 import { type HostFixture, startHostFixture } from './host.fixture.ts';
 
 let fx: HostFixture;
@@ -38,6 +39,7 @@ beforeAll(async () => {
     ['reject', REJECT],
     ['throw', THROW],
     ['bad-header', BAD_HEADER],
+    ['attempts', KILL_ATTEMPTS_HANDLER],
   ] as const) {
     // The bomb gets more time: V8 collects hard near the heap cap before it gives up.
     const own = name === 'bomb' ? { ...limits, timeoutSeconds: 10 } : limits;
@@ -95,6 +97,17 @@ describe('sandbox failures', () => {
     expect(res.status).toBe(500);
     expect(res.code).toBe('FUNCTION_PROCESS_EXIT');
   });
+
+  it.each(Object.keys(KILL_ATTEMPTS))(
+    '%s fails its invocation with FUNCTION_PROCESS_EXIT; the host serves on',
+    async (name) => {
+      const res = await get(`attempts/${name}`);
+      expect(res.code).toBe('FUNCTION_PROCESS_EXIT');
+      expect(res.status).toBe(500);
+      expect(await get('attempts/none')).toMatchObject({ status: 200, text: 'alive' });
+      expect((await get('hello')).status).toBe(200);
+    },
+  );
 
   it('a plain object instead of a Response → 502 FUNCTION_INVALID_RESPONSE', async () => {
     const res = await get('plain');
