@@ -19,6 +19,10 @@ export const ErrorCodes = {
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed for this function' },
   HTTP_UPGRADE_REQUIRED: { status: 426, message: 'This function is reached over WebSocket' },
   HTTP_BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  HTTP_TOO_MANY_MESSAGES: {
+    status: 429,
+    message: 'Too many WebSocket messages were sent before the connection was authenticated',
+  },
   AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
   AUTH_INVALID_TOKEN: { status: 401, message: 'The bearer token is invalid or expired' },
   AUTH_INVALID_API_KEY: { status: 401, message: 'The API key is not valid for this app' },

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { compileHandler } from '../../runtime-image/src/compile/compile.ts';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
@@ -250,6 +251,27 @@ describe('runtime pod shutdown and start', () => {
       expect(await pod.stop()).toBe(0);
     }
   });
+
+  it('holds websocket messages sent right after open until the JWT is verified, and answers all 20', async () => {
+    const code = `export async function handler(req, ctx) { return new Response(ctx.user.id + ': ' + (await req.text())); }`;
+    const secret = 'pod-websocket-secret-0123456789abcdef';
+    const pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'echo', code, {
+        type: 'websocket',
+        config: { auth: 'required' },
+      }),
+      BBFN_JWT_SECRET: secret,
+    });
+    try {
+      const token = await signUserToken({ secret, userId: 'alice' });
+      const url = `${(await pod.serving).replace('http', 'ws')}/v1/${APP_ID}/fn/echo?access_token=${token}`;
+      // The pod verifies its first token here, loading jose first: the messages arrive meanwhile.
+      const messages = Array.from({ length: 20 }, (_, i) => `m${i}`);
+      expect(await exchangeMessages(url, messages)).toEqual(messages.map((m) => `alice: ${m}`));
+    } finally {
+      expect(await pod.stop()).toBe(0);
+    }
+  }, 60_000);
 
   it('exits with the compile error, line and column, for a handler that does not compile', async () => {
     const pod = launchPod(POD_ENTRY, {
