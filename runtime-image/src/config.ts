@@ -28,6 +28,8 @@ export const hostSettingsSchema = z.object({
   jwtIssuer: z.string().optional(),
   // Comma-separated: a token is accepted if it names any of them.
   jwtAudience: list.optional(),
+  // Tokens without `exp` never expire; refused unless this is false.
+  jwtRequireExp: boolean.default(true),
   apiKeys: list.default([]),
   userRole: z.string().default(DEFAULT_DATABASE_ROLES.user),
   serviceRole: z.string().default(DEFAULT_DATABASE_ROLES.service),

@@ -18,6 +18,9 @@ export const ErrorCodes = {
   // Invocation (HTTP) errors.
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed for this function' },
   HTTP_UPGRADE_REQUIRED: { status: 426, message: 'This function is reached over WebSocket' },
+  HTTP_BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  HTTP_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
+  HTTP_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
   HTTP_BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   HTTP_TOO_MANY_MESSAGES: {
     status: 429,
@@ -25,6 +28,8 @@ export const ErrorCodes = {
   },
   AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
   AUTH_INVALID_TOKEN: { status: 401, message: 'The bearer token is invalid or expired' },
+  // A token without `exp` would be valid forever (BBFN_JWT_REQUIRE_EXP=false accepts them).
+  AUTH_TOKEN_WITHOUT_EXPIRY: { status: 401, message: 'The bearer token has no "exp" claim' },
   AUTH_INVALID_API_KEY: { status: 401, message: 'The API key is not valid for this app' },
   // The identity provider's JWKS could not be fetched: not the caller's fault, so not a 401.
   AUTH_PROVIDER_UNAVAILABLE: {

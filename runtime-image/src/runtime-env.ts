@@ -13,6 +13,7 @@ export const RUNTIME_ENV = {
   jwksUrl: 'BBFN_JWKS_URL',
   jwtIssuer: 'BBFN_JWT_ISSUER',
   jwtAudience: 'BBFN_JWT_AUDIENCE',
+  jwtRequireExp: 'BBFN_JWT_REQUIRE_EXP',
   apiKeys: 'BBFN_API_KEYS',
   userRole: 'BBFN_DB_USER_ROLE',
   serviceRole: 'BBFN_DB_SERVICE_ROLE',

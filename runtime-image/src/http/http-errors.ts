@@ -8,9 +8,13 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 export function toBbfnError(error: unknown): BbfnError {
   if (error instanceof BbfnError) return error;
-  const code = (error as { code?: string }).code;
+  const { code, statusCode, message } = error as { code?: string; statusCode?: number; message?: string };
   const mapped = code ? FASTIFY_CODES[code] : undefined;
   if (mapped) return new BbfnError(mapped, undefined, { cause: error });
+  // Fastify's other refusals of the request itself (a QUERY without a Content-Type, a bad
+  // URL): the caller's to fix, and its message says how.
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500)
+    return new BbfnError('HTTP_BAD_REQUEST', message, { cause: error });
   return new BbfnError('INTERNAL', undefined, { cause: error });
 }
 
