@@ -3,6 +3,8 @@
  * (`<AREA>_<WHAT>`); the seed's codes (`VALIDATION_INVALID_SCHEMA`, `RESOURCE_NOT_FOUND`)
  * are kept exactly as written. This file is the one home of those codes.
  */
+import { nullObject } from './primordials.ts';
+
 export const ErrorCodes = {
   // Deploy-time validation of handler code and manifests (seed codes first).
   VALIDATION_INVALID_SCHEMA: { status: 400, message: 'Code must export an async function named `handler`' },
@@ -83,9 +85,11 @@ export class BbfnError extends Error {
 
   /** The JSON body a caller sees: never a stack or an internal message for 5xx. */
   toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
-    return {
-      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
-    };
+    // Without prototypes: a handler that polluted Object.prototype (a `toJSON`) must not
+    // change the host's error bodies (primordials.ts).
+    const error = nullObject({ code: this.code, message: this.message });
+    if (this.details) (error as { details?: Record<string, unknown> }).details = this.details;
+    return nullObject({ error });
   }
 }
 

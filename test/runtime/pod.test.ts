@@ -5,6 +5,7 @@
  * outgrows the heap, and the pod keeps serving through all of it.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -166,6 +167,109 @@ describe('runtime pod', () => {
     expect(exit.status).toBe(500);
     expect((await errorOf(exit)).code).toBe('FUNCTION_PROCESS_EXIT');
     expect((await fetch(`${base}/again`)).status).toBe(200);
+  });
+});
+
+const POISON_HANDLER = `export async function handler(req) {
+  const route = new URL(req.url).pathname.split('/').pop();
+  if (route === 'merge') {
+    // What a naive deep merge of request JSON does with {"__proto__": {"set-cookie": …}}.
+    const merge = (target, source) => {
+      for (const key in source) {
+        if (typeof source[key] === 'object') merge((target[key] ??= {}), source[key]);
+        else target[key] = source[key];
+      }
+      return target;
+    };
+    merge({}, JSON.parse('{"__proto__": {"set-cookie": "session=stolen", "details": "leaked"}}'));
+    return new Response('merged');
+  }
+  if (route === 'poison') {
+    Object.prototype.toJSON = function () { return 'pwned'; };
+    JSON.stringify = () => '"pwned"';
+    JSON.parse = () => ({ pwned: true });
+    return new Response('poisoned');
+  }
+  if (route === 'throw') throw new Error('boom');
+  return new Response('plain', { headers: { 'content-type': 'text/plain' } });
+}`;
+
+describe('runtime pod whose handler poisons the realm it shares with the host', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  let dir: string;
+  let pod: PodProcess;
+  let origin: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('postgresUrl'), 'podpoison');
+    await migrate(database.url);
+    pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    dir = await mkdtemp(path.join(tmpdir(), 'bbfn-podpoison-'));
+    pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'poison', POISON_HANDLER),
+      DATABASE_URL: database.url,
+      BBFN_MIGRATE: 'false',
+      BBFN_WORKERS: '1',
+    });
+    origin = await pod.serving;
+  }, 60_000);
+
+  afterAll(async () => {
+    await pod?.stop();
+    await pool?.end();
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("leaves the host's 404 and error bodies, /readyz, later responses' headers and the records as they were", async () => {
+    const fn = `${origin}/v1/${APP_ID}/fn/poison`;
+    expect(await (await fetch(`${fn}/merge`)).text()).toBe('merged');
+
+    // Read with node:http: its headers are what was sent, set-cookie included.
+    const sent = await new Promise<IncomingHttpHeaders>((resolve, reject) =>
+      httpGet(`${fn}/plain`, (res) => {
+        res.resume();
+        resolve(res.headers);
+      }).on('error', reject),
+    );
+    expect(sent['content-type']).toBe('text/plain');
+    expect(sent['set-cookie']).toBeUndefined();
+    expect(sent.details).toBeUndefined();
+
+    expect(await (await fetch(`${fn}/poison`)).text()).toBe('poisoned');
+
+    const missing = await fetch(`${origin}/v1/${APP_ID}/fn/absent`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      error: { code: 'RESOURCE_NOT_FOUND', message: 'No function is deployed at /v1/pod/fn/absent' },
+    });
+
+    const ready = await fetch(`${origin}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+
+    const threw = await fetch(`${fn}/throw`);
+    expect(threw.status).toBe(500);
+    const body = (await threw.json()) as { error: { code: string; message: string; invocationId: string } };
+    expect(body).toEqual({
+      error: {
+        code: 'FUNCTION_THREW',
+        message: 'The handler threw an error',
+        invocationId: expect.any(String),
+      },
+    });
+    const record = await waitFor('the invocation record', 10_000, async () => {
+      const [found] = await queryInvocations(pool, { appId: APP_ID, invocationId: body.error.invocationId });
+      return found;
+    });
+    expect(record).toMatchObject({
+      functionName: 'poison',
+      outcome: 'error',
+      statusCode: 500,
+      errorCode: 'FUNCTION_THREW',
+      path: '/v1/pod/fn/poison/throw',
+    });
+    expect(record.errorMessage).toContain('boom');
   });
 });
 

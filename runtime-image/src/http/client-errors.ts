@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { BbfnError, type ErrorCode } from '../errors.ts';
+import { JSONStringify } from '../primordials.ts';
 
 /**
  * What Node's HTTP parser refuses before any route runs (a malformed request, headers
@@ -17,7 +18,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
         ? 'HTTP_REQUEST_TIMEOUT'
         : 'HTTP_BAD_REQUEST';
   const failure = new BbfnError(code);
-  const body = JSON.stringify(failure.toJSON());
+  const body = JSONStringify(failure.toJSON());
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status]}\r\n` +

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { BbfnError, type ErrorCode } from '../errors.ts';
+import { JSONStringify } from '../primordials.ts';
 
 /** Fastify's own errors, named in our codes so callers see one vocabulary. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -25,5 +26,5 @@ export function sendError(
 ): FastifyReply {
   reply.code(error.status).header('content-type', 'application/json; charset=utf-8');
   if (headers) reply.headers(headers);
-  return reply.send(JSON.stringify(error.toJSON()));
+  return reply.send(JSONStringify(error.toJSON()));
 }

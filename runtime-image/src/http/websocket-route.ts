@@ -4,6 +4,7 @@ import type { Caller } from '../auth/caller.ts';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { invokeFunction } from '../host/invoker.ts';
+import { JSONStringify } from '../primordials.ts';
 import { splitUrl } from './split-url.ts';
 
 const decoder = new TextDecoder();
@@ -20,7 +21,7 @@ function asFrame(body: string | Uint8Array | null, binary: boolean): string | Ui
 
 /** Close codes a client can act on: 1008 policy (auth, wrong trigger), 1011 server error. */
 function reject(socket: WebSocket, error: BbfnError, closeCode: number): void {
-  socket.send(JSON.stringify(error.toJSON()));
+  socket.send(JSONStringify(error.toJSON()));
   socket.close(closeCode, error.code);
 }
 
