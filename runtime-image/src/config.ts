@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { functionSpecSchema } from '../../api/v1alpha1/function.types.ts';
 import { defaultWorkers } from './cpu-limit.ts';
 import { DEFAULT_DATABASE_ROLES } from './db/roles.ts';
+import { DEFAULT_RESPONSE_LIMIT_BYTES } from './host/response-limit.ts';
 import { RUNTIME_ENV } from './runtime-env.ts';
 
 /** The runtime host's settings in a pod, parsed once at start-up (names in runtime-env.ts). */
@@ -46,6 +47,7 @@ export const hostSettingsSchema = z.object({
     .int()
     .min(1024)
     .default(6 * 1024 * 1024),
+  responseLimit: z.coerce.number().int().min(1024).default(DEFAULT_RESPONSE_LIMIT_BYTES),
   migrate: boolean.default(true),
   trustProxy: boolean.default(true),
 });

@@ -40,6 +40,10 @@ export const ErrorCodes = {
   },
   // The handler failed in one of the ways the host can name.
   FUNCTION_INVALID_RESPONSE: { status: 502, message: 'The handler must return a Response object' },
+  FUNCTION_RESPONSE_TOO_LARGE: {
+    status: 502,
+    message: "The handler's response body is larger than the host sends (BBFN_RESPONSE_LIMIT_BYTES)",
+  },
   FUNCTION_THREW: { status: 500, message: 'The handler threw an error' },
   FUNCTION_UNHANDLED_REJECTION: { status: 500, message: 'The handler left a promise rejection unhandled' },
   FUNCTION_TIMEOUT: { status: 504, message: 'The handler did not respond within its time limit' },

@@ -36,6 +36,7 @@ try {
         port: settings.port,
         address: settings.address,
         bodyLimit: settings.bodyLimit,
+        responseLimit: settings.responseLimit,
         trustProxy: settings.trustProxy,
       },
       poolMax: settings.poolMax,

@@ -20,6 +20,7 @@ export const RUNTIME_ENV = {
   workers: 'BBFN_WORKERS',
   poolMax: 'BBFN_DB_POOL_MAX',
   bodyLimit: 'BBFN_BODY_LIMIT_BYTES',
+  responseLimit: 'BBFN_RESPONSE_LIMIT_BYTES',
   migrate: 'BBFN_MIGRATE',
   trustProxy: 'BBFN_TRUST_PROXY',
 } as const;

@@ -4,6 +4,7 @@
  * main thread stores the records and stops a handler that blocks its thread or
  * outgrows the heap, and the pod keeps serving through all of it.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,11 @@ const HANDLER = `export async function handler(req, ctx) {
   if (route === 'loop') { while (true) {} }
   if (route === 'bomb') { const kept = []; while (true) kept.push(new Array(100000).fill(route)); }
   if (route === 'exit') process.exit(3);
+  if (route === 'buffers') {
+    const held = [];
+    for (let i = 0; i < 600; i++) held.push(Buffer.alloc(1 << 20, 1));
+    return new Response(String(held.length));
+  }
   if (route === 'db') {
     const { rows } = await ctx.db.query('SELECT current_user AS role', []);
     return Response.json(rows[0]);
@@ -56,6 +62,12 @@ async function writeFunction(
   const limits = { timeoutSeconds: 1, memoryMb: 64 };
   await writeFile(file, JSON.stringify({ name, appId: APP_ID, code, trigger, limits }));
   return file;
+}
+
+/** A process's resident memory, MiB, from /proc. */
+function residentMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
 
 async function errorOf(response: Response): Promise<{ code: string; invocationId: string }> {
@@ -160,13 +172,25 @@ describe('runtime pod', () => {
     const metrics = await (await fetch(`${new URL(base).origin}/metrics`)).text();
     expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="blocked"} 1');
     expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="memory"} 1');
-  });
+  }, 30_000);
 
   it('refuses process.exit() in the handler as an error of that invocation', async () => {
     const exit = await fetch(`${base}/exit`);
     expect(exit.status).toBe(500);
     expect((await errorOf(exit)).code).toBe('FUNCTION_PROCESS_EXIT');
     expect((await fetch(`${base}/again`)).status).toBe(200);
+  });
+
+  it('counts Buffers against the memory limit: 600 MB of them fail with FUNCTION_MEMORY_LIMIT, and the pod stays small', async () => {
+    const retiredBefore = pod.lines.filter((line) => line.msg === 'serving worker retired').length;
+    const buffers = await fetch(`${base}/buffers`);
+    expect(buffers.status).toBe(500);
+    const error = await errorOf(buffers);
+    expect(error.code).toBe('FUNCTION_MEMORY_LIMIT');
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/again`)).status).toBe(200);
+    expect(await stored(error.invocationId)).toMatchObject({ outcome: 'memory_limit' });
+    await retired(retiredBefore + 1);
+    expect(residentMb(pod.child.pid!)).toBeLessThan(400);
   });
 });
 

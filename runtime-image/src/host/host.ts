@@ -44,6 +44,8 @@ export interface HostOptions {
   poolMaxPerWorker: number;
   /** The seed's 30 s cap on `ctx.waitUntil` work. */
   backgroundLimitMs: number;
+  /** The largest response body a handler may return (DEFAULT_RESPONSE_LIMIT_BYTES when unset). */
+  responseLimitBytes?: number;
   /** How long a replaced revision may finish its requests and background work. */
   drainLimitMs: number;
   onDrainError?: (deployment: FunctionDeployment, error: unknown) => void;
@@ -168,6 +170,7 @@ export class FunctionHost {
         env: definition.envVars,
         database,
         backgroundLimitMs: this.options.backgroundLimitMs,
+        ...(this.options.responseLimitBytes ? { responseLimitBytes: this.options.responseLimitBytes } : {}),
       },
       workers: this.options.workersPerFunction,
       memoryMb: definition.limits.memoryMb,

@@ -32,6 +32,8 @@ export interface WorkerBootstrap {
   database: SandboxDatabaseConfig | null;
   /** How long background work (`ctx.waitUntil`) may run after the response. */
   backgroundLimitMs: number;
+  /** The largest response body sent; DEFAULT_RESPONSE_LIMIT_BYTES when unset. */
+  responseLimitBytes?: number;
 }
 
 export interface InvokeMessage {

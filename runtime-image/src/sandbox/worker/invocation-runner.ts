@@ -7,6 +7,7 @@
  */
 import { loadHandlerModule } from '../../compile/load.ts';
 import { BbfnError, isBbfnError } from '../../errors.ts';
+import { DEFAULT_RESPONSE_LIMIT_BYTES } from '../../host/response-limit.ts';
 import { InflightList } from '../inflight-list.ts';
 import type {
   CapturedLine,
@@ -85,6 +86,7 @@ type Handler = (request: Request, ctx: unknown) => unknown;
 export class InvocationRunner {
   private readonly options: RunnerOptions;
   private readonly handler: Handler;
+  private readonly responseLimit: number;
   private readonly contexts: ReturnType<typeof createContextFactory>;
   private readonly inflight = new InflightList<InvocationState>();
   private readonly backgroundWork = new InflightList<{ done: Promise<void>; slot: number }>();
@@ -98,6 +100,7 @@ export class InvocationRunner {
   private constructor(options: RunnerOptions, handler: Handler) {
     this.options = options;
     this.handler = handler;
+    this.responseLimit = options.bootstrap.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES;
     this.contexts = createContextFactory(options.bootstrap.database, options.bootstrap.env);
   }
 
@@ -112,7 +115,7 @@ export class InvocationRunner {
     // code (and prints its lines) while fromWebResponse reads it.
     return invocationStorage.run(state, () =>
       this.callHandler(input, state)
-        .then(fromWebResponse)
+        .then((response) => fromWebResponse(response, this.responseLimit))
         .then(
           (serialized) => this.ended(state, { type: 'response', ...serialized }),
           (error: unknown) => {
