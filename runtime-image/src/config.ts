@@ -50,6 +50,8 @@ export const hostSettingsSchema = z.object({
   responseLimit: z.coerce.number().int().min(1024).default(DEFAULT_RESPONSE_LIMIT_BYTES),
   migrate: boolean.default(true),
   trustProxy: boolean.default(true),
+  // Node's permission model for the pod (permission.ts); read by the entry before this.
+  permission: boolean.default(true),
 });
 export type HostSettings = z.infer<typeof hostSettingsSchema>;
 

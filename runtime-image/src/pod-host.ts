@@ -12,6 +12,7 @@ import { BACKGROUND_LIMIT_MS, drainLimitFor } from './host/background-limits.ts'
 import { createInvocationStore } from './host/invocation-store.ts';
 import { shutdownOnSignals } from './http/server.ts';
 import { createLogger } from './logger.ts';
+import { forgetSecretEnvironment } from './permission.ts';
 import { ServingPool } from './pod/serving-pool.ts';
 import { appFromSettings, preparePod } from './settings-app.ts';
 
@@ -21,6 +22,7 @@ const log = createLogger({ name: 'bbfn-runtime' });
 
 try {
   const { settings, fn } = await preparePod(log);
+  forgetSecretEnvironment();
   const store = createInvocationStore(
     log,
     settings.databaseUrl ? { [fn.appId]: createLogPool(settings.databaseUrl) } : {},

@@ -23,4 +23,5 @@ export const RUNTIME_ENV = {
   responseLimit: 'BBFN_RESPONSE_LIMIT_BYTES',
   migrate: 'BBFN_MIGRATE',
   trustProxy: 'BBFN_TRUST_PROXY',
+  permission: 'BBFN_PERMISSION',
 } as const;

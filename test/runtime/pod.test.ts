@@ -25,6 +25,8 @@ import { exchangeMessages } from '../support/websocket.ts';
 
 const POD_ENTRY = path.join(import.meta.dirname, '../../runtime-image/src/main.ts');
 const APP_ID = 'pod';
+const POD_JWT_SECRET = 'pod-jwt-secret-never-to-be-seen-0123456789';
+const POD_API_KEY = 'bb_sk_podkeynevertobeseen0123456789abcdef';
 
 const HANDLER = `export async function handler(req, ctx) {
   const route = new URL(req.url).pathname.split('/').pop();
@@ -40,6 +42,19 @@ const HANDLER = `export async function handler(req, ctx) {
     const held = [];
     for (let i = 0; i < 600; i++) held.push(Buffer.alloc(1 << 20, 1));
     return new Response(String(held.length));
+  }
+  if (route === 'secrets') {
+    const fs = await import('node:fs');
+    const found = {};
+    const attempt = (name, read) => { try { found[name] = String(read()); } catch (error) { found[name] = 'refused: ' + (error.code ?? error.message); } };
+    attempt('environ', () => fs.readFileSync('/proc/self/environ', 'latin1'));
+    attempt('parentEnviron', () => fs.readFileSync('/proc/' + process.ppid + '/environ', 'latin1'));
+    attempt('pid1Environ', () => fs.readFileSync('/proc/1/environ', 'latin1'));
+    attempt('cmdline', () => fs.readFileSync('/proc/self/cmdline', 'latin1'));
+    attempt('report', () => JSON.stringify(process.report.getReport()));
+    attempt('env', () => JSON.stringify(process.env));
+    attempt('execArgv', () => JSON.stringify(process.execArgv));
+    return Response.json(found);
   }
   if (route === 'db') {
     const { rows } = await ctx.db.query('SELECT current_user AS role', []);
@@ -105,6 +120,8 @@ describe('runtime pod', () => {
     pod = launchPod(POD_ENTRY, {
       BBFN_FUNCTION_FILE: await writeFunction(dir, 'probe', HANDLER),
       DATABASE_URL: database.url,
+      BBFN_JWT_SECRET: POD_JWT_SECRET,
+      BBFN_API_KEYS: POD_API_KEY,
       BBFN_MIGRATE: 'false',
       // One worker: the requests of a test land beside each other on purpose.
       BBFN_WORKERS: '1',
@@ -139,6 +156,17 @@ describe('runtime pod', () => {
     expect(metrics).toMatch(
       /bbfn_invocations_total\{app="pod",function="probe",trigger="http",outcome="ok"\} [1-9]/,
     );
+  });
+
+  it("keeps the database URL, the JWT secret and the API keys out of the handler's reach", async () => {
+    const found = (await (await fetch(`${base}/secrets`)).json()) as Record<string, string>;
+    const secrets = [database.url, new URL(database.url).password, POD_JWT_SECRET, POD_API_KEY];
+    for (const [how, text] of Object.entries(found))
+      for (const secret of secrets) expect(text, how).not.toContain(secret);
+    // Refused outright, not merely empty.
+    expect(found.environ).toMatch(/^refused: ERR_ACCESS_DENIED/);
+    expect(found.pid1Environ).toMatch(/^refused/);
+    expect(found.report).toMatch(/^refused: FUNCTION_PROCESS_EXIT/);
   });
 
   it('gives ctx.db the caller role, never the admin', async () => {

@@ -33,5 +33,14 @@ export function installProcessGuards(): void {
     const name = typeof id === 'string' ? restrictedName(id) : undefined;
     return name === undefined ? getBuiltinModule(id) : standIn(name);
   }) as typeof process.getBuiltinModule;
+  // A diagnostic report lists the process's environment and command line.
+  Object.defineProperty(process, 'report', {
+    configurable: true,
+    enumerable: true,
+    value: Object.freeze({
+      getReport: refuse('process.report.getReport()'),
+      writeReport: refuse('process.report.writeReport()'),
+    }),
+  });
   restrictBuiltins();
 }
