@@ -27,6 +27,14 @@ import {
   newInvocationState,
   takeLines,
 } from './invocation-context.ts';
+import {
+  clearInvocationTimers,
+  hasPendingTimeouts,
+  hostClearTimeout,
+  hostSetTimeout,
+  installInvocationTimers,
+  timeoutsSettled,
+} from './invocation-timers.ts';
 import { installLazyRequestSupport } from './lazy-request.ts';
 import { installLightResponse } from './light-response.ts';
 import { installProcessGuards } from './process-guards.ts';
@@ -61,6 +69,7 @@ export function installSandboxGlobals(orphan: (line: CapturedLine) => void): voi
   installProcessGuards();
   installLightResponse();
   installLazyRequestSupport();
+  installInvocationTimers();
   // A rejection nobody handled fails the invocation it came from (async context survives here).
   process.on('unhandledRejection', (reason) => failFromOutside(reason, 'FUNCTION_UNHANDLED_REJECTION'));
   process.on('uncaughtException', (error) => failFromOutside(error, 'FUNCTION_THREW'));
@@ -77,11 +86,24 @@ function failFromOutside(error: unknown, code: 'FUNCTION_THREW' | 'FUNCTION_UNHA
     console.error('Unhandled error after the response was sent:', error);
     return;
   }
+  // In the invocation's own log, with its reason, beside the record's error message.
+  console.error(
+    code === 'FUNCTION_UNHANDLED_REJECTION' ? 'Unhandled rejection:' : 'Uncaught exception:',
+    error,
+  );
   state.escapedFailure = serialized;
   state.onEscapedFailure?.(serialized);
 }
 
 type Handler = (request: Request, ctx: unknown) => unknown;
+
+/** A failure that escaped the handler's await chain, with the detail its record keeps. */
+class EscapedFailure {
+  readonly error: SerializedError;
+  constructor(error: SerializedError) {
+    this.error = error;
+  }
+}
 
 export class InvocationRunner {
   private readonly options: RunnerOptions;
@@ -119,6 +141,8 @@ export class InvocationRunner {
         .then(
           (serialized) => this.ended(state, { type: 'response', ...serialized }),
           (error: unknown) => {
+            if (error instanceof EscapedFailure)
+              return this.ended(state, { type: 'failed', error: error.error });
             if (!isBbfnError(error)) console.error('Handler error:', error);
             return this.ended(state, { type: 'failed', error: serializeError(error, 'FUNCTION_THREW') });
           },
@@ -132,9 +156,14 @@ export class InvocationRunner {
     result: ({ type: 'response' } & SerializedResponse) | { type: 'failed'; error: SerializedError },
   ): RunOutcome {
     state.responded = true;
-    const background = state.background.length > 0;
+    // Timeouts it left pending are background work too (invocation-timers.ts).
+    const background = state.background.length > 0 || hasPendingTimeouts(state);
     const outcome: RunOutcome = { ...result, background, lines: takeLines(state) };
     this.inflight.remove(state);
+    if (!background) {
+      clearInvocationTimers(state);
+      state.finished = true;
+    }
     if (background) {
       const work = { done: this.finishBackground(state), slot: -1 };
       this.backgroundWork.add(work);
@@ -162,7 +191,7 @@ export class InvocationRunner {
    */
   private callHandler(input: InvocationInput, state: InvocationState): Promise<Response> {
     return new Promise<unknown>((resolve, reject) => {
-      state.onEscapedFailure = (error) => reject(new BbfnError(error.code, error.message));
+      state.onEscapedFailure = (error) => reject(new EscapedFailure(error));
       const request = toWebRequest(input, () => invocationSignal(state));
       Promise.resolve(this.handler(request, this.contexts.build(input.caller, state))).then(resolve, reject);
     }).then((result) => {
@@ -180,16 +209,19 @@ export class InvocationRunner {
     const limitMs = this.options.bootstrap.backgroundLimitMs;
     let timer: NodeJS.Timeout | undefined;
     const capped = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), limitMs);
+      timer = hostSetTimeout(() => resolve('timeout'), limitMs);
     });
     // Work registered while other work runs is waited for as well.
     let outcome: 'done' | 'timeout' = 'done';
-    while (state.background.length > 0 && outcome === 'done') {
+    while ((state.background.length > 0 || hasPendingTimeouts(state)) && outcome === 'done') {
       const batch = state.background;
       state.background = [];
-      outcome = await Promise.race([Promise.allSettled(batch).then(() => 'done' as const), capped]);
+      const settled = Promise.all([Promise.allSettled(batch), timeoutsSettled(state)]);
+      outcome = await Promise.race([settled.then(() => 'done' as const), capped]);
     }
-    clearTimeout(timer);
+    hostClearTimeout(timer);
+    // Its intervals stop with its background work; at the cap, its timeouts too.
+    clearInvocationTimers(state);
     let error: SerializedError | undefined;
     if (outcome === 'timeout') {
       error = {
@@ -204,6 +236,8 @@ export class InvocationRunner {
         message: error.message,
       });
     }
-    this.options.onBackgroundDone(state.id, takeLines(state), error);
+    const lines = takeLines(state);
+    state.finished = true;
+    this.options.onBackgroundDone(state.id, lines, error);
   }
 }
