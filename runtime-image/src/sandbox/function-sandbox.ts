@@ -89,7 +89,11 @@ export class FunctionSandbox implements Sandbox {
   }
 
   private send(worker: SandboxWorker, input: InvocationInput): Promise<InvocationResult> {
-    this.memoryWatch ??= setInterval(() => this.watchMemory(), MEMORY_WATCH_MS);
+    if (!this.memoryWatch) {
+      this.memoryWatch = setInterval(() => this.watchMemory(), MEMORY_WATCH_MS);
+      // Watching alone must not keep a process alive (run-once ends when its work does).
+      this.memoryWatch.unref();
+    }
     return new Promise<InvocationResult>((resolve) => {
       const timer = setTimeout(() => this.onTimeout(input.id), this.options.timeoutMs);
       this.pending.set(input.id, { worker, resolve, timer });
