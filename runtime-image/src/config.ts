@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { functionSpecSchema } from '../../api/v1alpha1/function.types.ts';
 import { defaultWorkers } from './cpu-limit.ts';
 import { DEFAULT_DATABASE_ROLES } from './db/roles.ts';
+import { DEFAULT_RESPONSE_LIMIT_BYTES } from './host/response-limit.ts';
 import { RUNTIME_ENV } from './runtime-env.ts';
 import { DEFAULT_MAX_LOG_LINES } from './sandbox/log-limits.ts';
 
@@ -35,6 +36,8 @@ export const hostSettingsSchema = z.object({
   jwtIssuer: z.string().optional(),
   // Comma-separated: a token is accepted if it names any of them.
   jwtAudience: list.optional(),
+  // Tokens without `exp` never expire; refused unless this is false.
+  jwtRequireExp: boolean.default(true),
   apiKeys: list.default([]),
   webhookSecret: z.string().optional(),
   userRole: z.string().default(DEFAULT_DATABASE_ROLES.user),
@@ -52,12 +55,15 @@ export const hostSettingsSchema = z.object({
     .int()
     .min(1024)
     .default(6 * 1024 * 1024),
+  responseLimit: z.coerce.number().int().min(1024).default(DEFAULT_RESPONSE_LIMIT_BYTES),
   migrate: boolean.default(true),
   trustProxy: boolean.default(true),
   // Records and console lines are written here before Postgres has them (invocations/spool.ts).
   spoolDir: z.string().optional(),
   // Console lines stored per invocation; past it, one "N lines dropped" line.
   maxLogLines: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_LOG_LINES),
+  // Node's permission model for the pod (permission.ts); read by the entry before this.
+  permission: boolean.default(true),
 });
 export type HostSettings = z.infer<typeof hostSettingsSchema>;
 

@@ -3,6 +3,8 @@
  * (`<AREA>_<WHAT>`); the seed's codes (`VALIDATION_INVALID_SCHEMA`, `RESOURCE_NOT_FOUND`)
  * are kept exactly as written. This file is the one home of those codes.
  */
+import { nullObject } from './primordials.ts';
+
 export const ErrorCodes = {
   // Deploy-time validation of handler code and manifests (seed codes first).
   VALIDATION_INVALID_SCHEMA: { status: 400, message: 'Code must export an async function named `handler`' },
@@ -24,14 +26,23 @@ export const ErrorCodes = {
   // Invocation (HTTP) errors.
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed for this function' },
   HTTP_UPGRADE_REQUIRED: { status: 426, message: 'This function is reached over WebSocket' },
+  HTTP_BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  HTTP_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
+  HTTP_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
   HTTP_BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   // A webhook delivery the host refused before the handler ran (trigger type webhook).
   WEBHOOK_SIGNATURE_MISSING: { status: 401, message: 'The delivery carries no signature' },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The delivery signature does not match' },
   WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE: { status: 401, message: "The delivery's signed timestamp is too old" },
   WEBHOOK_PAYLOAD_INVALID: { status: 400, message: 'The signed delivery cannot be read' },
+  HTTP_TOO_MANY_MESSAGES: {
+    status: 429,
+    message: 'Too many WebSocket messages were sent before the connection was authenticated',
+  },
   AUTH_REQUIRED: { status: 401, message: 'Authentication required' },
   AUTH_INVALID_TOKEN: { status: 401, message: 'The bearer token is invalid or expired' },
+  // A token without `exp` would be valid forever (BBFN_JWT_REQUIRE_EXP=false accepts them).
+  AUTH_TOKEN_WITHOUT_EXPIRY: { status: 401, message: 'The bearer token has no "exp" claim' },
   AUTH_INVALID_API_KEY: { status: 401, message: 'The API key is not valid for this app' },
   // The identity provider's JWKS could not be fetched: not the caller's fault, so not a 401.
   AUTH_PROVIDER_UNAVAILABLE: {
@@ -40,6 +51,10 @@ export const ErrorCodes = {
   },
   // The handler failed in one of the ways the host can name.
   FUNCTION_INVALID_RESPONSE: { status: 502, message: 'The handler must return a Response object' },
+  FUNCTION_RESPONSE_TOO_LARGE: {
+    status: 502,
+    message: "The handler's response body is larger than the host sends (BBFN_RESPONSE_LIMIT_BYTES)",
+  },
   FUNCTION_THREW: { status: 500, message: 'The handler threw an error' },
   FUNCTION_UNHANDLED_REJECTION: { status: 500, message: 'The handler left a promise rejection unhandled' },
   FUNCTION_TIMEOUT: { status: 504, message: 'The handler did not respond within its time limit' },
@@ -91,9 +106,11 @@ export class BbfnError extends Error {
 
   /** The JSON body a caller sees: never a stack or an internal message for 5xx. */
   toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
-    return {
-      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
-    };
+    // Without prototypes: a handler that polluted Object.prototype (a `toJSON`) must not
+    // change the host's error bodies (primordials.ts).
+    const error = nullObject({ code: this.code, message: this.message });
+    if (this.details) (error as { details?: Record<string, unknown> }).details = this.details;
+    return nullObject({ error });
   }
 }
 

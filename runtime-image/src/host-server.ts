@@ -31,6 +31,8 @@ export interface HostServerOptions {
   extraShutdownSteps?: ShutdownStep[];
   /** The cap on background work; BACKGROUND_LIMIT_MS (the seed's 30 s) unless a test shortens it. */
   backgroundLimitMs?: number;
+  /** The largest response body a handler may return; DEFAULT_RESPONSE_LIMIT_BYTES unless set. */
+  responseLimitBytes?: number;
   exit?: (code: number) => void;
   /** More routes beside the functions' (the local platform's management API). */
   registerRoutes?: (app: FastifyInstance) => void;
@@ -55,6 +57,7 @@ export async function startHostServer(options: HostServerOptions) {
     poolMaxPerWorker: settings.poolMax,
     backgroundLimitMs,
     ...(options.maxLogLines ? { maxLogLines: options.maxLogLines } : {}),
+    ...(options.responseLimitBytes ? { responseLimitBytes: options.responseLimitBytes } : {}),
     drainLimitMs: drainLimitFor(backgroundLimitMs),
     onDrainError: (deployment, error) =>
       log.error({ err: error, fn: deployment.name }, 'draining a revision failed'),

@@ -12,6 +12,7 @@ import { BACKGROUND_LIMIT_MS, drainLimitFor } from './host/background-limits.ts'
 import { createInvocationStore } from './host/invocation-store.ts';
 import { shutdownOnSignals } from './http/server.ts';
 import { createLogger } from './logger.ts';
+import { forgetSecretEnvironment } from './permission.ts';
 import { ServingPool } from './pod/serving-pool.ts';
 import { appFromSettings, invocationLogUrl, preparePod } from './settings-app.ts';
 
@@ -22,6 +23,7 @@ const log = createLogger({ name: 'bbfn-runtime' });
 try {
   const { settings, fn } = await preparePod(log);
   const logUrl = invocationLogUrl(settings);
+  forgetSecretEnvironment();
   const store = createInvocationStore(
     log,
     logUrl ? { [fn.appId]: createLogPool(logUrl) } : {},
@@ -38,6 +40,7 @@ try {
         port: settings.port,
         address: settings.address,
         bodyLimit: settings.bodyLimit,
+        responseLimit: settings.responseLimit,
         trustProxy: settings.trustProxy,
       },
       poolMax: settings.poolMax,

@@ -14,6 +14,7 @@ export const RUNTIME_ENV = {
   jwksUrl: 'BBFN_JWKS_URL',
   jwtIssuer: 'BBFN_JWT_ISSUER',
   jwtAudience: 'BBFN_JWT_AUDIENCE',
+  jwtRequireExp: 'BBFN_JWT_REQUIRE_EXP',
   apiKeys: 'BBFN_API_KEYS',
   // A webhook trigger's signing secret(s), from its config.secretRef.
   webhookSecret: 'BBFN_WEBHOOK_SECRET',
@@ -22,8 +23,10 @@ export const RUNTIME_ENV = {
   workers: 'BBFN_WORKERS',
   poolMax: 'BBFN_DB_POOL_MAX',
   bodyLimit: 'BBFN_BODY_LIMIT_BYTES',
+  responseLimit: 'BBFN_RESPONSE_LIMIT_BYTES',
   migrate: 'BBFN_MIGRATE',
   trustProxy: 'BBFN_TRUST_PROXY',
   spoolDir: 'BBFN_SPOOL_DIR',
   maxLogLines: 'BBFN_MAX_LOG_LINES',
+  permission: 'BBFN_PERMISSION',
 } as const;

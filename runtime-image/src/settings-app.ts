@@ -57,6 +57,7 @@ export function appFromSettings(settings: HostSettings, appId: string): AppRunti
     auth: {
       apiKeys: settings.apiKeys,
       jwt: {
+        requireExp: settings.jwtRequireExp,
         ...(settings.jwtSecret ? { secret: settings.jwtSecret } : {}),
         ...(settings.jwksUrl ? { jwksUrl: settings.jwksUrl } : {}),
         ...(settings.jwtIssuer ? { issuer: settings.jwtIssuer } : {}),

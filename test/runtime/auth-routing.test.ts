@@ -1,5 +1,7 @@
+import { connect } from 'node:net';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostFixture, startHostFixture } from './host.fixture.ts';
+import { type HostFixture, JWT_SECRET, startHostFixture } from './host.fixture.ts';
 
 let fx: HostFixture;
 
@@ -125,5 +127,83 @@ describe('routing', () => {
     });
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('HTTP_BODY_TOO_LARGE');
+  });
+});
+
+/** Sends `head` (and `body`) on a fresh connection; resolves with the status and the JSON body. */
+function rawRequest(head: string, body = ''): Promise<{ status: number; headers: string; json: unknown }> {
+  const { hostname, port } = new URL(fx.url);
+  return new Promise((resolve, reject) => {
+    // Connection: close, and the socket left open: the server ends it once it has answered.
+    const socket = connect(Number(port), hostname, () =>
+      socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`),
+    );
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      text += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [headers = '', payload = ''] = text.split('\r\n\r\n');
+      let json: unknown;
+      try {
+        json = JSON.parse(payload);
+      } catch {
+        json = payload;
+      }
+      resolve({ status: Number(headers.split(' ')[1]), headers: headers.toLowerCase(), json });
+    });
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
+  });
+}
+
+describe('HTTP edges', () => {
+  const pathOf = (name: string) => new URL(fx.fnUrl(name)).pathname;
+
+  it('QUERY without a Content-Type → 400 HTTP_BAD_REQUEST, not 500; with one, the handler runs', async () => {
+    const bare = await rawRequest(`QUERY ${pathOf('x')} HTTP/1.1\r\nHost: x\r\nContent-Length: 2`, 'hi');
+    expect(bare.status).toBe(400);
+    expect(bare.json).toMatchObject({ error: { code: 'HTTP_BAD_REQUEST' } });
+    const typed = await rawRequest(
+      `QUERY ${pathOf('x')} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2`,
+      'hi',
+    );
+    expect(typed.status).toBe(200);
+    expect(typed.json).toMatchObject({ method: 'QUERY' });
+  });
+
+  it.each(['PROPFIND', 'TRACE'])(
+    '%s to a function that takes POST → 405 with Allow, not 404',
+    async (method) => {
+      const res = await rawRequest(`${method} ${pathOf('postonly')} HTTP/1.1\r\nHost: x`);
+      expect(res.status).toBe(405);
+      expect(res.headers).toContain('allow: post');
+      expect(res.json).toMatchObject({ error: { code: 'HTTP_METHOD_NOT_ALLOWED' } });
+      const nowhere = await rawRequest(`${method} /v1/demo/fn/absent HTTP/1.1\r\nHost: x`);
+      expect(nowhere.status).toBe(404);
+    },
+  );
+
+  it('a malformed request → 400 and oversized headers → 431, in the host error shape', async () => {
+    const garbage = await rawRequest('NOT HTTP AT ALL');
+    expect(garbage.status).toBe(400);
+    expect(garbage.json).toEqual({ error: { code: 'HTTP_BAD_REQUEST', message: expect.any(String) } });
+    const badUrl = await rawRequest('GET /v1/%zz HTTP/1.1\r\nHost: x');
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.json).toMatchObject({ error: { code: 'HTTP_BAD_REQUEST' } });
+    const huge = await rawRequest(`GET ${pathOf('x')} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}`);
+    expect(huge.status).toBe(431);
+    expect(huge.json).toEqual({ error: { code: 'HTTP_HEADERS_TOO_LARGE', message: expect.any(String) } });
+  });
+
+  it('a JWT without "exp" → 401 AUTH_TOKEN_WITHOUT_EXPIRY', async () => {
+    const forever = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('user-a')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const res = await fetch(fx.fnUrl('private'), { headers: { authorization: `Bearer ${forever}` } });
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe('AUTH_TOKEN_WITHOUT_EXPIRY');
   });
 });

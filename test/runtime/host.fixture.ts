@@ -12,7 +12,7 @@ import type { InvocationWriter } from '../../runtime-image/src/invocations/write
 import { createLogger } from '../../runtime-image/src/logger.ts';
 
 export const APP_ID = 'demo';
-const JWT_SECRET = 'test-secret-for-the-runtime-suite-0123456789';
+export const JWT_SECRET = 'test-secret-for-the-runtime-suite-0123456789';
 
 export interface HostFixtureOptions {
   backgroundLimitMs?: number;

@@ -5,23 +5,29 @@ import { createHmac } from 'node:crypto';
  * main thread stores the records and stops a handler that blocks its thread or
  * outgrows the heap, and the pod keeps serving through all of it.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { compileHandler } from '../../runtime-image/src/compile/compile.ts';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
 import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import type { InvocationWithLines } from '../../runtime-image/src/invocations/types.ts';
+import { KILL_ATTEMPTS, KILL_ATTEMPTS_HANDLER } from '../support/kill-attempts.ts';
 import { launchPod, type PodProcess } from '../support/pod-process.ts';
 import { waitFor } from '../support/wait.ts';
 import { exchangeMessages } from '../support/websocket.ts';
 
 const POD_ENTRY = path.join(import.meta.dirname, '../../runtime-image/src/main.ts');
 const APP_ID = 'pod';
+const POD_JWT_SECRET = 'pod-jwt-secret-never-to-be-seen-0123456789';
+const POD_API_KEY = 'bb_sk_podkeynevertobeseen0123456789abcdef';
 
 const HANDLER = `export async function handler(req, ctx) {
   const route = new URL(req.url).pathname.split('/').pop();
@@ -33,6 +39,24 @@ const HANDLER = `export async function handler(req, ctx) {
   if (route === 'loop') { while (true) {} }
   if (route === 'bomb') { const kept = []; while (true) kept.push(new Array(100000).fill(route)); }
   if (route === 'exit') process.exit(3);
+  if (route === 'buffers') {
+    const held = [];
+    for (let i = 0; i < 600; i++) held.push(Buffer.alloc(1 << 20, 1));
+    return new Response(String(held.length));
+  }
+  if (route === 'secrets') {
+    const fs = await import('node:fs');
+    const found = {};
+    const attempt = (name, read) => { try { found[name] = String(read()); } catch (error) { found[name] = 'refused: ' + (error.code ?? error.message); } };
+    attempt('environ', () => fs.readFileSync('/proc/self/environ', 'latin1'));
+    attempt('parentEnviron', () => fs.readFileSync('/proc/' + process.ppid + '/environ', 'latin1'));
+    attempt('pid1Environ', () => fs.readFileSync('/proc/1/environ', 'latin1'));
+    attempt('cmdline', () => fs.readFileSync('/proc/self/cmdline', 'latin1'));
+    attempt('report', () => JSON.stringify(process.report.getReport()));
+    attempt('env', () => JSON.stringify(process.env));
+    attempt('execArgv', () => JSON.stringify(process.execArgv));
+    return Response.json(found);
+  }
   if (route === 'db') {
     const { rows } = await ctx.db.query('SELECT current_user AS role', []);
     return Response.json(rows[0]);
@@ -54,6 +78,12 @@ async function writeFunction(
   const limits = { timeoutSeconds: 1, memoryMb: 64 };
   await writeFile(file, JSON.stringify({ name, appId: APP_ID, code, trigger, limits }));
   return file;
+}
+
+/** A process's resident memory, MiB, from /proc. */
+function residentMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
 
 async function errorOf(response: Response): Promise<{ code: string; invocationId: string }> {
@@ -91,6 +121,8 @@ describe('runtime pod', () => {
     pod = launchPod(POD_ENTRY, {
       BBFN_FUNCTION_FILE: await writeFunction(dir, 'probe', HANDLER),
       DATABASE_URL: database.url,
+      BBFN_JWT_SECRET: POD_JWT_SECRET,
+      BBFN_API_KEYS: POD_API_KEY,
       BBFN_MIGRATE: 'false',
       // One worker: the requests of a test land beside each other on purpose.
       BBFN_WORKERS: '1',
@@ -127,6 +159,17 @@ describe('runtime pod', () => {
     );
   });
 
+  it("keeps the database URL, the JWT secret and the API keys out of the handler's reach", async () => {
+    const found = (await (await fetch(`${base}/secrets`)).json()) as Record<string, string>;
+    const secrets = [database.url, new URL(database.url).password, POD_JWT_SECRET, POD_API_KEY];
+    for (const [how, text] of Object.entries(found))
+      for (const secret of secrets) expect(text, how).not.toContain(secret);
+    // Refused outright, not merely empty.
+    expect(found.environ).toMatch(/^refused: ERR_ACCESS_DENIED/);
+    expect(found.pid1Environ).toMatch(/^refused/);
+    expect(found.report).toMatch(/^refused: FUNCTION_PROCESS_EXIT/);
+  });
+
   it('gives ctx.db the caller role, never the admin', async () => {
     const response = await fetch(`${base}/db`);
     expect(await response.json()).toEqual({ role: 'butterbase_user' });
@@ -158,7 +201,7 @@ describe('runtime pod', () => {
     const metrics = await (await fetch(`${new URL(base).origin}/metrics`)).text();
     expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="blocked"} 1');
     expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="memory"} 1');
-  });
+  }, 30_000);
 
   it('refuses process.exit() in the handler as an error of that invocation', async () => {
     const exit = await fetch(`${base}/exit`);
@@ -166,6 +209,153 @@ describe('runtime pod', () => {
     expect((await errorOf(exit)).code).toBe('FUNCTION_PROCESS_EXIT');
     expect((await fetch(`${base}/again`)).status).toBe(200);
   });
+
+  it('counts Buffers against the memory limit: 600 MB of them fail with FUNCTION_MEMORY_LIMIT, and the pod stays small', async () => {
+    const retiredBefore = pod.lines.filter((line) => line.msg === 'serving worker retired').length;
+    const buffers = await fetch(`${base}/buffers`);
+    expect(buffers.status).toBe(500);
+    const error = await errorOf(buffers);
+    expect(error.code).toBe('FUNCTION_MEMORY_LIMIT');
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/again`)).status).toBe(200);
+    expect(await stored(error.invocationId)).toMatchObject({ outcome: 'memory_limit' });
+    await retired(retiredBefore + 1);
+    expect(residentMb(pod.child.pid!)).toBeLessThan(400);
+  });
+});
+
+const POISON_HANDLER = `export async function handler(req) {
+  const route = new URL(req.url).pathname.split('/').pop();
+  if (route === 'merge') {
+    // What a naive deep merge of request JSON does with {"__proto__": {"set-cookie": …}}.
+    const merge = (target, source) => {
+      for (const key in source) {
+        if (typeof source[key] === 'object') merge((target[key] ??= {}), source[key]);
+        else target[key] = source[key];
+      }
+      return target;
+    };
+    merge({}, JSON.parse('{"__proto__": {"set-cookie": "session=stolen", "details": "leaked"}}'));
+    return new Response('merged');
+  }
+  if (route === 'poison') {
+    Object.prototype.toJSON = function () { return 'pwned'; };
+    JSON.stringify = () => '"pwned"';
+    JSON.parse = () => ({ pwned: true });
+    return new Response('poisoned');
+  }
+  if (route === 'throw') throw new Error('boom');
+  return new Response('plain', { headers: { 'content-type': 'text/plain' } });
+}`;
+
+describe('runtime pod whose handler poisons the realm it shares with the host', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  let dir: string;
+  let pod: PodProcess;
+  let origin: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('postgresUrl'), 'podpoison');
+    await migrate(database.url);
+    pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    dir = await mkdtemp(path.join(tmpdir(), 'bbfn-podpoison-'));
+    pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'poison', POISON_HANDLER),
+      DATABASE_URL: database.url,
+      BBFN_MIGRATE: 'false',
+      BBFN_WORKERS: '1',
+    });
+    origin = await pod.serving;
+  }, 60_000);
+
+  afterAll(async () => {
+    await pod?.stop();
+    await pool?.end();
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("leaves the host's 404 and error bodies, /readyz, later responses' headers and the records as they were", async () => {
+    const fn = `${origin}/v1/${APP_ID}/fn/poison`;
+    expect(await (await fetch(`${fn}/merge`)).text()).toBe('merged');
+
+    // Read with node:http: its headers are what was sent, set-cookie included.
+    const sent = await new Promise<IncomingHttpHeaders>((resolve, reject) =>
+      httpGet(`${fn}/plain`, (res) => {
+        res.resume();
+        resolve(res.headers);
+      }).on('error', reject),
+    );
+    expect(sent['content-type']).toBe('text/plain');
+    expect(sent['set-cookie']).toBeUndefined();
+    expect(sent.details).toBeUndefined();
+
+    expect(await (await fetch(`${fn}/poison`)).text()).toBe('poisoned');
+
+    const missing = await fetch(`${origin}/v1/${APP_ID}/fn/absent`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      error: { code: 'RESOURCE_NOT_FOUND', message: 'No function is deployed at /v1/pod/fn/absent' },
+    });
+
+    const ready = await fetch(`${origin}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+
+    const threw = await fetch(`${fn}/throw`);
+    expect(threw.status).toBe(500);
+    const body = (await threw.json()) as { error: { code: string; message: string; invocationId: string } };
+    expect(body).toEqual({
+      error: {
+        code: 'FUNCTION_THREW',
+        message: 'The handler threw an error',
+        invocationId: expect.any(String),
+      },
+    });
+    const record = await waitFor('the invocation record', 10_000, async () => {
+      const [found] = await queryInvocations(pool, { appId: APP_ID, invocationId: body.error.invocationId });
+      return found;
+    });
+    expect(record).toMatchObject({
+      functionName: 'poison',
+      outcome: 'error',
+      statusCode: 500,
+      errorCode: 'FUNCTION_THREW',
+      path: '/v1/pod/fn/poison/throw',
+    });
+    expect(record.errorMessage).toContain('boom');
+  });
+});
+
+describe('runtime pod against calls that would end the process', () => {
+  let dir: string;
+  let pod: PodProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bbfn-podkill-'));
+    pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'attempts', KILL_ATTEMPTS_HANDLER),
+      BBFN_WORKERS: '1',
+    });
+    base = `${await pod.serving}/v1/${APP_ID}/fn/attempts`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await pod?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(Object.keys(KILL_ATTEMPTS))(
+    '%s fails its invocation with FUNCTION_PROCESS_EXIT; the pod serves on',
+    async (name) => {
+      const res = await fetch(`${base}/${name}`);
+      expect(res.status).toBe(500);
+      expect((await errorOf(res)).code).toBe('FUNCTION_PROCESS_EXIT');
+      const again = await fetch(`${base}/none`);
+      expect(await again.text()).toBe('alive');
+      expect(pod.child.exitCode).toBeNull();
+    },
+  );
 });
 
 describe('runtime pod shutdown and start', () => {
@@ -263,6 +453,27 @@ describe('runtime pod shutdown and start', () => {
     }
   }, 60_000);
 
+  it('holds websocket messages sent right after open until the JWT is verified, and answers all 20', async () => {
+    const code = `export async function handler(req, ctx) { return new Response(ctx.user.id + ': ' + (await req.text())); }`;
+    const secret = 'pod-websocket-secret-0123456789abcdef';
+    const pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'echo', code, {
+        type: 'websocket',
+        config: { auth: 'required' },
+      }),
+      BBFN_JWT_SECRET: secret,
+    });
+    try {
+      const token = await signUserToken({ secret, userId: 'alice' });
+      const url = `${(await pod.serving).replace('http', 'ws')}/v1/${APP_ID}/fn/echo?access_token=${token}`;
+      // The pod verifies its first token here, loading jose first: the messages arrive meanwhile.
+      const messages = Array.from({ length: 20 }, (_, i) => `m${i}`);
+      expect(await exchangeMessages(url, messages)).toEqual(messages.map((m) => `alice: ${m}`));
+    } finally {
+      expect(await pod.stop()).toBe(0);
+    }
+  }, 60_000);
+
   it('exits with the compile error, line and column, for a handler that does not compile', async () => {
     const pod = launchPod(POD_ENTRY, {
       BBFN_FUNCTION_FILE: await writeFunction(
@@ -303,5 +514,5 @@ describe('runtime pod shutdown and start', () => {
     await expect(missing.serving).rejects.toThrow(/exited with 1/);
     const fatal = missing.lines.find((line) => line.level === 60) as { msg?: string } | undefined;
     expect(fatal?.msg).toMatch(/Cannot read the compiled handler at .*absent\.mjs/);
-  });
+  }, 60_000);
 });

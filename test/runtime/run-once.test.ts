@@ -56,11 +56,11 @@ describe('bbfn run-once (what a CronJob pod runs)', () => {
     const [invocation] = await queryInvocations(pool, { appId: 'demo', functionName: 'cleanup' });
     expect(invocation).toMatchObject({ trigger: 'cron', outcome: 'ok', statusCode: 200, userId: null });
     expect(invocation?.lines.map((l) => l.message)).toEqual(['deleted 1 user null', 'background done']);
-  });
+  }, 60_000);
 
   it('exits non-zero when the handler fails', async () => {
     expect(await runOnce('broken', 'export async function handler() { throw new Error("nope"); }')).toBe(1);
     const [invocation] = await queryInvocations(pool, { appId: 'demo', functionName: 'broken' });
     expect(invocation).toMatchObject({ trigger: 'cron', outcome: 'error', errorCode: 'FUNCTION_THREW' });
-  });
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_HELLO_HANDLER } from '../../runtime-image/src/compile/seed-examples.fixture.ts';
+import { KILL_ATTEMPTS, KILL_ATTEMPTS_HANDLER } from '../support/kill-attempts.ts';
 import { type HostFixture, startHostFixture } from './host.fixture.ts';
 
 let fx: HostFixture;
@@ -13,6 +14,19 @@ const LOOP = `export async function handler(req, ctx) {
 const BOMB = `export async function handler(req, ctx) {
   const hold = [];
   while (true) hold.push(new Array(1e6).fill(Math.random()));
+}`;
+const BUFFERS = `const held = [];
+export async function handler(req, ctx) {
+  for (let i = 0; i < 600; i++) held.push(Buffer.alloc(1 << 20, 1));
+  return new Response(String(held.length));
+}`;
+// Past the default 6 MiB response limit: a string at once, and a stream that never ends.
+const BIG = `export async function handler(req, ctx) {
+  if (new URL(req.url).searchParams.get('stream') === '1') {
+    const chunk = new Uint8Array(64 * 1024).fill(120);
+    return new Response(new ReadableStream({ pull(controller) { controller.enqueue(chunk); } }));
+  }
+  return new Response('x'.repeat(7 * 1024 * 1024));
 }`;
 const EXIT = `export async function handler(req, ctx) { process.exit(); }`;
 const PLAIN = `export async function handler(req, ctx) { return { hello: 'world' }; }`;
@@ -38,12 +52,20 @@ beforeAll(async () => {
     ['reject', REJECT],
     ['throw', THROW],
     ['bad-header', BAD_HEADER],
+    ['attempts', KILL_ATTEMPTS_HANDLER],
+    ['buffers', BUFFERS],
+    ['big', BIG],
   ] as const) {
     // The bomb gets more time: V8 collects hard near the heap cap before it gives up.
-    const own = name === 'bomb' ? { ...limits, timeoutSeconds: 10 } : limits;
+    const own =
+      name === 'bomb'
+        ? { ...limits, timeoutSeconds: 10 }
+        : name === 'buffers'
+          ? { timeoutSeconds: 10, memoryMb: 128 }
+          : limits;
     await fx.deploy({ name, code, limits: own, trigger: open });
   }
-});
+}, 60_000);
 afterAll(async () => {
   await fx?.close();
 });
@@ -90,11 +112,42 @@ describe('sandbox failures', () => {
     expect(await restarts('memory')).toBe(1);
   });
 
+  it('600 MB of Buffers under memoryMb 128 → 500 FUNCTION_MEMORY_LIMIT; the host stays small', async () => {
+    const before = await restarts('memory');
+    const res = await get('buffers');
+    expect(res.code).toBe('FUNCTION_MEMORY_LIMIT');
+    expect(res.status).toBe(500);
+    expect((await get('hello')).status).toBe(200);
+    expect(await restarts('memory')).toBe(before + 1);
+    expect(process.memoryUsage().external / 2 ** 20).toBeLessThan(300);
+  });
+
+  it.each(['big', 'big?stream=1'])(
+    '%s: a body past the response limit → 502 FUNCTION_RESPONSE_TOO_LARGE',
+    async (path) => {
+      const res = await get(path);
+      expect(res.status).toBe(502);
+      expect(res.code).toBe('FUNCTION_RESPONSE_TOO_LARGE');
+      expect((await get('hello')).status).toBe(200);
+    },
+  );
+
   it('process.exit() → FUNCTION_PROCESS_EXIT', async () => {
     const res = await get('exit');
     expect(res.status).toBe(500);
     expect(res.code).toBe('FUNCTION_PROCESS_EXIT');
   });
+
+  it.each(Object.keys(KILL_ATTEMPTS))(
+    '%s fails its invocation with FUNCTION_PROCESS_EXIT; the host serves on',
+    async (name) => {
+      const res = await get(`attempts/${name}`);
+      expect(res.code).toBe('FUNCTION_PROCESS_EXIT');
+      expect(res.status).toBe(500);
+      expect(await get('attempts/none')).toMatchObject({ status: 200, text: 'alive' });
+      expect((await get('hello')).status).toBe(200);
+    },
+  );
 
   it('a plain object instead of a Response → 502 FUNCTION_INVALID_RESPONSE', async () => {
     const res = await get('plain');

@@ -89,6 +89,20 @@ describe('HS256', () => {
     expect(JSON.stringify(error.toJSON())).not.toContain(token);
   });
 
+  it('refuses a token without "exp" (AUTH_TOKEN_WITHOUT_EXPIRY), unless told to accept it', async () => {
+    const forever = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('user_1')
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .sign(new TextEncoder().encode(secret));
+    const error = await failure(verify(forever));
+    expect(error.code).toBe('AUTH_TOKEN_WITHOUT_EXPIRY');
+    expect(error.status).toBe(401);
+    const lenient = createJwtVerifier({ secret, issuer, audience, requireExp: false });
+    await expect(lenient(forever)).resolves.toMatchObject({ kind: 'user', userId: 'user_1' });
+  });
+
   it('accepts a token a few seconds past expiry (clock skew)', async () => {
     await expect(verify(await signUserToken({ ...good, expiresIn: -2 }))).resolves.toMatchObject({
       kind: 'user',

@@ -16,6 +16,8 @@ export interface JwtConfig {
   jwksUrl?: string;
   issuer?: string;
   audience?: string | string[];
+  /** Refuse tokens without an `exp` claim, which would be valid forever (default true). */
+  requireExp?: boolean;
 }
 
 const SYMMETRIC_ALGORITHMS = ['HS256'];
@@ -36,6 +38,12 @@ function toAuthError(error: unknown, viaJwks: boolean): BbfnError {
       return invalid('token expired', error);
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
       const { claim, reason } = error as { claim?: string; reason?: string };
+      if (claim === 'exp' && reason === 'missing')
+        return new BbfnError(
+          'AUTH_TOKEN_WITHOUT_EXPIRY',
+          'token has no "exp" claim; tokens must expire (BBFN_JWT_REQUIRE_EXP)',
+          { cause: error },
+        );
       return invalid(`token "${claim}" claim ${reason === 'missing' ? 'is missing' : 'check failed'}`, error);
     }
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
@@ -82,6 +90,7 @@ export function createJwtVerifier(config: JwtConfig | undefined): JwtVerifier {
     ...(config?.issuer ? { issuer: config.issuer } : {}),
     ...(config?.audience ? { audience: config.audience } : {}),
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    ...(config?.requireExp === false ? {} : { requiredClaims: ['exp'] }),
   };
 
   async function verifyPayload(token: string): Promise<JWTPayload> {

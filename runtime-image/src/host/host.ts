@@ -49,6 +49,8 @@ export interface HostOptions {
   backgroundLimitMs: number;
   /** Console lines stored per invocation (sandbox/log-limits.ts has the default). */
   maxLogLines?: number;
+  /** The largest response body a handler may return (DEFAULT_RESPONSE_LIMIT_BYTES when unset). */
+  responseLimitBytes?: number;
   /** How long a replaced revision may finish its requests and background work. */
   drainLimitMs: number;
   onDrainError?: (deployment: FunctionDeployment, error: unknown) => void;
@@ -176,6 +178,7 @@ export class FunctionHost {
         database,
         backgroundLimitMs: this.options.backgroundLimitMs,
         ...(this.options.maxLogLines ? { maxLogLines: this.options.maxLogLines } : {}),
+        ...(this.options.responseLimitBytes ? { responseLimitBytes: this.options.responseLimitBytes } : {}),
       },
       workers: this.options.workersPerFunction,
       memoryMb: definition.limits.memoryMb,

@@ -1,6 +1,7 @@
 import { type ErrorCode, ErrorCodes } from '../errors.ts';
 import type { InvocationOutcome, InvocationTrigger } from '../invocations/types.ts';
 import { uuidV7 } from '../invocations/uuid-v7.ts';
+import { JSONStringify, nullObject } from '../primordials.ts';
 import type { CallerData, SerializedError, WebhookInvocation } from '../sandbox/protocol.ts';
 import type { FunctionDeployment } from './deployment.ts';
 import type { InvocationSink } from './invocation-sink.ts';
@@ -42,7 +43,8 @@ const OUTCOME_BY_CODE: Partial<Record<ErrorCode, InvocationOutcome>> = {
 
 /** The JSON body of a host-made error; 5xx bodies carry no internals. */
 export function errorBody(code: ErrorCode, message: string, invocationId?: string): string {
-  return JSON.stringify({ error: { code, message, ...(invocationId ? { invocationId } : {}) } });
+  const error = nullObject(invocationId ? { code, message, invocationId } : { code, message });
+  return JSONStringify(nullObject({ error }));
 }
 
 function callerMessage(error: SerializedError): string {

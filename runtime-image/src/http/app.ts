@@ -1,7 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
-import { createFunctionRoute } from './function-route.ts';
+import { clientErrorHandler } from './client-errors.ts';
+import { createFunctionRoute, sendMethodNotAllowed } from './function-route.ts';
 import { sendError, toBbfnError } from './http-errors.ts';
 import { createWebsocketRoute } from './websocket-route.ts';
 
@@ -51,6 +52,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // Function URLs carry arbitrary sub-paths and query strings.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
     schemaController: { compilersFactory: NO_SCHEMA_COMPILERS },
+    clientErrorHandler,
+    // A URL the router cannot decode: the caller's error, in the host's error shape.
+    frameworkErrors: (error, _request, reply) => sendError(reply, toBbfnError(error)),
   });
   // Handlers read the body themselves (`req.json()`, `req.text()`…): keep the bytes.
   app.removeAllContentTypeParsers();
@@ -81,15 +85,16 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     app.get('/v1/*', functionRoute);
   }
   app.route({
-    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'QUERY'],
     url: '/v1/*',
     handler: functionRoute,
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${request.url.split('?')[0]}`),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // A method no route takes (TRACE, PROPFIND…) at a function's URL: the function is there.
+    const deployment = path.startsWith('/v1/') ? options.host.registry.route(path) : undefined;
+    if (deployment) return sendMethodNotAllowed(reply, deployment);
+    return sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${path}`));
+  });
   return app;
 }

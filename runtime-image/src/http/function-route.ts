@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller.ts';
 import { BbfnError } from '../errors.ts';
+import type { FunctionDeployment } from '../host/deployment.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { INVOCATION_ID_HEADER, type InvokeResponse, invokeFunction } from '../host/invoker.ts';
 import { atEndOfTurn } from './end-of-turn.ts';
@@ -22,6 +23,21 @@ export function createFunctionRoute(host: FunctionHost) {
   return function functionRoute(request: FastifyRequest, reply: FastifyReply): void {
     serve(host, request, reply).catch((error: unknown) => reply.send(error));
   };
+}
+
+/** Methods a function with `method: ANY` is reached by. */
+const ANY_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, QUERY';
+
+/** 405 with the methods the function takes. */
+export function sendMethodNotAllowed(reply: FastifyReply, deployment: FunctionDeployment): FastifyReply {
+  const trigger = deployment.trigger;
+  const method = trigger.type === 'http' ? trigger.config.method : 'GET';
+  const allow = method === 'ANY' ? ANY_METHODS : method;
+  const message =
+    method === 'ANY'
+      ? `Function "${deployment.name}" does not take ${reply.request.method} requests`
+      : `Function "${deployment.name}" accepts ${method} only`;
+  return sendError(reply, new BbfnError('HTTP_METHOD_NOT_ALLOWED', message), { allow });
 }
 
 /** No function at this URL: not yet (the host is still deploying), or none at all. */
@@ -54,13 +70,7 @@ async function serve(host: FunctionHost, request: FastifyRequest, reply: Fastify
     );
   }
   const allowed = trigger.config.method;
-  if (allowed !== 'ANY' && request.method !== allowed) {
-    const error = new BbfnError(
-      'HTTP_METHOD_NOT_ALLOWED',
-      `Function "${deployment.name}" accepts ${allowed} only`,
-    );
-    return void sendError(reply, error, { allow: allowed });
-  }
+  if (allowed !== 'ANY' && request.method !== allowed) return void sendMethodNotAllowed(reply, deployment);
   let caller: Caller;
   try {
     caller = await host.authorize(deployment, trigger.config.auth, request.headers);

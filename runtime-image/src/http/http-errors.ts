@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { BbfnError, type ErrorCode } from '../errors.ts';
+import { JSONStringify } from '../primordials.ts';
 
 /** Fastify's own errors, named in our codes so callers see one vocabulary. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -8,9 +9,13 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 export function toBbfnError(error: unknown): BbfnError {
   if (error instanceof BbfnError) return error;
-  const code = (error as { code?: string }).code;
+  const { code, statusCode, message } = error as { code?: string; statusCode?: number; message?: string };
   const mapped = code ? FASTIFY_CODES[code] : undefined;
   if (mapped) return new BbfnError(mapped, undefined, { cause: error });
+  // Fastify's other refusals of the request itself (a QUERY without a Content-Type, a bad
+  // URL): the caller's to fix, and its message says how.
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500)
+    return new BbfnError('HTTP_BAD_REQUEST', message, { cause: error });
   return new BbfnError('INTERNAL', undefined, { cause: error });
 }
 
@@ -21,5 +26,5 @@ export function sendError(
 ): FastifyReply {
   reply.code(error.status).header('content-type', 'application/json; charset=utf-8');
   if (headers) reply.headers(headers);
-  return reply.send(JSON.stringify(error.toJSON()));
+  return reply.send(JSONStringify(error.toJSON()));
 }

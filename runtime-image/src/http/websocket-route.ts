@@ -4,9 +4,12 @@ import type { Caller } from '../auth/caller.ts';
 import { BbfnError } from '../errors.ts';
 import type { FunctionHost } from '../host/host.ts';
 import { invokeFunction } from '../host/invoker.ts';
+import { JSONStringify } from '../primordials.ts';
 import { splitUrl } from './split-url.ts';
 
 const decoder = new TextDecoder();
+/** Messages held for a connection whose credentials are still being verified. */
+const MAX_HELD_MESSAGES = 256;
 const encoder = new TextEncoder();
 
 /** A text frame for a text message, a binary frame for a binary one, whatever the handler built. */
@@ -18,7 +21,7 @@ function asFrame(body: string | Uint8Array | null, binary: boolean): string | Ui
 
 /** Close codes a client can act on: 1008 policy (auth, wrong trigger), 1011 server error. */
 function reject(socket: WebSocket, error: BbfnError, closeCode: number): void {
-  socket.send(JSON.stringify(error.toJSON()));
+  socket.send(JSONStringify(error.toJSON()));
   socket.close(closeCode, error.code);
 }
 
@@ -39,6 +42,16 @@ export function createWebsocketRoute(host: FunctionHost) {
         : `No function at ${path}`;
       return reject(socket, new BbfnError('RESOURCE_NOT_FOUND', what), 1008);
     }
+    // Listening from the start: a client may send as soon as the socket opens, while the
+    // credentials are still being verified (a JWT's first check loads jose). What arrives
+    // meanwhile is held, and answered in order once the caller is known.
+    const held: [Buffer, boolean][] = [];
+    let receive = (data: Buffer, isBinary: boolean) => {
+      if (held.length === MAX_HELD_MESSAGES)
+        return reject(socket, new BbfnError('HTTP_TOO_MANY_MESSAGES'), 1008);
+      held.push([data, isBinary]);
+    };
+    socket.on('message', (data: Buffer, isBinary: boolean) => receive(data, isBinary));
     let caller: Caller;
     try {
       caller = await host.authorize(
@@ -54,7 +67,7 @@ export function createWebsocketRoute(host: FunctionHost) {
     const url = `${request.protocol === 'https' ? 'wss' : 'ws'}://${request.host}${rawUrl}`;
     // Messages of one connection are answered in order.
     let queue = Promise.resolve();
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
+    receive = (data, isBinary) => {
       const body = new Uint8Array(data);
       queue = queue.then(async () => {
         // The revision may have been replaced since the connection opened: use the current one.
@@ -67,6 +80,7 @@ export function createWebsocketRoute(host: FunctionHost) {
         if (socket.readyState !== socket.OPEN) return;
         socket.send(asFrame(result.body, isBinary), { binary: isBinary });
       });
-    });
+    };
+    for (const [data, isBinary] of held.splice(0)) receive(data, isBinary);
   };
 }

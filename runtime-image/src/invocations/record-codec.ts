@@ -1,3 +1,4 @@
+import { JSONStringify } from '../primordials.ts';
 import {
   cleanNullable,
   cleanStatusCode,
@@ -81,11 +82,11 @@ export function encodeRecordJson(r: InvocationRecord): string | null {
 
 // Triggers and outcomes come from short lists: their JSON is made once.
 const KNOWN_JSON = new Map<string, string>(
-  [...INVOCATION_TRIGGERS, ...INVOCATION_OUTCOMES].map((value) => [value, JSON.stringify(value)]),
+  [...INVOCATION_TRIGGERS, ...INVOCATION_OUTCOMES].map((value) => [value, JSONStringify(value)]),
 );
 
 function knownJson(value: string): string {
-  return KNOWN_JSON.get(value) ?? JSON.stringify(cleanText(value, MAX_FIELD_LENGTH));
+  return KNOWN_JSON.get(value) ?? JSONStringify(cleanText(value, MAX_FIELD_LENGTH));
 }
 
 /**
@@ -111,7 +112,7 @@ const NEEDS_ESCAPE = /[^\u0020\u0021\u0023-\u005b\u005d-\uffff]/;
 
 /** JSON.stringify of a cleaned string; most need no escaping, and testing for it is cheaper. */
 function quote(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+  return NEEDS_ESCAPE.test(text) ? JSONStringify(text) : `"${text}"`;
 }
 
 /** Where each field sits in a record of each layout (both put the id first). */

@@ -4,6 +4,7 @@ import { BbfnError } from '../errors.ts';
 import type { ForwardedOutput } from '../host/invocation-sink.ts';
 import type { MetricsSource } from '../http/health-metrics.ts';
 import type { SandboxRestartReason } from '../sandbox/sandbox.ts';
+import { memoryInUse } from '../threads/memory-in-use.ts';
 import { takeThread } from '../threads/prewarmed-threads.ts';
 import { respawnDelayMs } from '../threads/respawn-backoff.ts';
 import { ExecutionStopper } from './execution-stopper.ts';
@@ -21,6 +22,8 @@ import { servingThread } from './serving-thread.ts';
 const WATCH_MS = BEAT_MS;
 /** A blocked worker gets this much past its time limit before it is stopped. */
 const BLOCKED_GRACE_MS = 200;
+/** How long a worker retired for its memory may take to finish before it is ended. */
+const MEMORY_DRAIN_MS = 1000;
 /** A stopped worker that shows no life for this long is ended outright. */
 const STOP_GRACE_MS = 2000;
 
@@ -234,7 +237,7 @@ export class ServingPool {
         worker.heapProbe = worker.thread
           .getHeapStatistics()
           .then((stats) => {
-            if (worker.state === 'serving' && stats.used_heap_size / 2 ** 20 > this.options.memoryMb)
+            if (worker.state === 'serving' && memoryInUse(stats) / 2 ** 20 > this.options.memoryMb)
               this.retire(worker, 'memory', true);
           })
           .catch(() => {})
@@ -266,7 +269,12 @@ export class ServingPool {
     // It keeps its listener until the replacement has one: the port never goes unserved.
     const replacement = this.closing ? null : this.spawn();
     const handOver = replacement ? replacement.listening.catch(() => {}) : Promise.resolve();
-    void handOver.then(() => post(worker, { type: 'drain' }));
+    void handOver.then(() => {
+      post(worker, { type: 'drain' });
+      // One that outgrew its memory has had its invocations failed and its records
+      // flushed; what it still runs (an allocation loop, say) must not grow for a whole drain.
+      if (reason === 'memory') setTimeout(() => void worker.thread.terminate(), MEMORY_DRAIN_MS).unref();
+    });
     const limit = setTimeout(() => void worker.thread.terminate(), this.options.init.drainLimitMs);
     limit.unref();
     void worker.drained.then(() => {

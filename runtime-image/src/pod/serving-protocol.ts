@@ -16,7 +16,7 @@ export interface ServingInit {
   compiled: CompiledHandler;
   /** The sandbox login only (AppRuntimeConfig.sandboxDatabaseUrl): the admin URL stays in main. */
   app: AppRuntimeConfig;
-  http: { port: number; address: string; bodyLimit: number; trustProxy: boolean };
+  http: { port: number; address: string; bodyLimit: number; responseLimit: number; trustProxy: boolean };
   poolMax: number;
   backgroundLimitMs: number;
   /** Console lines stored per invocation (BBFN_MAX_LOG_LINES). */
@@ -36,7 +36,7 @@ export const BEAT_MS = 20;
 export const VITALS = {
   /** Incremented by a timer in the worker: it stops moving while the thread is blocked. */
   beats: 0,
-  /** Heap in use, MiB, as of the last beat. */
+  /** Memory in use (heap and external: Buffers, ArrayBuffers), MiB, as of the last beat. */
   heapMb: 1,
   length: 2,
 } as const;

@@ -13,6 +13,7 @@ import { type MetricsSource, registerHealthAndMetrics } from '../http/health-met
 import { createLogger } from '../logger.ts';
 import { InThreadSandbox } from '../sandbox/in-thread-sandbox.ts';
 import { installSandboxGlobals, serializeError } from '../sandbox/worker/invocation-runner.ts';
+import { memoryInUse } from '../threads/memory-in-use.ts';
 import { ForwardingSink } from './forwarding-sink.ts';
 import {
   BEAT_MS,
@@ -36,7 +37,7 @@ const init = await new Promise<ServingInit>((resolve) => {
 const vitals = new Int32Array(init.vitals);
 const beat = setInterval(() => {
   Atomics.add(vitals, VITALS.beats, 1);
-  Atomics.store(vitals, VITALS.heapMb, Math.round(getHeapStatistics().used_heap_size / 2 ** 20));
+  Atomics.store(vitals, VITALS.heapMb, Math.round(memoryInUse(getHeapStatistics()) / 2 ** 20));
 }, BEAT_MS);
 beat.unref();
 
@@ -52,6 +53,7 @@ const host = new FunctionHost({
   poolMaxPerWorker: init.poolMax,
   backgroundLimitMs: init.backgroundLimitMs,
   maxLogLines: init.maxLogLines,
+  responseLimitBytes: init.http.responseLimit,
   drainLimitMs: init.drainLimitMs,
   createSandbox: (options) => {
     sandbox = new InThreadSandbox(options);
@@ -123,7 +125,11 @@ port.on('message', (message: MainToServing) => {
       // The handler that outgrew the heap was stopped mid-way; whatever was in flight with
       // it cannot be trusted to finish. A blocked one was answered by its own time limit.
       // It drains when told to, once a replacement has taken over the port.
-      if (message.reason === 'memory') sandbox?.failAll('FUNCTION_MEMORY_LIMIT', message.detail);
+      if (message.reason === 'memory') {
+        sandbox?.failAll('FUNCTION_MEMORY_LIMIT', message.detail);
+        // Its records go now: the main thread ends this worker soon after, drained or not.
+        sink.flush();
+      }
       break;
     case 'metrics':
       metricsWaiters.get(message.seq)?.(message.text);

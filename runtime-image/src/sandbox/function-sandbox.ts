@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorCode } from '../errors.ts';
+import { memoryInUse } from '../threads/memory-in-use.ts';
 import { respawnDelayMs } from '../threads/respawn-backoff.ts';
 import type { InvocationInput, WorkerToMain } from './protocol.ts';
 import {
@@ -18,6 +19,12 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/**
+ * How often the threads' memory is looked at while they have work. V8's heap limit
+ * (sandbox-thread.ts) ends a thread whose heap outgrows the function's memory, but not
+ * one that holds Buffers: those are counted here, heap and external together.
+ */
+const MEMORY_WATCH_MS = 50;
 /** How long a worker may stay silent after a timed-out invocation before it is replaced. */
 const LIVENESS_GRACE_MS = 1000;
 
@@ -39,6 +46,7 @@ export class FunctionSandbox implements Sandbox {
   /** Workers in a row that failed to load the handler; decides the respawn backoff. */
   private loadFailures = 0;
   private pingSeq = 0;
+  private memoryWatch: NodeJS.Timeout | null = null;
   private readonly pongWaiters = new Map<number, () => void>();
 
   constructor(options: SandboxOptions) {
@@ -81,6 +89,11 @@ export class FunctionSandbox implements Sandbox {
   }
 
   private send(worker: SandboxWorker, input: InvocationInput): Promise<InvocationResult> {
+    if (!this.memoryWatch) {
+      this.memoryWatch = setInterval(() => this.watchMemory(), MEMORY_WATCH_MS);
+      // Watching alone must not keep a process alive (run-once ends when its work does).
+      this.memoryWatch.unref();
+    }
     return new Promise<InvocationResult>((resolve) => {
       const timer = setTimeout(() => this.onTimeout(input.id), this.options.timeoutMs);
       this.pending.set(input.id, { worker, resolve, timer });
@@ -115,6 +128,8 @@ export class FunctionSandbox implements Sandbox {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.memoryWatch) clearInterval(this.memoryWatch);
+    this.memoryWatch = null;
     await Promise.all(
       this.workers.map((w) => w.kill('HOST_SHUTTING_DOWN', 'The function host is shutting down')),
     );
@@ -224,6 +239,32 @@ export class FunctionSandbox implements Sandbox {
       .finally(() => {
         worker.checking = null;
       });
+  }
+
+  /** Ends a thread whose heap and external memory together pass the limit; stops when idle. */
+  private watchMemory(): void {
+    if (this.pending.size === 0 && this.background.size === 0) {
+      if (this.memoryWatch) clearInterval(this.memoryWatch);
+      this.memoryWatch = null;
+      return;
+    }
+    const limit = this.options.memoryMb * 2 ** 20;
+    for (const worker of this.workers) {
+      if (!worker.alive || worker.memoryProbe) continue;
+      worker.memoryProbe = worker.worker
+        .getHeapStatistics()
+        .then(async (stats) => {
+          if (memoryInUse(stats) > limit && worker.alive)
+            await worker.kill(
+              'FUNCTION_MEMORY_LIMIT',
+              `The handler exceeded its memory limit of ${this.options.memoryMb} MB`,
+            );
+        })
+        .catch(() => {})
+        .finally(() => {
+          worker.memoryProbe = null;
+        });
+    }
   }
 
   private isResponsive(worker: SandboxWorker): Promise<boolean> {

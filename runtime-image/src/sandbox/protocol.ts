@@ -37,6 +37,8 @@ export interface WorkerBootstrap {
   backgroundLimitMs: number;
   /** Console lines stored per invocation (log-limits.ts has the default). */
   maxLogLines?: number;
+  /** The largest response body sent; DEFAULT_RESPONSE_LIMIT_BYTES when unset. */
+  responseLimitBytes?: number;
 }
 
 export interface InvokeMessage {

@@ -25,6 +25,8 @@ export class SandboxWorker {
   inflight = 0;
   /** Set while a liveness check runs after a timeout; no new work goes here meanwhile. */
   checking: Promise<void> | null = null;
+  /** Set while the memory watch (function-sandbox.ts) reads this thread's heap. */
+  memoryProbe: Promise<void> | null = null;
   private exited = false;
   private exitReason: { code: ErrorCode; detail: string } | null = null;
   readonly ready: Promise<void>;

@@ -22,7 +22,11 @@ export function installConsoleCapture(orphan: (line: CapturedLine) => void): voi
       }
       let message = formatWithOptions({ colors: false, depth: 4 }, ...args);
       if (message.length > MAX_LINE_LENGTH) message = `${message.slice(0, MAX_LINE_LENGTH)}… [truncated]`;
-      if (state) {
+      if (state?.finished) {
+        // After its response and background work (a promise it did not hand to
+        // ctx.waitUntil, say): nothing will collect its buffer again, so the line goes now.
+        orphan({ invocationId: state.id, seq: state.seq++, at: Date.now(), level, message });
+      } else if (state) {
         state.lines.push({ invocationId: state.id, seq: state.seq++, at: Date.now(), level, message });
       } else {
         orphan({ invocationId: null, seq: orphanSeq++, at: Date.now(), level, message });

@@ -19,6 +19,12 @@ export interface InvocationState {
   escapedFailure: SerializedError | null;
   onEscapedFailure: ((error: SerializedError) => void) | null;
   responded: boolean;
+  /** Nothing of it is waited for any more: lines printed from now on are sent on their own. */
+  finished: boolean;
+  /** Timers its code set and that have not run out (invocation-timers.ts). */
+  timers: Set<NodeJS.Timeout> | null;
+  /** Called when its last pending timeout has run or been cleared, while someone waits. */
+  onTimeoutsSettled: (() => void) | null;
   /** Its place in the runner's list of invocations in flight (inflight-list.ts). */
   slot: number;
 }
@@ -41,6 +47,9 @@ export function newInvocationState(id: string): InvocationState {
     escapedFailure: null,
     onEscapedFailure: null,
     responded: false,
+    finished: false,
+    timers: null,
+    onTimeoutsSettled: null,
     slot: -1,
   };
 }

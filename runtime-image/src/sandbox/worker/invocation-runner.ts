@@ -7,6 +7,7 @@
  */
 import { loadHandlerModule } from '../../compile/load.ts';
 import { BbfnError, isBbfnError } from '../../errors.ts';
+import { DEFAULT_RESPONSE_LIMIT_BYTES } from '../../host/response-limit.ts';
 import { InflightList } from '../inflight-list.ts';
 import type {
   CapturedLine,
@@ -28,6 +29,14 @@ import {
   setLineCap,
   takeLines,
 } from './invocation-context.ts';
+import {
+  clearInvocationTimers,
+  hasPendingTimeouts,
+  hostClearTimeout,
+  hostSetTimeout,
+  installInvocationTimers,
+  timeoutsSettled,
+} from './invocation-timers.ts';
 import { installLazyRequestSupport } from './lazy-request.ts';
 import { installLightResponse } from './light-response.ts';
 import { installProcessGuards } from './process-guards.ts';
@@ -64,6 +73,7 @@ export function installSandboxGlobals(orphan: (line: CapturedLine) => void): voi
   installBuiltinGuard();
   installLightResponse();
   installLazyRequestSupport();
+  installInvocationTimers();
   // A rejection nobody handled fails the invocation it came from (async context survives here).
   process.on('unhandledRejection', (reason) => failFromOutside(reason, 'FUNCTION_UNHANDLED_REJECTION'));
   process.on('uncaughtException', (error) => failFromOutside(error, 'FUNCTION_THREW'));
@@ -80,15 +90,29 @@ function failFromOutside(error: unknown, code: 'FUNCTION_THREW' | 'FUNCTION_UNHA
     console.error('Unhandled error after the response was sent:', error);
     return;
   }
+  // In the invocation's own log, with its reason, beside the record's error message.
+  console.error(
+    code === 'FUNCTION_UNHANDLED_REJECTION' ? 'Unhandled rejection:' : 'Uncaught exception:',
+    error,
+  );
   state.escapedFailure = serialized;
   state.onEscapedFailure?.(serialized);
 }
 
 type Handler = (request: Request, ctx: unknown) => unknown;
 
+/** A failure that escaped the handler's await chain, with the detail its record keeps. */
+class EscapedFailure {
+  readonly error: SerializedError;
+  constructor(error: SerializedError) {
+    this.error = error;
+  }
+}
+
 export class InvocationRunner {
   private readonly options: RunnerOptions;
   private readonly handler: Handler;
+  private readonly responseLimit: number;
   private readonly contexts: ReturnType<typeof createContextFactory>;
   private readonly inflight = new InflightList<InvocationState>();
   private readonly backgroundWork = new InflightList<{ done: Promise<void>; slot: number }>();
@@ -102,6 +126,7 @@ export class InvocationRunner {
   private constructor(options: RunnerOptions, handler: Handler) {
     this.options = options;
     this.handler = handler;
+    this.responseLimit = options.bootstrap.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES;
     this.contexts = createContextFactory(options.bootstrap.database, options.bootstrap.env);
     setLineCap(options.bootstrap.maxLogLines);
   }
@@ -123,10 +148,12 @@ export class InvocationRunner {
     // code (and prints its lines) while fromWebResponse reads it.
     return invocationStorage.run(state, () =>
       this.callHandler(input, state)
-        .then(fromWebResponse)
+        .then((response) => fromWebResponse(response, this.responseLimit))
         .then(
           (serialized) => this.ended(state, { type: 'response', ...serialized }),
           (error: unknown) => {
+            if (error instanceof EscapedFailure)
+              return this.ended(state, { type: 'failed', error: error.error });
             if (!isBbfnError(error)) console.error('Handler error:', error);
             return this.ended(state, { type: 'failed', error: serializeError(error, 'FUNCTION_THREW') });
           },
@@ -140,9 +167,14 @@ export class InvocationRunner {
     result: ({ type: 'response' } & SerializedResponse) | { type: 'failed'; error: SerializedError },
   ): RunOutcome {
     state.responded = true;
-    const background = state.background.length > 0;
+    // Timeouts it left pending are background work too (invocation-timers.ts).
+    const background = state.background.length > 0 || hasPendingTimeouts(state);
     const outcome: RunOutcome = { ...result, background, lines: takeLines(state) };
     this.inflight.remove(state);
+    if (!background) {
+      clearInvocationTimers(state);
+      state.finished = true;
+    }
     if (background) {
       const work = { done: this.finishBackground(state), slot: -1 };
       this.backgroundWork.add(work);
@@ -170,7 +202,7 @@ export class InvocationRunner {
    */
   private callHandler(input: InvocationInput, state: InvocationState): Promise<Response> {
     return new Promise<unknown>((resolve, reject) => {
-      state.onEscapedFailure = (error) => reject(new BbfnError(error.code, error.message));
+      state.onEscapedFailure = (error) => reject(new EscapedFailure(error));
       const request = toWebRequest(input, () => invocationSignal(state));
       const ctx = this.contexts.build(input.caller, state);
       if (input.webhook) ctx.webhook = input.webhook.event;
@@ -190,16 +222,19 @@ export class InvocationRunner {
     const limitMs = this.options.bootstrap.backgroundLimitMs;
     let timer: NodeJS.Timeout | undefined;
     const capped = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), limitMs);
+      timer = hostSetTimeout(() => resolve('timeout'), limitMs);
     });
     // Work registered while other work runs is waited for as well.
     let outcome: 'done' | 'timeout' = 'done';
-    while (state.background.length > 0 && outcome === 'done') {
+    while ((state.background.length > 0 || hasPendingTimeouts(state)) && outcome === 'done') {
       const batch = state.background;
       state.background = [];
-      outcome = await Promise.race([Promise.allSettled(batch).then(() => 'done' as const), capped]);
+      const settled = Promise.all([Promise.allSettled(batch), timeoutsSettled(state)]);
+      outcome = await Promise.race([settled.then(() => 'done' as const), capped]);
     }
-    clearTimeout(timer);
+    hostClearTimeout(timer);
+    // Its intervals stop with its background work; at the cap, its timeouts too.
+    clearInvocationTimers(state);
     let error: SerializedError | undefined;
     if (outcome === 'timeout') {
       error = {
@@ -214,6 +249,8 @@ export class InvocationRunner {
         message: error.message,
       });
     }
-    this.options.onBackgroundDone(state.id, takeLines(state), error);
+    const lines = takeLines(state);
+    state.finished = true;
+    this.options.onBackgroundDone(state.id, lines, error);
   }
 }

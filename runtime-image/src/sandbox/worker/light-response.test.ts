@@ -125,4 +125,17 @@ describe('LightResponse', () => {
     expect(() => Light.json(1n)).toThrow(TypeError);
     expect(() => Light.json({}, { status: 204 })).toThrow(TypeError);
   });
+
+  it("takes only the init's own header keys, as Headers does, whatever Object.prototype holds", () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto['set-cookie'] = 'session=stolen';
+    try {
+      const light = new LightResponse('x', { headers: { 'content-type': 'text/plain' } });
+      const native = new NativeResponse('x', { headers: { 'content-type': 'text/plain' } });
+      expect(LightResponse.fastParts(light)?.headers).toEqual([['content-type', 'text/plain']]);
+      expect([...light.headers]).toEqual([...native.headers]);
+    } finally {
+      delete proto['set-cookie'];
+    }
+  });
 });

@@ -8,6 +8,7 @@
  * It is installed as the worker's global `Response`, so `new Response(...)` in a
  * handler makes one; `instanceof Response` holds for it and for native ones.
  */
+import { ObjectKeys } from '../../primordials.ts';
 import { delegateToNative } from './delegate-native.ts';
 
 const NativeResponse = globalThis.Response;
@@ -52,7 +53,10 @@ function plainHeaderPairs(init: HeadersInit | undefined): [string, string][] | u
   if (typeof init !== 'object' || Object.getPrototypeOf(init) !== Object.prototype) return undefined;
   const pairs: [string, string][] = [];
   const record = init as Record<string, unknown>;
-  for (const name in record) {
+  // Own keys only, as Headers reads them: `for…in` would also list what a handler's naive
+  // deep merge put on Object.prototype (`{"__proto__": {"set-cookie": …}}`) into every
+  // later response.
+  for (const name of ObjectKeys(record)) {
     const value = record[name];
     if (typeof value !== 'string' || !TOKEN.test(name) || UNPLAIN_VALUE.test(value)) return undefined;
     const lower = name.toLowerCase();
