@@ -122,18 +122,28 @@ describe('parseManifestText', () => {
     expect(problems).toEqual([
       expect.objectContaining({
         field: 'spec.trigger.type',
-        message: 'must be one of "http", "cron", "websocket", "s3_upload", "webhook"',
+        message: 'must be one of "http", "cron", "websocket", "webhook", "s3_upload"',
       }),
     ]);
   });
 
   it('refuses the trigger types the seed marks as not yet implemented', () => {
-    const problems = parseManifestText(fn('x', '{ type: webhook }'), 'f.yaml').problems;
+    const problems = parseManifestText(fn('x', '{ type: s3_upload }'), 'f.yaml').problems;
     expect(problems).toEqual([
       expect.objectContaining({
         field: 'spec.trigger.type',
         code: 'VALIDATION_UNSUPPORTED_TRIGGER',
-        message: 'trigger type "webhook" is not yet implemented',
+        message: 'trigger type "s3_upload" is not yet implemented',
+      }),
+    ]);
+  });
+
+  it('takes a webhook trigger, and names what it lacks', () => {
+    const problems = parseManifestText(fn('x', '{ type: webhook, config: { provider: stripe } }'), 'f.yaml');
+    expect(problems.problems).toEqual([
+      expect.objectContaining({
+        field: 'spec.trigger.config.secretRef',
+        code: 'VALIDATION_INVALID_MANIFEST',
       }),
     ]);
   });

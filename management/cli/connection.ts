@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { DEFAULT_DATA_DIR } from '../../local/cli/args.ts';
+import { DEFAULT_DATA_DIR, resolveDataDir } from '../../local/cli/args.ts';
+import { findRunningPlatform, type PlatformState } from '../../local/platform-state.ts';
 import { readSecrets } from '../../local/secrets.ts';
+import { BbfnError } from '../../runtime-image/src/errors.ts';
 import { createApiClient } from '../client.ts';
 import type { FunctionsApi } from '../functions-api.ts';
 
@@ -9,13 +9,13 @@ import type { FunctionsApi } from '../functions-api.ts';
 export const CONNECTION_OPTIONS = {
   url: { type: 'string' },
   key: { type: 'string' },
-  data: { type: 'string', default: DEFAULT_DATA_DIR },
+  data: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
 export const CONNECTION_HELP = `  --url URL       The management API (default: $BBFN_API_URL, else the local platform's)
   --key KEY       The app's platform API key (default: $BBFN_API_KEY, else the local platform's)
-  --data DIR      Data directory of the local platform (default ${DEFAULT_DATA_DIR})
+  --data DIR      Data directory of the local platform (default ${DEFAULT_DATA_DIR} in the project)
   --json          Print the API's JSON answer
   -h, --help      Show this help`;
 
@@ -31,30 +31,50 @@ interface ConnectionValues {
  * after `npm start` needs neither.
  */
 export async function connect(values: ConnectionValues): Promise<FunctionsApi> {
-  const dataDir = path.resolve(values.data ?? DEFAULT_DATA_DIR);
-  const url = values.url ?? process.env.BBFN_API_URL ?? (await localUrl(dataDir));
+  const url = values.url ?? process.env.BBFN_API_URL;
   const explicitKey = values.key ?? process.env.BBFN_API_KEY;
+  if (url) {
+    return createApiClient({
+      url,
+      keyFor: async (appId) => {
+        if (explicitKey) return explicitKey;
+        throw new Error(`no API key for app "${appId}": pass --key or set BBFN_API_KEY`);
+      },
+    });
+  }
+  const dataDir = resolveDataDir(values.data);
+  const state = await runningPlatform(dataDir);
   return createApiClient({
-    url,
+    url: state.url,
     keyFor: async (appId) => {
       if (explicitKey) return explicitKey;
       const secret = (await readSecrets(dataDir))[appId];
-      if (!secret) throw new Error(`no API key for app "${appId}": pass --key or set BBFN_API_KEY`);
+      if (!secret || !state.apps[appId]) {
+        const apps = Object.keys(state.apps);
+        throw new BbfnError(
+          'RESOURCE_NOT_FOUND',
+          `App "${appId}" doesn't exist on the local platform at ${state.url} (apps: ${apps.join(', ') || 'none'})`,
+        );
+      }
       return secret.apiKey;
     },
   });
 }
 
-async function localUrl(dataDir: string): Promise<string> {
-  // Loaded only here: the platform module brings Postgres, esbuild and the host with it.
-  const { PLATFORM_STATE_FILE } = await import('../../local/platform.ts');
-  const stateFile = path.join(dataDir, PLATFORM_STATE_FILE);
-  const text = await readFile(stateFile, 'utf8').catch(() => {
-    throw new Error(
-      `no --url, no BBFN_API_URL and no local platform here (${stateFile}); start one with npm start`,
+/** The local platform running on the data directory, or an error that says how to get one. */
+async function runningPlatform(dataDir: string): Promise<PlatformState> {
+  const running = await findRunningPlatform(dataDir);
+  if (!running)
+    throw new BbfnError(
+      'LOCAL_NOT_RUNNING',
+      `no local platform is running on the data directory ${dataDir}; start it with npm start (or pass the --data it runs with, or --url)`,
     );
-  });
-  return (JSON.parse(text) as { url: string }).url;
+  if (!running.state)
+    throw new BbfnError(
+      'LOCAL_NOT_RUNNING',
+      `the local platform (pid ${running.pid}) is still starting; retry in a moment`,
+    );
+  return running.state;
 }
 
 /** `APP_ID/NAME` → its two parts. */

@@ -34,7 +34,9 @@ export function parseWhen(value: string, now = Date.now()): string {
 }
 
 function print(line: LogLineOut): void {
-  const error = line.error ? ` ${line.error.code}` : '';
+  // The first line of the message: a thrown error's stack stays in the JSON (--json).
+  const message = line.error?.message?.split('\n')[0];
+  const error = line.error ? ` ${line.error.code}${message ? `: ${message}` : ''}` : '';
   console.log(
     `${line.time} ${line.level.padEnd(5)} ${line.message}    [${line.invocation_id} ${line.status ?? '-'} ${line.outcome}${error} ${line.duration_ms.toFixed(1)} ms]`,
   );

@@ -215,8 +215,22 @@ export function createLocalBackend(options: LocalBackendOptions): ManagementBack
 
     async logs(appId, name, query) {
       const { logPool } = app(appId);
-      await options.platform().writers.get(appId)?.flush();
-      return readLogs(logPool, appId, name, query);
+      const platform = options.platform();
+      await platform.writers.get(appId)?.flush();
+      const found = await readLogs(logPool, appId, name, query);
+      // A function removed from the manifests still has its lines; a name never deployed is a mistake.
+      if (found.lines.length === 0 && !platform.host.registry.get(appId, name)) {
+        const names = platform.host.registry
+          .list()
+          .filter((d) => d.appId === appId)
+          .map((d) => d.name)
+          .sort();
+        throw new BbfnError(
+          'RESOURCE_NOT_FOUND',
+          `no function "${name}" in app "${appId}" (functions: ${names.join(', ') || 'none'})`,
+        );
+      }
+      return found;
     },
   };
 }

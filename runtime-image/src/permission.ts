@@ -14,7 +14,7 @@
  * (same process id, `process.execve`) unless it already runs under them or
  * BBFN_PERMISSION=false. Measured cost: README, "The tenant boundary in a pod".
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { RUNTIME_ENV } from './runtime-env.ts';
 
@@ -54,6 +54,10 @@ export function enterPermissionModel(entry: string): void {
   if (process.permission || !process.execve) return;
   const setting = process.env[RUNTIME_ENV.permission];
   if (setting === 'false' || setting === '0') return;
+  // Made now: under the model, a recursive mkdir of the spool's missing parents is refused
+  // (a pod's emptyDir exists already; a pod run by hand may name a new directory).
+  const spool = process.env[RUNTIME_ENV.spoolDir];
+  if (spool) mkdirSync(path.resolve(spool), { recursive: true });
   const flags = permissionFlags(process.env, path.dirname(entry));
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, entry], process.env);
 }

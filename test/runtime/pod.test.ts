@@ -45,7 +45,9 @@ const HANDLER = `export async function handler(req, ctx) {
     return new Response(String(held.length));
   }
   if (route === 'secrets') {
-    const fs = await import('node:fs');
+    // A computed specifier gets past the deploy-time import policy; the loader hooks and
+    // the permission model are what is left to refuse it.
+    const fs = await import(['node', 'fs'].join(':')).catch((error) => ({ readFileSync: () => { throw error; } }));
     const found = {};
     const attempt = (name, read) => { try { found[name] = String(read()); } catch (error) { found[name] = 'refused: ' + (error.code ?? error.message); } };
     attempt('environ', () => fs.readFileSync('/proc/self/environ', 'latin1'));
@@ -345,12 +347,11 @@ describe('runtime pod against calls that would end the process', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(Object.keys(KILL_ATTEMPTS))(
-    '%s fails its invocation with FUNCTION_PROCESS_EXIT; the pod serves on',
-    async (name) => {
+  it.each(Object.entries(KILL_ATTEMPTS))(
+    '%s fails its invocation (%s); the pod serves on',
+    async (name, { refusal }) => {
       const res = await fetch(`${base}/${name}`);
-      expect(res.status).toBe(500);
-      expect((await errorOf(res)).code).toBe('FUNCTION_PROCESS_EXIT');
+      expect((await errorOf(res)).code).toBe(refusal);
       const again = await fetch(`${base}/none`);
       expect(await again.text()).toBe('alive');
       expect(pod.child.exitCode).toBeNull();

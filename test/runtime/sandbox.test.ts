@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_HELLO_HANDLER } from '../../runtime-image/src/compile/seed-examples.fixture.ts';
-import { KILL_ATTEMPTS, KILL_ATTEMPTS_HANDLER } from '../support/kill-attempts.ts';
+import { DEPLOY_REFUSED_IMPORTS, KILL_ATTEMPTS, KILL_ATTEMPTS_HANDLER } from '../support/kill-attempts.ts';
 import { type HostFixture, startHostFixture } from './host.fixture.ts';
 
 let fx: HostFixture;
@@ -138,16 +138,22 @@ describe('sandbox failures', () => {
     expect(res.code).toBe('FUNCTION_PROCESS_EXIT');
   });
 
-  it.each(Object.keys(KILL_ATTEMPTS))(
-    '%s fails its invocation with FUNCTION_PROCESS_EXIT; the host serves on',
-    async (name) => {
+  it.each(Object.entries(KILL_ATTEMPTS))(
+    '%s fails its invocation (%s); the host serves on',
+    async (name, { refusal }) => {
       const res = await get(`attempts/${name}`);
-      expect(res.code).toBe('FUNCTION_PROCESS_EXIT');
-      expect(res.status).toBe(500);
+      expect(res.code).toBe(refusal);
       expect(await get('attempts/none')).toMatchObject({ status: 200, text: 'alive' });
       expect((await get('hello')).status).toBe(200);
     },
   );
+
+  it.each(DEPLOY_REFUSED_IMPORTS)('a handler importing %s is refused at deploy', async (specifier) => {
+    const code = `import * as m from '${specifier}';\nexport async function handler() { return new Response(String(Object.keys(m).length)); }`;
+    await expect(fx.deploy({ name: 'refused', code, limits, trigger: open })).rejects.toMatchObject({
+      code: 'VALIDATION_UNSUPPORTED_IMPORT',
+    });
+  });
 
   it('a plain object instead of a Response → 502 FUNCTION_INVALID_RESPONSE', async () => {
     const res = await get('plain');
