@@ -1,4 +1,4 @@
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -9,6 +9,11 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   persistent?: boolean;
   onLog?: (line: string) => void;
+  /**
+   * Also listen on this local address and let clients of `clientCidr` in with a password
+   * (the e2e node's pods reach Postgres through their bridge's address).
+   */
+  alsoListen?: { address: string; clientCidr: string };
 }
 
 export interface RunningPostgres {
@@ -89,11 +94,24 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: options.persistent ?? false,
     createPostgresUser: isRoot,
     // Loopback only; a tiny footprint suits tests and one-machine use.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    postgresFlags: [
+      '-c',
+      `listen_addresses=${['127.0.0.1', options.alsoListen?.address].filter(Boolean).join(',')}`,
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=off',
+    ],
     onLog: (message) => log(String(message).trimEnd()),
     onError: (message) => log(String(message instanceof Error ? message.message : message).trimEnd()),
   });
-  if (!(await exists(path.join(options.dataDir, 'PG_VERSION')))) await pg.initialise();
+  if (!(await exists(path.join(options.dataDir, 'PG_VERSION')))) {
+    await pg.initialise();
+    if (options.alsoListen) {
+      const hba = path.join(options.dataDir, 'pg_hba.conf');
+      await appendFile(hba, `host all all ${options.alsoListen.clientCidr} scram-sha-256\n`);
+    }
+  }
   await pg.start();
   return {
     url: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,

@@ -12,6 +12,13 @@ export interface RunGuard {
 }
 
 const watchdogScript = path.join(import.meta.dirname, 'watchdog.sh');
+
+export interface GuardOptions {
+  /** Watchdog script run as `bash <script> <dir>` (default: watchdog.sh beside this file). */
+  watchdog?: string;
+  /** Synchronous cleanup on the 'exit' path, after the tracked processes are killed. */
+  onExit?: () => void;
+}
 const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
@@ -21,9 +28,9 @@ const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  *   process.exit() and skips teardowns; on a signal nobody else handles we exit too;
  * - a detached watchdog, for when we are SIGKILLed or crash past any handler.
  */
-export function guardRun(dir: string): RunGuard {
+export function guardRun(dir: string, options: GuardOptions = {}): RunGuard {
   const tracked: ManagedProcess[] = [];
-  const watchdog = spawn('bash', [watchdogScript, dir], {
+  const watchdog = spawn('bash', [options.watchdog ?? watchdogScript, dir], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -32,6 +39,7 @@ export function guardRun(dir: string): RunGuard {
 
   const onExit = () => {
     for (const child of tracked) child.killNow();
+    options.onExit?.();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   };
   const onSignal = (signal: NodeJS.Signals) => {
