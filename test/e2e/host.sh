@@ -85,7 +85,7 @@ kill_all() { # pids...
 shim_pids() { # dir
   local proc cmdline
   for proc in /proc/[0-9]*; do
-    cmdline=$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null) || continue
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue
     [[ $cmdline == *containerd-shim-runc-v2* && $cmdline == *"$1/"* ]] && printf '%s\n' "${proc#/proc/}"
   done
 }
