@@ -11,7 +11,8 @@ import { parse, stringify } from 'yaml';
 import { appDatabaseName, prepareAppDatabase } from '../../local/app-database.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { waitFor } from '../support/wait.ts';
-import { kubectl, kubectlOk, viaIngress } from './client.ts';
+import { exchangeMessages } from '../support/websocket.ts';
+import { ingressWebsocketUrl, kubectl, kubectlOk, viaIngress } from './client.ts';
 import { NODE_NETWORK } from './network.ts';
 
 const EXAMPLES = path.join(import.meta.dirname, '../../examples');
@@ -51,6 +52,22 @@ async function firstAnswer(url: string, expected: number, init?: Parameters<type
     },
     50,
   );
+}
+
+/** Replaces hello's handler with one that returns `body` (a JS expression) as JSON. */
+async function setHelloCode(body: string) {
+  const code = `export async function handler() {\n  return Response.json(${body});\n}\n`;
+  await kubectlOk([
+    '-n',
+    namespace,
+    'patch',
+    'fn',
+    'hello',
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({ spec: { code } }),
+  ]);
 }
 
 const userToken = (sub: string) =>
@@ -158,8 +175,89 @@ describe('the examples through the ingress', () => {
     expect(titles).toEqual(expect.arrayContaining(['alice one', 'bob one']));
   });
 
-  it('deleting a Function removes its route: its URL then answers 404', async () => {
+  it('a code update rolls out under a bounded load with zero failed requests', async () => {
     const url = await deployedUrl('hello');
+    await firstAnswer(url, 200);
+    await setHelloCode('{ hello: "v2" }');
+    // At most 3000 requests or 150 s, one at a time; it stops 50 requests after the new code answers.
+    const failures: string[] = [];
+    let sawNew = 0;
+    let sent = 0;
+    const deadline = Date.now() + 150_000;
+    while (sent < 3000 && Date.now() < deadline && sawNew < 50) {
+      const response = await viaIngress(url);
+      sent++;
+      if (response.status !== 200) failures.push(`${response.status} ${response.body.slice(0, 80)}`);
+      else if (response.body.includes('v2')) sawNew++;
+    }
+    console.log(`e2e: rollout under load: ${sent} requests, ${failures.length} failed`);
+    expect(failures).toEqual([]);
+    expect(sawNew).toBe(50);
+  });
+
+  it('a broken update keeps the old revision answering and says why in status and an Event', async () => {
+    const url = await deployedUrl('hello');
+    await setHelloCode('(');
+    const fn = await waitFor('hello to be reported failed', 60_000, async () => {
+      const stored = await getFunction('hello');
+      return stored.status?.status === 'failed' ? stored : undefined;
+    });
+    const condition = (
+      fn.status as { conditions?: { type: string; reason: string; message: string }[] }
+    ).conditions!.find((c) => c.type === 'Deployed');
+    expect(condition).toMatchObject({ reason: 'CompileFailed' });
+    expect(condition!.message).toMatch(/VALIDATION_SYNTAX_ERROR/);
+    const response = await viaIngress(url);
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ hello: 'v2' });
+    const events = await kubectlOk([
+      '-n',
+      namespace,
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=hello,reason=CompileFailed',
+      '-o',
+      'name',
+    ]);
+    expect(events.trim()).not.toBe('');
+  });
+
+  it('the websocket example echoes through the ingress', async () => {
+    const url = await deployedUrl('echo-socket');
+    const replies = await waitFor('the echo through the ingress', 60_000, () =>
+      exchangeMessages(ingressWebsocketUrl(url), ['hi', 'there']),
+    );
+    expect(replies).toEqual(['echo: hi', 'echo: there']);
+  });
+
+  it("the cron example's CronJob makes a Job whose pod runs and exits 0", async () => {
+    await deployedUrl('cleanup-idempotency');
+    const cronJob = await waitFor('the CronJob', 60_000, async () => {
+      const { ok, out } = await kubectl(['-n', namespace, 'get', 'cronjobs', '-o', 'name']);
+      return ok && out.trim() ? out.trim().split('\n')[0] : undefined;
+    });
+    await kubectlOk(['-n', namespace, 'create', 'job', '--from', cronJob!, 'cleanup-now']);
+    const succeeded = await waitFor('the Job to succeed', 120_000, async () => {
+      const out = await kubectlOk([
+        '-n',
+        namespace,
+        'get',
+        'job',
+        'cleanup-now',
+        '-o',
+        'jsonpath={.status.succeeded}',
+      ]);
+      return out === '1' ? out : undefined;
+    });
+    expect(succeeded).toBe('1');
+    const logs = await kubectlOk(['-n', namespace, 'logs', 'job/cleanup-now']);
+    expect(logs).toMatch(/deleted \d+ expired idempotency keys/);
+  });
+
+  it('deleting a Function removes its route: its URL then answers 404', async () => {
+    // Still failed from the broken update: the URL is in its status all the same.
+    const url = (await getFunction('hello')).status!.url!;
     await firstAnswer(url, 200);
     await kubectlOk(['-n', namespace, 'delete', 'fn', 'hello', '--wait=true']);
     const response = await firstAnswer(url, 404);

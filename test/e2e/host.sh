@@ -166,6 +166,15 @@ restore_sysctls() { # dir
   done <"$1/sysctls"
 }
 
+# The kubelet links each container's log into /var/log/containers; ours point into <run-dir>.
+remove_log_links() { # dir
+  local link
+  for link in /var/log/containers/*.log; do
+    [[ -L $link && $(readlink "$link") == "$1/"* ]] && rm -f "$link"
+  done
+  return 0
+}
+
 remove_network() { # dir
   [[ -f $1/host.env ]] || return 0
   local bridge services link
@@ -188,6 +197,7 @@ down() {
   remove_kube_chains
   remove_new_nft_tables "$dir"
   restore_sysctls "$dir"
+  remove_log_links "$(realpath -m "$dir")"
   remove_network "$dir"
 }
 

@@ -119,6 +119,8 @@ export async function writeKubeletConfig(
     imageGCLowThresholdPercent: 99,
     nodeStatusReportFrequency: '10s',
     podCIDR: NODE_NETWORK.podCidr,
+    // Inside the run directory, not /var/log/pods (its /var/log/containers links host.sh removes).
+    podLogsDir: path.join(path.dirname(file), 'pod-logs'),
   };
   await writeFile(file, stringify(config));
 }
