@@ -25,6 +25,9 @@ SYSCTLS=(
   net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_tcp_timeout_established
   net.netfilter.nf_conntrack_tcp_timeout_close_wait
 )
+# Directories the kubelet, containerd or CNI may create outside the run directory even when
+# pointed into it; removed at the end if they were not there before and are empty.
+HOST_DIRS=(/var/log/containers /var/log/pods /var/lib/kubelet /var/lib/cni /run/netns /etc/cni /opt/cni)
 CGROUP_ROOT=/sys/fs/cgroup
 # The kubelet's pod cgroups (cgroupfs driver): <controller>/kubepods/...
 POD_CGROUP=kubepods
@@ -46,6 +49,7 @@ up() {
     if value=$(sysctl -n "$name" 2>/dev/null); then printf '%s=%s\n' "$name" "$value" >>"$dir/sysctls"; fi
   done
   nft_tables >"$dir/nft-tables"
+  for name in "${HOST_DIRS[@]}"; do [[ -e $name ]] || printf '%s\n' "$name"; done >"$dir/absent-dirs"
   ip link add "$bridge" type bridge &&
     ip addr add "$cidr" dev "$bridge" &&
     ip link set "$bridge" up &&
@@ -104,6 +108,10 @@ stop_processes() { # dir
   kill_all "${pids[@]}"
   mapfile -t pids < <(shim_pids "$dir")
   kill_all "${pids[@]}"
+}
+
+kill_pods() {
+  local pids=()
   mapfile -t pids < <(pod_pids)
   ((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null
   return 0
@@ -175,6 +183,15 @@ remove_log_links() { # dir
   return 0
 }
 
+remove_created_dirs() { # dir
+  [[ -f $1/absent-dirs ]] || return 0
+  local name
+  while read -r name; do
+    [[ -d $name ]] && { rmdir "$name" 2>/dev/null || log "left $name: not empty"; }
+  done <"$1/absent-dirs"
+  return 0
+}
+
 remove_network() { # dir
   [[ -f $1/host.env ]] || return 0
   local bridge services link
@@ -191,13 +208,20 @@ remove_network() { # dir
 down() {
   local dir=$1
   [[ -d $dir ]] || return 0
+  if [[ ! -f $dir/host.env ]]; then # refused by check: the host-wide state is another run's
+    stop_processes "$dir"
+    unmount_under "$dir"
+    return 0
+  fi
   stop_processes "$dir"
+  kill_pods
   unmount_under "$dir"
   remove_cgroups
   remove_kube_chains
   remove_new_nft_tables "$dir"
   restore_sysctls "$dir"
   remove_log_links "$(realpath -m "$dir")"
+  remove_created_dirs "$dir"
   remove_network "$dir"
 }
 
