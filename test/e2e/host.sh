@@ -25,8 +25,9 @@ SYSCTLS=(
   net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_tcp_timeout_established
   net.netfilter.nf_conntrack_tcp_timeout_close_wait
 )
-# Directories the kubelet, containerd or CNI may create outside the run directory even when
-# pointed into it; removed at the end if they were not there before and are empty.
+# Directories the kubelet, containerd or CNI create outside the run directory even when
+# pointed into it (/var/lib/kubelet/device-plugins, /var/lib/cni/results); removed at the
+# end when they were not there before.
 HOST_DIRS=(/var/log/containers /var/log/pods /var/lib/kubelet /var/lib/cni /run/netns /etc/cni /opt/cni)
 CGROUP_ROOT=/sys/fs/cgroup
 # The kubelet's pod cgroups (cgroupfs driver): <controller>/kubepods/...
@@ -156,12 +157,19 @@ remove_kube_chains() {
   done
 }
 
+# Tables that appeared during the run: kube-proxy's and the kubelet's own, and the
+# iptables tables (ip6 filter, ip mangle, ...) their first rule created, once empty.
 remove_new_nft_tables() { # dir
   [[ -f $1/nft-tables ]] || return 0
-  local table
-  while read -r table; do
-    [[ -n $table ]] && nft delete "$table" 2>/dev/null # "table <family> <name>"
-  done < <(comm -13 "$1/nft-tables" <(nft_tables) | grep -E 'kube|kubelet')
+  local table family name
+  while read -r table family name; do
+    [[ -n $name ]] || continue
+    if [[ $name != *kube* ]] &&
+      nft list table "$family" "$name" 2>/dev/null | grep -vqE '^\s*(table|chain|type|policy|\}|$)'; then
+      continue # holds rules: not ours to remove
+    fi
+    nft delete table "$family" "$name" 2>/dev/null
+  done < <(comm -13 "$1/nft-tables" <(nft_tables))
   return 0
 }
 
@@ -187,7 +195,8 @@ remove_created_dirs() { # dir
   [[ -f $1/absent-dirs ]] || return 0
   local name
   while read -r name; do
-    [[ -d $name ]] && { rmdir "$name" 2>/dev/null || log "left $name: not empty"; }
+    # Only ours: it was absent before (device-plugins sockets, libcni's result cache...).
+    [[ -d $name ]] && rm -rf "$name"
   done <"$1/absent-dirs"
   return 0
 }
