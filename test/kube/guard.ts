@@ -20,6 +20,8 @@ export interface GuardOptions {
   onExit?: () => void;
 }
 const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** Signal listeners of all live guards (the e2e node runs two: control plane and node). */
+const guardListeners = new Set<(...args: never[]) => void>();
 
 /**
  * Three layers, so no run leaves processes or files behind:
@@ -43,13 +45,14 @@ export function guardRun(dir: string, options: GuardOptions = {}): RunGuard {
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    // When we are the only listener, Node would otherwise just keep running.
-    if (process.listenerCount(signal) <= 1) {
+    // When only guards listen, Node would otherwise just keep running.
+    if (process.listeners(signal).every((listener) => guardListeners.has(listener))) {
       process.exitCode ??= 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1);
       process.exit();
     }
   };
   process.on('exit', onExit);
+  guardListeners.add(onSignal);
   for (const signal of signals) process.on(signal, onSignal);
 
   return {
@@ -60,6 +63,7 @@ export function guardRun(dir: string, options: GuardOptions = {}): RunGuard {
     release() {
       process.off('exit', onExit);
       for (const signal of signals) process.off(signal, onSignal);
+      guardListeners.delete(onSignal);
       watchdog.kill('SIGKILL');
       watchdog.stdin?.destroy();
     },

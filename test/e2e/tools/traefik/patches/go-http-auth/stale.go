@@ -1,6 +1,7 @@
 // Added for the e2e build of Traefik, which uses containous's fork of this module (not on
-// the Go module proxy). The fork's one addition Traefik calls: a challenge that tells the
-// client its nonce was stale (RFC 7616 section 3.3), so it retries without asking the user.
+// the Go module proxy). One of the fork's two additions Traefik calls (the other is in
+// check_secret.go): a challenge telling the client its nonce was stale (RFC 7616 section
+// 3.3), so it retries without asking the user.
 // Written for this project.
 
 package auth
