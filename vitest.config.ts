@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: everything that needs at most Postgres, and the suites that need a
-// Kubernetes API (started once per run by test/kube's global setup, or taken from KUBECONFIG).
+// Three projects: everything that needs at most Postgres; the suites that need a Kubernetes
+// API (started once per run by test/kube's global setup, or taken from KUBECONFIG); and the
+// end-to-end suite on a real node (test/e2e's global setup; root, cold builds).
 const kubeSuites = ['test/kube/**/*.test.ts', 'test/operator/**/*.test.ts'];
+const e2eSuites = ['test/e2e/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -15,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'core',
           include: ['**/*.test.ts'],
-          exclude: ['**/node_modules/**', '.data/**', ...kubeSuites],
+          exclude: ['**/node_modules/**', '.data/**', ...kubeSuites, ...e2eSuites],
           globalSetup: ['test/support/postgres.global.ts'],
         },
       },
@@ -30,6 +32,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 900_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: e2eSuites,
+          globalSetup: ['test/e2e/global-setup.ts'],
+          // One node is shared; suites create their own namespaces.
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 3_600_000,
         },
       },
     ],

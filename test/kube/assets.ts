@@ -43,7 +43,19 @@ export async function ensureHelm(): Promise<string> {
   return path.join(await runAssets('helm'), 'helm');
 }
 
-function runAssets(command: 'kube' | 'helm', onLine: (line: string) => void = () => {}): Promise<string> {
+function runAssets(command: 'kube' | 'helm', onLine?: (line: string) => void): Promise<string> {
+  return runAssetsScript(script, command, onLine);
+}
+
+/**
+ * Runs an assets script (this one, or test/e2e's) with `command`: its progress lines go to
+ * our stderr as they come; resolves to the last line of its stdout.
+ */
+export function runAssetsScript(
+  script: string,
+  command: string,
+  onLine: (line: string) => void = () => {},
+): Promise<string> {
   // Its own process group, so that go build and the compilers it runs stop with it.
   const child = spawn('bash', [script, command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const killGroup = () => {
@@ -71,7 +83,7 @@ function runAssets(command: 'kube' | 'helm', onLine: (line: string) => void = ()
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       process.off('exit', killGroup);
-      const dir = stdout.trim().split('\n').at(-1) ?? '';
+      const dir = stdout.trim();
       if (code === 0 && dir) resolve(dir);
       else {
         const how = signal ? `was killed by ${signal}` : `exited with ${code}`;

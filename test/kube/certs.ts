@@ -32,8 +32,11 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
-/** A key and certificate signed by the run's CA (OpenSSL 3's `req -x509 -CA`). */
-async function leaf(pki: Pki, name: string, subject: string, extensions: string[]) {
+/**
+ * A key and certificate signed by the run's CA (OpenSSL 3's `req -x509 -CA`), written to
+ * `<name>.key` and `<name>.crt`.
+ */
+export async function leaf(pki: Pki, name: string, subject: string, extensions: string[]) {
   const key = `${name}.key`;
   const cert = `${name}.crt`;
   // biome-ignore format: flags and their values read best in pairs
@@ -47,10 +50,10 @@ async function leaf(pki: Pki, name: string, subject: string, extensions: string[
 
 /**
  * Creates a CA, the apiserver's serving certificate (valid for loopback and the in-cluster
- * names of the `kubernetes` Service), client certificates and the service-account key pair.
+ * names of the `kubernetes` Service, and `extraIps`), client certificates and the service-account key pair.
  * EC P-256 keys: generated in milliseconds, accepted by every component.
  */
-export async function createPki(dir: string, serviceIp: string): Promise<Pki> {
+export async function createPki(dir: string, serviceIp: string, extraIps: string[] = []): Promise<Pki> {
   const file = (name: string) => path.join(dir, name);
   const pki: Pki = {
     caCert: file('ca.crt'),
@@ -76,7 +79,13 @@ export async function createPki(dir: string, serviceIp: string): Promise<Pki> {
     'kubernetes.default.svc',
     'kubernetes.default.svc.cluster.local',
   ];
-  const sans = ['IP:127.0.0.1', `IP:${serviceIp}`, 'DNS:localhost', ...names.map((name) => `DNS:${name}`)];
+  const sans = [
+    'IP:127.0.0.1',
+    `IP:${serviceIp}`,
+    ...extraIps.map((ip) => `IP:${ip}`),
+    'DNS:localhost',
+    ...names.map((name) => `DNS:${name}`),
+  ];
   await Promise.all([
     leaf(pki, file('apiserver'), '/CN=kube-apiserver', [
       `subjectAltName=${sans.join(',')}`,

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubeBinaries } from './assets.ts';
-import { createPki } from './certs.ts';
+import { createPki, type Pki } from './certs.ts';
 import { guardRun, type RunGuard } from './guard.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { freeLoopbackPorts } from './ports.ts';
@@ -17,6 +17,25 @@ export interface ControlPlane {
   /** The run's directory: PKI, etcd data, logs. Removed by stop(). */
   dir: string;
   stop(): Promise<void>;
+}
+
+/**
+ * What the e2e node (test/e2e) changes; the kube suites use the defaults: loopback only,
+ * no `kubernetes` Service endpoint, no scheduler or kubelet.
+ */
+export interface ControlPlaneOptions {
+  /**
+   * Where kube-apiserver listens and what it advertises as the `kubernetes` Service's
+   * endpoint, so pods can reach it (default: 127.0.0.1, endpoint unpublished).
+   */
+  address?: string;
+  serviceCidr?: string;
+  /** The `kubernetes` Service's cluster IP: the first address of serviceCidr. */
+  serviceIp?: string;
+  /** Controllers beyond CONTROLLERS. */
+  controllers?: string[];
+  /** Run after the PKI is made and before anything starts: more certificates, more flags. */
+  prepare?: (pki: Pki, dir: string) => Promise<{ apiserverArgs?: string[] }>;
 }
 
 /**
@@ -52,10 +71,13 @@ const START_ATTEMPTS = 3;
  * Starts a fresh control plane in a new temporary directory. Ports are picked free each
  * time; if another process grabs one first, the whole start is retried.
  */
-export async function startControlPlane(bins: KubeBinaries): Promise<ControlPlane> {
+export async function startControlPlane(
+  bins: KubeBinaries,
+  options: ControlPlaneOptions = {},
+): Promise<ControlPlane> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(bins);
+      return await startOnce(bins, options);
     } catch (error) {
       const clash = /address already in use/i.test(String((error as Error).message));
       if (!clash || attempt >= START_ATTEMPTS) throw error;
@@ -64,7 +86,7 @@ export async function startControlPlane(bins: KubeBinaries): Promise<ControlPlan
   }
 }
 
-async function startOnce(bins: KubeBinaries): Promise<ControlPlane> {
+async function startOnce(bins: KubeBinaries, options: ControlPlaneOptions): Promise<ControlPlane> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bbfn-kube-'));
   const guard = guardRun(dir);
   const started: ManagedProcess[] = [];
@@ -79,7 +101,7 @@ async function startOnce(bins: KubeBinaries): Promise<ControlPlane> {
     return stopping;
   };
   try {
-    const server = await startAll(bins, dir, guard, started);
+    const server = await startAll(bins, options, dir, guard, started);
     return { kubeconfig: path.join(dir, 'admin.kubeconfig'), server, dir, stop };
   } catch (error) {
     await stop();
@@ -87,7 +109,16 @@ async function startOnce(bins: KubeBinaries): Promise<ControlPlane> {
   }
 }
 
-async function startAll(bins: KubeBinaries, dir: string, guard: RunGuard, started: ManagedProcess[]) {
+async function startAll(
+  bins: KubeBinaries,
+  options: ControlPlaneOptions,
+  dir: string,
+  guard: RunGuard,
+  started: ManagedProcess[],
+) {
+  const address = options.address ?? '127.0.0.1';
+  const serviceCidr = options.serviceCidr ?? SERVICE_CIDR;
+  const serviceIp = options.serviceIp ?? SERVICE_IP;
   const [etcdPort, etcdPeerPort, apiPort, kcmPort] = (await freeLoopbackPorts(4)) as [
     number,
     number,
@@ -100,7 +131,8 @@ async function startAll(bins: KubeBinaries, dir: string, guard: RunGuard, starte
     return p;
   };
   const [pkiDir, logs] = await Promise.all([sub('pki'), sub('logs')]);
-  const pki = await createPki(pkiDir, SERVICE_IP);
+  const pki = await createPki(pkiDir, serviceIp, address === '127.0.0.1' ? [] : [address]);
+  const extra = (await options.prepare?.(pki, pkiDir)) ?? {};
   const start = (name: string, binary: string, args: string[]) => {
     const child = startProcess(name, binary, args, path.join(logs, `${name}.log`));
     started.push(child);
@@ -123,11 +155,11 @@ async function startAll(bins: KubeBinaries, dir: string, guard: RunGuard, starte
   ]);
   await waitForHealthy(etcd, `${etcdUrl}/health`, 30_000);
 
-  const server = `https://127.0.0.1:${apiPort}`;
+  const server = `https://${address}:${apiPort}`;
   // As controller-runtime's envtest runs it, plus a serving certificate of our own CA.
   const apiserver = start('kube-apiserver', bins.kubeApiserver, [
-    '--advertise-address=127.0.0.1',
-    '--bind-address=127.0.0.1',
+    `--advertise-address=${address}`,
+    `--bind-address=${address}`,
     `--secure-port=${apiPort}`,
     `--etcd-servers=${etcdUrl}`,
     `--cert-dir=${await sub('apiserver')}`,
@@ -138,12 +170,13 @@ async function startAll(bins: KubeBinaries, dir: string, guard: RunGuard, starte
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    `--service-cluster-ip-range=${serviceCidr}`,
     '--allow-privileged=true',
     '--profiling=false',
     // The default reconciler would publish 127.0.0.1 as the `kubernetes` Service's endpoint,
     // which validation rejects (loopback) every 10 s; nothing in-cluster could use it anyway.
-    '--endpoint-reconciler-type=none',
+    ...(address === '127.0.0.1' ? ['--endpoint-reconciler-type=none'] : []),
+    ...(extra.apiserverArgs ?? []),
   ]);
   const [ca, cert, key] = await Promise.all(
     [pki.caCert, pki.adminCert, pki.adminKey].map((f) => readFile(f)),
@@ -175,11 +208,11 @@ async function startAll(bins: KubeBinaries, dir: string, guard: RunGuard, starte
     `--secure-port=${kcmPort}`,
     `--cert-dir=${await sub('controller-manager')}`,
     '--leader-elect=false',
-    `--controllers=${CONTROLLERS.join(',')}`,
+    `--controllers=${[...CONTROLLERS, ...(options.controllers ?? [])].join(',')}`,
     `--service-account-private-key-file=${pki.serviceAccountKey}`,
     `--root-ca-file=${pki.caCert}`,
     '--use-service-account-credentials=false',
-    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    `--service-cluster-ip-range=${serviceCidr}`,
     '--profiling=false',
   ]);
   // No --authentication/authorization-kubeconfig: its own endpoints need no delegated auth

@@ -12,7 +12,16 @@ export interface RunGuard {
 }
 
 const watchdogScript = path.join(import.meta.dirname, 'watchdog.sh');
+
+export interface GuardOptions {
+  /** Watchdog script run as `bash <script> <dir>` (default: watchdog.sh beside this file). */
+  watchdog?: string;
+  /** Synchronous cleanup on the 'exit' path, after the tracked processes are killed. */
+  onExit?: () => void;
+}
 const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** Signal listeners of all live guards (the e2e node runs two: control plane and node). */
+const guardListeners = new Set<(...args: never[]) => void>();
 
 /**
  * Three layers, so no run leaves processes or files behind:
@@ -21,9 +30,9 @@ const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  *   process.exit() and skips teardowns; on a signal nobody else handles we exit too;
  * - a detached watchdog, for when we are SIGKILLed or crash past any handler.
  */
-export function guardRun(dir: string): RunGuard {
+export function guardRun(dir: string, options: GuardOptions = {}): RunGuard {
   const tracked: ManagedProcess[] = [];
-  const watchdog = spawn('bash', [watchdogScript, dir], {
+  const watchdog = spawn('bash', [options.watchdog ?? watchdogScript, dir], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -32,16 +41,18 @@ export function guardRun(dir: string): RunGuard {
 
   const onExit = () => {
     for (const child of tracked) child.killNow();
+    options.onExit?.();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    // When we are the only listener, Node would otherwise just keep running.
-    if (process.listenerCount(signal) <= 1) {
+    // When only guards listen, Node would otherwise just keep running.
+    if (process.listeners(signal).every((listener) => guardListeners.has(listener))) {
       process.exitCode ??= 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1);
       process.exit();
     }
   };
   process.on('exit', onExit);
+  guardListeners.add(onSignal);
   for (const signal of signals) process.on(signal, onSignal);
 
   return {
@@ -52,6 +63,7 @@ export function guardRun(dir: string): RunGuard {
     release() {
       process.off('exit', onExit);
       for (const signal of signals) process.off(signal, onSignal);
+      guardListeners.delete(onSignal);
       watchdog.kill('SIGKILL');
       watchdog.stdin?.destroy();
     },

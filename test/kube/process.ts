@@ -18,13 +18,20 @@ export interface ManagedProcess {
   logTail(lines?: number): Promise<string>;
 }
 
-export function startProcess(name: string, binary: string, args: string[], logFile: string): ManagedProcess {
+export function startProcess(
+  name: string,
+  binary: string,
+  args: string[],
+  logFile: string,
+  /** Added to our environment. */
+  env: NodeJS.ProcessEnv = {},
+): ManagedProcess {
   // The log is a file descriptor handed to the child, not a pipe through Node, so the
   // process never stalls on a full pipe when our event loop is busy or gone.
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(binary, args, { stdio: ['ignore', fd, fd] });
+    child = spawn(binary, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
   } finally {
     closeSync(fd);
   }

@@ -8,6 +8,8 @@ import { APP_SECRET_KEYS, appSecretName } from './app-secret.ts';
 import { functionLabels, REVISION_KEY, revisionConfigMapName } from './names.ts';
 import { BUNDLE_FILE, FUNCTION_FILE, MOUNT_DIR, type Revision } from './revision.ts';
 
+/** How long a serving pod keeps serving after it is marked terminating (see preStop). */
+const PRE_STOP_SECONDS = 5;
 export const HTTP_PORT = 8080;
 /** The image's user (Dockerfile); the pod runs as it, never as root. */
 const RUNTIME_USER = 10001;
@@ -81,6 +83,10 @@ export function runtimePodTemplate(
             periodSeconds: 10,
             failureThreshold: 3,
           },
+          // The ingress controller learns of a terminating pod from EndpointSlices a moment
+          // after the kubelet signals it; serving on for a few seconds before SIGTERM keeps
+          // requests in that moment from meeting a closed port (502s in the e2e rollout test).
+          lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
         }
       : {}),
   };
@@ -100,7 +106,8 @@ export function runtimePodTemplate(
       seccompProfile: { type: 'RuntimeDefault' },
     },
     // SIGTERM: finish requests and ctx.waitUntil work (capped), flush the invocation log.
-    terminationGracePeriodSeconds: Math.ceil(drainLimitFor(BACKGROUND_LIMIT_MS) / 1000) + 5,
+    terminationGracePeriodSeconds:
+      PRE_STOP_SECONDS + Math.ceil(drainLimitFor(BACKGROUND_LIMIT_MS) / 1000) + 5,
     ...(role === 'run-once' ? { restartPolicy: 'Never' } : {}),
   };
   const credentials = app.status?.credentialsRevision;
