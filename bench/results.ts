@@ -3,17 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClaimsResult } from './claims.ts';
 import type { LoadResult } from './load.ts';
+import type { PeersRow } from './peers/compare-peers.ts';
 
 export type ResultRow =
   | { scenario: string; baseline: LoadResult; ours: LoadResult; ratios: { throughput: number; p99: number } }
   | { scenario: 'start' | 'local-start'; startMs: { p50: number; min: number; max: number } }
-  | { scenario: 'claims'; claims: ClaimsResult };
+  | { scenario: 'claims'; claims: ClaimsResult }
+  | PeersRow;
 
 const TARGETS: Record<string, string> = {
-  hello: '≥ 0.7× throughput, p99 ≤ 2×',
-  db: '≥ 0.6× throughput',
-  start: '< 150 ms',
-  'local-start': '— (measured)',
+  hello: '≥ 0.75× throughput, p99 ≤ 1.5×',
+  db: '≥ 0.8× throughput',
+  start: '≤ 100 ms',
+  'local-start': '≤ 1 s',
   claims: 'exactly one true; ≥ 3,000 claims/s',
 };
 
@@ -27,6 +29,7 @@ export function renderTable(rows: ResultRow[]): string {
     '| --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
+    if (row.scenario === 'peers') continue;
     if ('baseline' in row) {
       const { baseline: b, ours: o } = row;
       const { throughput: ratio, p99 } = row.ratios;
@@ -43,7 +46,7 @@ export function renderTable(rows: ResultRow[]): string {
       lines.push(
         `| ${what} | — | p50 ${fmt(s.p50)} ms (min ${fmt(s.min)}, max ${fmt(s.max)}) | — | ${TARGETS[row.scenario]} |`,
       );
-    } else {
+    } else if ('claims' in row) {
       const c = row.claims;
       lines.push(
         `| idempotency.claim | — | ${fmt(c.perSecond)} claims/s; 100 racing one key → ${c.winnersOfOneKey} true | — | ${TARGETS.claims} |`,
@@ -53,11 +56,37 @@ export function renderTable(rows: ResultRow[]): string {
   return lines.join('\n');
 }
 
+/** The seed's hello on each runtime a user might pick instead, beside bare Fastify and the host. */
+export function renderPeers(row: PeersRow): string {
+  const ratio = (r: { throughput: number; p99: number } | null) =>
+    r ? `${fmt(r.throughput, 2)}× throughput, p99 ${fmt(r.p99, 2)}×` : '—';
+  const host = row.servers.find((s) => s.name === 'runtime host');
+  const lines = [
+    '| server | hello | vs bare Fastify | runtime host vs it | spawn → first 200 (p50) | host start vs it |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const s of row.servers) {
+    const load = s.load ? `${fmt(s.load.requestsPerSecond)} req/s, p99 ${s.load.p99Ms} ms` : '—';
+    const start = s.startMs === null ? '—' : `${fmt(s.startMs)} ms`;
+    const startRatio =
+      s.startMs !== null && host?.startMs && s !== host ? `${fmt(host.startMs / s.startMs, 2)}×` : '—';
+    lines.push(
+      `| ${s.name} | ${load} | ${ratio(s.vsBare)} | ${ratio(s.hostVs)} | ${start} | ${startRatio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 export async function writeResults(
   rows: ResultRow[],
   options: { durationSeconds: number; rounds: number; connections: number; write: boolean },
 ): Promise<void> {
-  const table = renderTable(rows);
+  const peers = rows.find((row): row is PeersRow => row.scenario === 'peers');
+  const table =
+    renderTable(rows) +
+    (peers
+      ? `\n\nPeers (targets: host ≥ 0.75× of bare Fastify and of Deno.serve, p99 ≤ 1.5×):\n\n${renderPeers(peers)}`
+      : '');
   console.log(`\n${table}\n`);
   if (!options.write) return;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
