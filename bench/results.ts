@@ -4,21 +4,23 @@ import path from 'node:path';
 import type { ClaimsResult } from './claims.ts';
 import type { LoadResult } from './load.ts';
 import type { OperatorScaleResult } from './operator-scale.ts';
+import type { PeersRow } from './peers/compare-peers.ts';
 
 export type ResultRow =
   | { scenario: string; baseline: LoadResult; ours: LoadResult; ratios: { throughput: number; p99: number } }
   | { scenario: 'start' | 'local-start'; startMs: { p50: number; min: number; max: number } }
   | { scenario: 'claims'; claims: ClaimsResult }
-  | { scenario: 'operator'; operator: OperatorScaleResult };
+  | { scenario: 'operator'; operator: OperatorScaleResult }
+  | PeersRow;
 
 /** Where RESULTS.md's operator section starts: a run without `operator` keeps the last one. */
 const OPERATOR_HEADING = '## The operator at scale';
 
 const TARGETS: Record<string, string> = {
-  hello: '≥ 0.7× throughput, p99 ≤ 2×',
-  db: '≥ 0.6× throughput',
-  start: '< 150 ms',
-  'local-start': '— (measured)',
+  hello: '≥ 0.75× throughput, p99 ≤ 1.5×',
+  db: '≥ 0.8× throughput',
+  start: '≤ 100 ms',
+  'local-start': '≤ 1 s',
   claims: 'exactly one true; ≥ 3,000 claims/s',
 };
 
@@ -32,7 +34,7 @@ export function renderTable(rows: ResultRow[]): string {
     '| --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
-    if ('operator' in row) continue;
+    if ('operator' in row || row.scenario === 'peers') continue;
     if ('baseline' in row) {
       const { baseline: b, ours: o } = row;
       const { throughput: ratio, p99 } = row.ratios;
@@ -49,7 +51,7 @@ export function renderTable(rows: ResultRow[]): string {
       lines.push(
         `| ${what} | — | p50 ${fmt(s.p50)} ms (min ${fmt(s.min)}, max ${fmt(s.max)}) | — | ${TARGETS[row.scenario]} |`,
       );
-    } else {
+    } else if ('claims' in row) {
       const c = row.claims;
       lines.push(
         `| idempotency.claim | — | ${fmt(c.perSecond)} claims/s; 100 racing one key → ${c.winnersOfOneKey} true | — | ${TARGETS.claims} |`,
@@ -88,6 +90,27 @@ function machineLine(): string {
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
+/** The seed's hello on each runtime a user might pick instead, beside bare Fastify and the host. */
+export function renderPeers(row: PeersRow): string {
+  const ratio = (r: { throughput: number; p99: number } | null) =>
+    r ? `${fmt(r.throughput, 2)}× throughput, p99 ${fmt(r.p99, 2)}×` : '—';
+  const host = row.servers.find((s) => s.name === 'runtime host');
+  const lines = [
+    '| server | hello | vs bare Fastify | runtime host vs it | spawn → first 200 (p50) | host start vs it |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const s of row.servers) {
+    const load = s.load ? `${fmt(s.load.requestsPerSecond)} req/s, p99 ${s.load.p99Ms} ms` : '—';
+    const start = s.startMs === null ? '—' : `${fmt(s.startMs)} ms`;
+    const startRatio =
+      s.startMs !== null && host?.startMs && s !== host ? `${fmt(host.startMs / s.startMs, 2)}×` : '—';
+    lines.push(
+      `| ${s.name} | ${load} | ${ratio(s.vsBare)} | ${ratio(s.hostVs)} | ${start} | ${startRatio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 export async function writeResults(
   rows: ResultRow[],
   options: { durationSeconds: number; rounds: number; connections: number; write: boolean },
@@ -96,7 +119,12 @@ export async function writeResults(
   const operatorRow = rows.find((row) => 'operator' in row);
   const operatorSection = operatorRow && renderOperatorSection(operatorRow.operator, machine);
   const runtimeRows = rows.filter((row) => !('operator' in row));
-  const table = renderTable(runtimeRows);
+  const peers = rows.find((row): row is PeersRow => row.scenario === 'peers');
+  const table =
+    renderTable(runtimeRows) +
+    (peers
+      ? `\n\nPeers (targets: host ≥ 0.75× of bare Fastify and of Deno.serve, p99 ≤ 1.5×):\n\n${renderPeers(peers)}`
+      : '');
   if (runtimeRows.length > 0) console.log(`\n${table}\n`);
   if (operatorSection) console.log(`\n${operatorSection}`);
   if (!options.write) return;
@@ -105,7 +133,10 @@ export async function writeResults(
   const previous = await readFile(file, 'utf8').catch(() => '');
   const cut = previous.indexOf(OPERATOR_HEADING);
   const previousRuntime = (cut === -1 ? previous : previous.slice(0, cut)).trimEnd();
-  const previousOperator = cut === -1 ? '' : previous.slice(cut);
+  // The operator's section runs to the next heading; what follows (the e2e figures) stays.
+  const next = cut === -1 ? -1 : previous.indexOf('\n## ', cut + 1);
+  const previousOperator = cut === -1 ? '' : previous.slice(cut, next === -1 ? undefined : next);
+  const rest = next === -1 ? '' : previous.slice(next).trim();
   const runtimeText =
     runtimeRows.length === 0
       ? previousRuntime
@@ -126,5 +157,6 @@ plain pg pool). Runtime host: \`runtime-image/src/main.ts\` as a pod runs it, wi
 thread, auth, and invocation records written to Postgres by the main thread. \`start\` runs the esbuild bundle (\`npm run build\`)
 with a V8 compile cache warmed once, as an image would, and the handler compiled beforehand, as the operator mounts it.
 `.trimEnd();
-  await writeFile(file, `${runtimeText}\n\n${(operatorSection ?? previousOperator).trimEnd()}\n`);
+  const operatorText = (operatorSection ?? previousOperator).trimEnd();
+  await writeFile(file, `${[runtimeText, operatorText, rest].filter(Boolean).join('\n\n')}\n`);
 }

@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the runtime host against its baselines, side by side in one run
  * (ratios, not absolute numbers, are what carry from machine to machine).
- * Usage: node bench/run.ts [--duration 5] [--rounds 3] [--connections 50] [--only hello,db,start,local-start,claims,operator] [--functions 1000] [--operator-concurrency 8] [--write]
+ * Usage: node bench/run.ts [--duration 5] [--rounds 3] [--connections 50] [--only hello,db,start,local-start,claims,peers,operator] [--functions 1000] [--operator-concurrency 8] [--write]
  * Everything runs on loopback: an embedded Postgres, the servers under test, the load;
  * for `operator`, a Kubernetes control plane (test/kube) and the operator process.
  */
@@ -18,6 +18,8 @@ import { withClient } from '../runtime-image/src/db/with-client.ts';
 import { measureClaims } from './claims.ts';
 import { type LoadResult, medianRound, pairedRatios, runLoad } from './load.ts';
 import { measureOperatorScale } from './operator-scale.ts';
+import { comparePeers } from './peers/compare-peers.ts';
+import { nodeHttpServer, peerServers } from './peers/peer-servers.ts';
 import { startServerProcess } from './process.ts';
 import { type ResultRow, writeResults } from './results.ts';
 import { BENCH_SCHEMA, DB_HANDLER, HELLO_HANDLER } from './scenarios.ts';
@@ -27,7 +29,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
-    only: { type: 'string', default: 'hello,db,start,local-start,claims,operator' },
+    only: { type: 'string', default: 'hello,db,start,local-start,claims,peers,operator' },
     functions: { type: 'string', default: '1000' },
     'operator-concurrency': { type: 'string', default: '8' },
     write: { type: 'boolean', default: false },
@@ -36,8 +38,9 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    `Usage: node bench/run.ts [--duration S] [--rounds N] [--connections N] [--only hello,db,start,local-start,claims,operator]
+    `Usage: node bench/run.ts [--duration S] [--rounds N] [--connections N] [--only hello,db,start,local-start,claims,peers,operator]
                           [--functions N] [--operator-concurrency N] [--write]
+  peers: the seed hello on Deno.serve, @hono/node-server and workerd beside bare Fastify and the host
   operator: a real control plane (test/kube binaries), the operator process, --functions hello Functions
   applied at once; the time until every status is written and the operator's RSS.`,
   );
@@ -142,10 +145,12 @@ try {
       authorization: `Bearer ${token}`,
     });
   }
-  if (only.has('start')) {
-    // What the image runs: the bundle, with a V8 compile cache warmed once (the image
-    // build does the same), on a database that is already migrated.
-    // The handler comes compiled, as the operator mounts it (compile/mounted-bundle.ts).
+  /**
+   * What the image runs: the bundle, with a V8 compile cache warmed once (the image
+   * build does the same), on a database that is already migrated. The handler comes
+   * compiled, as the operator mounts it (compile/mounted-bundle.ts).
+   */
+  async function podAsImageRunsIt(): Promise<() => ReturnType<typeof startServerProcess>> {
     const { main } = await buildRuntime();
     const file = await functionFile('hello', HELLO_HANDLER, 'none');
     const bundleFile = path.join(work, 'hello.mjs');
@@ -156,11 +161,16 @@ try {
       BBFN_MIGRATE: 'false',
       NODE_COMPILE_CACHE: path.join(work, 'compile-cache'),
     };
-    await (await startServerProcess([main], env)).stop();
+    return () => startServerProcess([main], env);
+  }
+
+  if (only.has('start')) {
+    const startPod = await podAsImageRunsIt();
+    await (await startPod()).stop();
     const samples: number[] = [];
     for (let i = 0; i < 7; i++) {
       const started = performance.now();
-      const host = await startServerProcess([main], env);
+      const host = await startPod();
       const response = await fetch(`${host.url}/v1/bench/fn/hello`);
       await response.text();
       samples.push(performance.now() - started);
@@ -191,6 +201,28 @@ try {
     const claims = await measureClaims(postgres.url, { concurrency: 100, durationMs: 3000 });
     rows.push({ scenario: 'claims', claims });
     console.log(`claims: ${claims.perSecond.toFixed(0)}/s; one key x100 → ${claims.winnersOfOneKey} true`);
+  }
+  if (only.has('peers')) {
+    const handlerFile = path.join(work, 'hello-handler.mjs');
+    await writeFile(handlerFile, HELLO_HANDLER);
+    const hostFile = await functionFile('hello', HELLO_HANDLER, 'none');
+    // The host prints its own address; the function is below it.
+    const atHello = (start: () => ReturnType<typeof startServerProcess>) => async () => {
+      const started = await start();
+      return { ...started, url: `${started.url}/v1/bench/fn/hello` };
+    };
+    const row = await comparePeers({
+      bare: () => startServerProcess([BARE_ENTRY, 'hello']),
+      host: atHello(() => startServerProcess([HOST_ENTRY], hostEnv(hostFile))),
+      hostStart: atHello(await podAsImageRunsIt()),
+      peers: peerServers(work, handlerFile, HELLO_HANDLER),
+      startOnly: [nodeHttpServer()],
+      rounds,
+      durationSeconds,
+      connections,
+      starts: 7,
+    });
+    rows.push(row);
   }
   await writeResults(rows, { durationSeconds, rounds, connections, write: values.write });
 } finally {
