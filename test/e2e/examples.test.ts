@@ -3,6 +3,7 @@
  * cluster) deploys the examples' Functions from `kubectl apply`, pods run on the kubelet,
  * and requests reach them through Traefik at the URLs their status reports.
  */
+import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT } from 'jose';
@@ -18,7 +19,10 @@ import { NODE_NETWORK } from './network.ts';
 const EXAMPLES = path.join(import.meta.dirname, '../../examples');
 const namespace = `e2e-demo-${Date.now().toString(36)}`;
 const JWT_SECRET = 'e2e-jwt-secret-of-enough-length-for-hs256';
-const API_KEYS = ['bbfn-e2e-key-one', 'bbfn-e2e-key-two'];
+// Platform API keys are `bb_sk_…` (the App reconciler leaves out anything else).
+const API_KEYS = ['bb_sk_e2ekeyone0123456789abcdef', 'bb_sk_e2ekeytwo0123456789abcdef'];
+// The github-webhook example's signing secret (its Secret, made below).
+const GITHUB_SECRET = 'e2e github webhook secret';
 const urls = new Map<string, string>();
 
 interface FunctionObject {
@@ -113,6 +117,7 @@ beforeAll(async () => {
   await secret('demo-database', { url: podUrl });
   await secret('demo-jwt', { secret: JWT_SECRET });
   await secret('demo-api-keys', { keys: API_KEYS.join(',') });
+  await secret('github-webhook', { secret: GITHUB_SECRET });
   app.spec.database.urlSecretRef = { name: 'demo-database', key: 'url' };
   app.spec.auth = {
     jwt: { secretRef: { name: 'demo-jwt', key: 'secret' } },
@@ -144,7 +149,8 @@ describe('the examples through the ingress', () => {
     expect(table).toMatch(/deployed/);
     const described = await kubectlOk(['-n', namespace, 'describe', 'fn', 'hello']);
     expect(described).toMatch(/Conditions:/);
-    expect(described).toMatch(/Type:\s+Deployed/);
+    expect(described).toMatch(/Type:\s+Ready/);
+    expect(described).toMatch(/Reason:\s+Available/);
   });
 
   it("todos: a user JWT sees only that user's rows", async () => {
@@ -212,7 +218,7 @@ describe('the examples through the ingress', () => {
     });
     const condition = (
       fn.status as { conditions?: { type: string; reason: string; message: string }[] }
-    ).conditions!.find((c) => c.type === 'Deployed');
+    ).conditions!.find((c) => c.type === 'Ready');
     expect(condition).toMatchObject({ reason: 'CompileFailed' });
     expect(condition!.message).toMatch(/VALIDATION_SYNTAX_ERROR/);
     const response = await firstAnswer(url, 200);
@@ -228,6 +234,34 @@ describe('the examples through the ingress', () => {
       'name',
     ]);
     expect(events.trim()).not.toBe('');
+  });
+
+  it('the stripe-webhook example acknowledges a retried event without redoing it', async () => {
+    const url = (await deployedUrl('stripe-webhook')).replace(/\/fn\/stripe-webhook$/, '/webhooks/stripe');
+    const event = { method: 'POST', body: JSON.stringify({ id: `evt_${namespace}`, type: 'invoice.paid' }) };
+    expect((await firstAnswer(url, 200, event)).body).toBe('ok');
+    expect((await viaIngress(url, event)).body).toBe('duplicate');
+  });
+
+  it('the github-webhook example verifies the signature on the raw bytes and dedupes a redelivery', async () => {
+    const url = (await deployedUrl('github-webhook')).replace(/\/fn\/github-webhook$/, '/webhooks/github');
+    const body = JSON.stringify({ action: 'opened', repository: { full_name: 'octo/e2e' } });
+    const delivery = (secret: string) => ({
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': `d-${namespace}`,
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
+      body,
+    });
+    const first = await firstAnswer(url, 200, delivery(GITHUB_SECRET));
+    expect(JSON.parse(first.body)).toEqual({ received: 'issues', delivery: `d-${namespace}` });
+    expect((await viaIngress(url, delivery(GITHUB_SECRET))).body).toBe('duplicate');
+    const forged = await viaIngress(url, delivery('not the secret'));
+    expect(forged.status).toBe(401);
+    expect(JSON.parse(forged.body).error.code).toBe('WEBHOOK_SIGNATURE_INVALID');
   });
 
   it('the websocket example echoes through the ingress', async () => {
