@@ -27,7 +27,8 @@ export const hostClearTimeout = native.clearTimeout;
 function own(state: InvocationState, timer: OwnedTimer, repeats: boolean): void {
   timer[OWNER] = state;
   timer[REPEATS] = repeats;
-  (state.timers ??= new Set()).add(timer);
+  state.timers ??= new Set();
+  state.timers.add(timer);
 }
 
 function release(timer: OwnedTimer): void {
