@@ -9,6 +9,7 @@ import {
 import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { AppStatus } from '../../../api/v1alpha1/status.types.ts';
 import { FIELD_MANAGER } from './cluster.ts';
+import { recordEvent } from './events.ts';
 
 export interface ObjectRef {
   namespace: string;
@@ -50,26 +51,6 @@ export class AppCluster {
 
   /** An Event on an App, for `kubectl describe app`. */
   async event(on: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const now = new Date();
-    await this.core.createNamespacedEvent({
-      namespace: on.namespace,
-      body: {
-        metadata: { generateName: `${on.name}.`, namespace: on.namespace },
-        involvedObject: {
-          apiVersion: API_GROUP_VERSION,
-          kind: 'App',
-          name: on.name,
-          namespace: on.namespace,
-          ...(on.uid ? { uid: on.uid } : {}),
-        },
-        type,
-        reason,
-        message,
-        source: { component: FIELD_MANAGER },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
-    });
+    await recordEvent(this.core, { kind: 'App', ...on }, type, reason, message);
   }
 }

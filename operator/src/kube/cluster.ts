@@ -11,6 +11,7 @@ import {
 import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import { workloadName } from '../resources/names.ts';
+import { recordEvent } from './events.ts';
 
 /** Who the operator's writes are attributed to (server-side apply's field manager). */
 export const FIELD_MANAGER = 'butterbase-functions';
@@ -85,26 +86,6 @@ export class Cluster {
     reason: string,
     message: string,
   ): Promise<void> {
-    const now = new Date();
-    await this.core.createNamespacedEvent({
-      namespace: on.namespace,
-      body: {
-        metadata: { generateName: `${on.name}.`, namespace: on.namespace },
-        involvedObject: {
-          apiVersion: `${API_GROUP}/${API_VERSION}`,
-          kind: 'Function',
-          name: on.name,
-          namespace: on.namespace,
-          ...(on.uid ? { uid: on.uid } : {}),
-        },
-        type,
-        reason,
-        message,
-        source: { component: FIELD_MANAGER },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
-    });
+    await recordEvent(this.core, { kind: 'Function', ...on }, type, reason, message);
   }
 }
