@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { waitFor } from '../support/wait.ts';
 import { ensureHelm } from './assets.ts';
+import { podsComeUp } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
 import { freeLoopbackPorts } from './ports.ts';
 
@@ -210,7 +211,9 @@ spec:
         30_000,
         async () => (await runtimeKeys()) === 'bb_sk_second',
       );
-      // The management API it serves: the chart's RBAC reads an App's key Secret and applies Functions.
+      // The management API it serves: the chart's RBAC reads an App's key Secret and applies Functions
+      // (their pods reported running, as there is no kubelet here: function-pods.ts).
+      const kubelet = podsComeUp(apps);
       const key = 'bb_sk_chart_test_key';
       const keyedApi = await kubectl(
         ['apply', '-n', apps, '-f', '-'],
@@ -229,6 +232,7 @@ spec:
           trigger: { type: 'http' },
         }),
       });
+      await kubelet.stop();
       expect(await deployed.json()).toMatchObject({ name: 'via-api', status: 'deployed' });
       operator.kill('SIGTERM');
       expect(await exited).toBe(0);

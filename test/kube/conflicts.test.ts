@@ -12,6 +12,7 @@ import { Cluster } from '../../operator/src/kube/cluster.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { installButterbaseCrds } from './butterbase-crds.ts';
+import { podsComeUp } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
 
 const suffix = Date.now().toString(36);
@@ -78,13 +79,17 @@ beforeAll(async () => {
     concurrency: 4,
   });
   await controller.start();
+  kubelets = [first, second].map((namespace) => podsComeUp(namespace));
 });
 
 afterAll(async () => {
+  await Promise.all(kubelets.map((kubelet) => kubelet.stop()));
   await controller?.stop();
   for (const namespace of [first, second]) await kubectl(['delete', 'namespace', namespace, '--wait=false']);
   await removeCrds?.();
 });
+
+let kubelets: { stop(): Promise<void> }[] = [];
 
 describe('conflicts', () => {
   it('two Functions of one app claiming one path: both say so, the first keeps the route', async () => {
@@ -150,7 +155,7 @@ describe('conflicts', () => {
       const stored = await get<WithConditions>(second, ['fn', 'cart']);
       return stored.status?.status === 'failed' ? stored.status : undefined;
     });
-    expect(status.conditions!.find((c) => c.type === 'Deployed')).toMatchObject({ reason: 'AppIdConflict' });
+    expect(status.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'AppIdConflict' });
     expect((await kubectl(['get', 'ingress', 'fn-cart', '-n', second])).ok).toBe(false);
     expect((await get<WithConditions>(first, ['fn', 'cart'])).status?.status).toBe('deployed');
 

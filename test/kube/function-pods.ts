@@ -133,3 +133,43 @@ export async function eventsOf(namespace: string, fn: string, reason: string) {
   );
   return list.items;
 }
+
+/**
+ * Plays a kubelet for every Function pod of `namespace` until stopped: each pod that
+ * does not say it runs is given runningAndReady(), so Deployments become available and
+ * Functions `deployed`, as on a node. For suites that test something else (the API, the
+ * chart, conflicts) against the kubelet-less control plane. Polls every 300 ms, for at
+ * most `limitMs`.
+ */
+export function podsComeUp(namespace: string, limitMs = 300_000): { stop(): Promise<void> } {
+  let stopped = false;
+  const deadline = Date.now() + limitMs;
+  const loop = (async () => {
+    while (!stopped && Date.now() < deadline) {
+      const list = await getJson<{ items: Pod[] }>(namespace, ['pods', '-l', 'butterbase.ai/function']).catch(
+        () => ({ items: [] as Pod[] }),
+      );
+      for (const pod of list.items) {
+        if (pod.status?.phase === 'Running' || pod.metadata.deletionTimestamp) continue;
+        await kubectl([
+          'patch',
+          'pod',
+          pod.metadata.name,
+          '-n',
+          namespace,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          JSON.stringify({ status: runningAndReady() }),
+        ]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}

@@ -10,6 +10,7 @@ import type { V1Lease } from '@kubernetes/client-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
+import { podsComeUp } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
 import { freeLoopbackPorts } from './ports.ts';
 
@@ -19,12 +20,16 @@ const LEASE = 'bbfn-operator-test';
 const LEASE_SECONDS = 4;
 const operators: ChildProcess[] = [];
 
-afterAll(() => {
+// No kubelet here: Functions are `deployed` once their pods run, so they are made to (function-pods.ts).
+const kubelet = podsComeUp(namespace);
+
+afterAll(async () => {
   for (const operator of operators) operator.kill('SIGKILL');
+  await kubelet.stop();
 });
 
 async function startOperator(identity: string) {
-  const [port] = await freeLoopbackPorts(1);
+  const [port, apiPort] = await freeLoopbackPorts(2);
   const child = spawn(process.execPath, [path.join(REPO, 'operator/src/main.ts')], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -32,6 +37,7 @@ async function startOperator(identity: string) {
       BBFN_RUNTIME_IMAGE: 'butterbase-functions/runtime:test',
       BBFN_PUBLIC_BASE_URL: 'https://fn.example.com',
       BBFN_OPERATOR_PORT: String(port),
+      BBFN_API_PORT: String(apiPort),
       BBFN_LEASE_NAME: LEASE,
       BBFN_LEASE_NAMESPACE: namespace,
       BBFN_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),

@@ -17,12 +17,14 @@ import { FunctionController } from '../../operator/src/controller/function-contr
 import { Cluster } from '../../operator/src/kube/cluster.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
+import { podsComeUp } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
 
 const namespace = butterbaseNamespace('mgmt-api');
+let kubelet: { stop(): Promise<void> } | undefined;
 const settings: OperatorSettings = {
   runtimeImage: 'butterbase-functions/runtime:test',
   imagePullPolicy: 'IfNotPresent',
@@ -84,6 +86,8 @@ beforeAll(async () => {
   const log = pino({ level: 'silent' });
   controller = new FunctionController(kc, new Cluster(kc), settings, log);
   await controller.start();
+  // No kubelet here: a deploy answers `deployed` once its pods run, so they are made to (function-pods.ts).
+  kubelet = podsComeUp(namespace);
   api = await startClusterApi({
     kc,
     publicBaseUrl: settings.publicBaseUrl,
@@ -95,6 +99,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await kubelet?.stop();
   await api?.close();
   await controller?.stop();
 });

@@ -23,6 +23,7 @@ import { withClient } from '../../runtime-image/src/db/with-client.ts';
 import { RUNTIME_ENV } from '../../runtime-image/src/runtime-env.ts';
 import { launchPod, type PodProcess } from '../support/pod-process.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
+import { podsComeUp } from './function-pods.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
@@ -139,12 +140,14 @@ afterAll(async () => {
 
 describe('invoke_function and get_logs in a cluster', () => {
   it('invokes the deployed revision as the service and as a user, then reads its lines from the App database', async () => {
+    // The Deployment's pod is reported running (function-pods.ts); startPodOf then runs its process.
+    const kubelet = podsComeUp(namespace);
     const deployed = await call('POST', '/v1/app_invoke/functions', {
       app_id: 'app_invoke',
       name: 'greet',
       code: CODE,
       trigger: { type: 'http', config: { method: 'POST' } },
-    });
+    }).finally(() => kubelet.stop());
     expect(deployed.body).toMatchObject({ status: 'deployed' });
     podUrl = await startPodOf('greet');
 

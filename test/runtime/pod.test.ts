@@ -167,9 +167,11 @@ describe('runtime pod', () => {
     for (const [how, text] of Object.entries(found))
       for (const secret of secrets) expect(text, how).not.toContain(secret);
     // Refused outright, not merely empty.
-    expect(found.environ).toMatch(/^refused: ERR_ACCESS_DENIED/);
+    // The loader refuses the computed import of node:fs; behind it, the permission model would.
+    expect(found.environ).toMatch(/^refused: (VALIDATION_UNSUPPORTED_IMPORT|ERR_ACCESS_DENIED)/);
     expect(found.pid1Environ).toMatch(/^refused/);
-    expect(found.report).toMatch(/^refused: FUNCTION_PROCESS_EXIT/);
+    // process.report is gone from the sandbox (builtin-guard.ts): it listed the environment.
+    expect(found.report).toMatch(/^refused/);
   });
 
   it('gives ctx.db the caller role, never the admin', async () => {
@@ -177,10 +179,13 @@ describe('runtime pod', () => {
     expect(await response.json()).toEqual({ role: 'butterbase_user' });
   });
 
-  it('answers a handler that blocks its thread with a 504, finishes the request beside it, and keeps serving', async () => {
-    const slow = fetch(`${base}/slow`);
+  it('answers a handler that blocks its thread with a 504, serves the request that came while it blocked, and keeps serving', async () => {
+    // The request beside it arrives while the thread is blocked: an invocation already in
+    // flight there would be past the same 1 s limit by the time the thread is freed.
+    const looping = fetch(`${base}/loop`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const loop = await fetch(`${base}/loop`);
+    const slow = fetch(`${base}/slow`);
+    const loop = await looping;
     expect(loop.status).toBe(504);
     const error = await errorOf(loop);
     expect(error.code).toBe('FUNCTION_TIMEOUT');
@@ -348,7 +353,7 @@ describe('runtime pod against calls that would end the process', () => {
   });
 
   it.each(Object.entries(KILL_ATTEMPTS))(
-    '%s fails its invocation (%s); the pod serves on',
+    '%s fails only its invocation; the pod serves on',
     async (name, { refusal }) => {
       const res = await fetch(`${base}/${name}`);
       expect((await errorOf(res)).code).toBe(refusal);

@@ -139,7 +139,7 @@ describe('sandbox failures', () => {
   });
 
   it.each(Object.entries(KILL_ATTEMPTS))(
-    '%s fails its invocation (%s); the host serves on',
+    '%s fails only its invocation; the host serves on',
     async (name, { refusal }) => {
       const res = await get(`attempts/${name}`);
       expect(res.code).toBe(refusal);

@@ -1,5 +1,6 @@
 import {
   AppsV1Api,
+  AutoscalingV2Api,
   BatchV1Api,
   CoreV1Api,
   type KubeConfig,
@@ -13,7 +14,15 @@ import type { RevisionObject } from '../reconcile/stale-revisions.ts';
 import { FUNCTION_LABEL, FUNCTION_OBJECTS_SELECTOR, REVISION_KEY } from '../resources/names.ts';
 
 /** The kinds the operator makes for Functions, and the pods and Jobs they make in turn. */
-export type OwnedKind = 'Deployment' | 'CronJob' | 'Job' | 'Service' | 'Ingress' | 'ConfigMap' | 'Pod';
+export type OwnedKind =
+  | 'Deployment'
+  | 'CronJob'
+  | 'Job'
+  | 'Service'
+  | 'Ingress'
+  | 'ConfigMap'
+  | 'Pod'
+  | 'HorizontalPodAutoscaler';
 
 interface PodTemplate {
   spec?: unknown;
@@ -40,6 +49,7 @@ const SLIM: Record<OwnedKind, (object: Loose) => void> = {
     delete o.binaryData;
   },
   Pod: (o) => delete o.spec,
+  HorizontalPodAutoscaler: () => {},
 };
 
 /**
@@ -59,6 +69,7 @@ export class OwnedWatches {
     const batch = kc.makeApiClient(BatchV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     const networking = kc.makeApiClient(NetworkingV1Api);
+    const autoscaling = kc.makeApiClient(AutoscalingV2Api);
     const labelSelector = FUNCTION_OBJECTS_SELECTOR;
     const sources: [OwnedKind, string, () => Promise<unknown>][] = [
       [
@@ -76,6 +87,11 @@ export class OwnedWatches {
       ],
       ['ConfigMap', '/api/v1/configmaps', () => core.listConfigMapForAllNamespaces({ labelSelector })],
       ['Pod', '/api/v1/pods', () => core.listPodForAllNamespaces({ labelSelector })],
+      [
+        'HorizontalPodAutoscaler',
+        '/apis/autoscaling/v2/horizontalpodautoscalers',
+        () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector }),
+      ],
     ];
     for (const [kind, path, list] of sources) {
       const { informer, synced } = restartingInformer<KubernetesObject>({
