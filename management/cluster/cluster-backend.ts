@@ -87,7 +87,7 @@ export function createClusterBackend(
     const name = fn.metadata.name;
     const current = fn.status?.observedGeneration === fn.metadata.generation;
     const status = current ? (fn.status?.status ?? 'pending') : 'pending';
-    const condition = fn.status?.conditions?.find((c) => c.type === 'Deployed');
+    const condition = fn.status?.conditions?.find((c) => c.type === 'Ready');
     return {
       function_id: fn.status?.functionId ?? functionId(appId, name),
       name,
@@ -150,13 +150,18 @@ export function createClusterBackend(
       const generation = applied.metadata.generation;
       const deadline = Date.now() + options.deployWaitMs;
       let fn = applied;
-      while (fn.status?.observedGeneration !== generation && Date.now() < deadline) {
+      // Until the operator reports this generation serving (its pods available) or failed:
+      // `pending` is a rollout still under way.
+      const settled = (f: Stored) =>
+        f.status?.observedGeneration === generation &&
+        (f.status?.status === 'deployed' || f.status?.status === 'failed');
+      while (!settled(fn) && Date.now() < deadline) {
         await sleep(POLL_MS);
         fn = await stored(found, input.name);
       }
       const done = fn.status?.observedGeneration === generation ? fn.status?.status : undefined;
       if (done === 'failed') {
-        const condition = fn.status?.conditions?.find((c) => c.type === 'Deployed');
+        const condition = fn.status?.conditions?.find((c) => c.type === 'Ready');
         throw new BbfnError(
           'VALIDATION_INVALID_MANIFEST',
           condition?.message ?? 'The operator could not deploy it',

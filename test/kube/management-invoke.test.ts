@@ -14,7 +14,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../local/postgres/embedded-postgres.ts';
 import { startClusterApi } from '../../management/cluster/api-server.ts';
+import { AppController } from '../../operator/src/controller/app-controller.ts';
 import { FunctionController } from '../../operator/src/controller/function-controller.ts';
+import { AppCluster } from '../../operator/src/kube/app-cluster.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
 import { MOUNT_DIR } from '../../operator/src/resources/revision.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
@@ -45,6 +47,7 @@ const CODE = `export async function handler(req, ctx) {
 
 let postgres: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
 let controller: FunctionController | undefined;
+let apps: AppController | undefined;
 let api: Awaited<ReturnType<typeof startClusterApi>> | undefined;
 let pod: PodProcess | undefined;
 let podUrl = '';
@@ -117,8 +120,11 @@ beforeAll(async () => {
     },
   });
   const log = pino({ level: 'silent' });
-  controller = new FunctionController(kc, new Cluster(kc), settings, log);
-  await controller.start();
+  const cluster = new Cluster(kc);
+  controller = new FunctionController(kc, cluster, settings, log);
+  // The App reconciler bootstraps the app database and writes the pods' runtime Secret.
+  apps = new AppController(kc, cluster, new AppCluster(kc), log);
+  await Promise.all([controller.start(), apps.start()]);
   api = await startClusterApi({
     kc,
     publicBaseUrl: settings.publicBaseUrl,
@@ -134,6 +140,7 @@ afterAll(async () => {
   await pod?.stop();
   await api?.close();
   await controller?.stop();
+  await apps?.stop();
   await postgres?.stop();
   await rm(dir, { recursive: true, force: true });
 }, 60_000);
