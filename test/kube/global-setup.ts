@@ -29,7 +29,10 @@ export default async function setup(project: TestProject) {
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
   console.error(`kube: control plane ready in ${seconds} s (binaries: ${bins.dir})`);
   project.provide('kubeconfig', plane.kubeconfig);
-  return () => plane.stop();
+  return async () => {
+    console.error('kube: stopping the control plane');
+    await plane.stop();
+  };
 }
 
 /**

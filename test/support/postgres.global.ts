@@ -17,6 +17,7 @@ export default async function setup(project: TestProject) {
   const pg = await startEmbeddedPostgres({ dataDir: path.join(root, 'data') });
   project.provide('postgresUrl', pg.url);
   return async () => {
+    console.error('core: stopping the test Postgres');
     await pg.stop();
     await rm(root, { recursive: true, force: true });
   };
