@@ -6,9 +6,8 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../../../api/v1alpha1/group.ts';
+import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { AppStatus } from '../../../api/v1alpha1/status.types.ts';
-import { FIELD_MANAGER } from './cluster.ts';
 import { recordEvent } from './events.ts';
 
 export interface ObjectRef {
