@@ -11,11 +11,14 @@ import { createRecordingSink } from './host/recording-sink.ts';
 import { runScheduled } from './host/run-once.ts';
 import { createInvocationWriter } from './invocations/writer.ts';
 import type { createLogger } from './logger.ts';
+import { forgetSecretEnvironment } from './permission.ts';
 import { appFromSettings, invocationLogUrl, preparePod } from './settings-app.ts';
 
 export async function runOnceFromEnvironment(log: ReturnType<typeof createLogger>): Promise<number> {
   const { settings, fn } = await preparePod(log);
   const logUrl = invocationLogUrl(settings);
+  // The settings hold them now; the handler's process need not.
+  forgetSecretEnvironment();
   const pool = logUrl ? createLogPool(logUrl) : null;
   const writer = pool
     ? createInvocationWriter(pool, { onError: (error) => log.warn({ err: error }, 'log write failed') })
