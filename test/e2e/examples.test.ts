@@ -7,10 +7,12 @@ import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { appDatabaseName, prepareAppDatabase } from '../../local/app-database.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
+import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { waitFor } from '../support/wait.ts';
 import { exchangeMessages } from '../support/websocket.ts';
 import { ingressWebsocketUrl, kubectl, kubectlOk, viaIngress } from './client.ts';
@@ -72,6 +74,19 @@ async function setHelloCode(body: string) {
     '-p',
     JSON.stringify({ spec: { code } }),
   ]);
+}
+
+/** A short-lived pool on the examples' app database, as its owner (the App's migrations made its tables). */
+async function withAppDatabase<T>(use: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl(inject('e2e').postgresUrl, appDatabaseName('demo')),
+    max: 1,
+  });
+  try {
+    return await use(pool);
+  } finally {
+    await pool.end();
+  }
 }
 
 const userToken = (sub: string) =>
@@ -298,6 +313,35 @@ describe('the examples through the ingress', () => {
     expect(succeeded).toBe('1');
     const logs = await kubectlOk(['-n', namespace, 'logs', 'job/cleanup-now']);
     expect(logs).toMatch(/deleted \d+ expired idempotency keys/);
+    // The run is an invocation of its own, with its console lines, in the App's database.
+    const stored = await waitFor('the cron invocation and its lines to be stored', 60_000, async () => {
+      const [found] = await withAppDatabase((pool) =>
+        queryInvocations(pool, { appId: 'demo', functionName: 'cleanup-idempotency' }),
+      );
+      return found && found.lines.length > 0 ? found : undefined;
+    });
+    expect(stored).toMatchObject({ trigger: 'cron', outcome: 'ok', userId: null });
+    expect(stored.lines.map((line) => line.message).join('\n')).toMatch(
+      /deleted \d+ expired idempotency keys/,
+    );
+  });
+
+  it('send-welcome-email answers at once and its ctx.waitUntil work lands in the outbox', async () => {
+    const url = (await deployedUrl('send-welcome-email')).replace(/\/fn\/send-welcome-email$/, '/welcome');
+    const recipient = `ada-${namespace}@example.com`;
+    const response = await firstAnswer(url, 200, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await userToken('alice')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: recipient }),
+    });
+    expect(JSON.parse(response.body)).toEqual({ accepted: true });
+    const row = await waitFor('the outbox row written in the background', 60_000, async () => {
+      const { rows } = await withAppDatabase((pool) =>
+        pool.query('SELECT requested_by, recipient FROM outbox WHERE recipient = $1', [recipient]),
+      );
+      return rows[0];
+    });
+    expect(row).toEqual({ requested_by: 'alice', recipient });
   });
 
   it('deleting a Function removes its route: its URL then answers 404', async () => {
