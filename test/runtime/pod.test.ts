@@ -90,7 +90,11 @@ function residentMb(pid: number): number {
 
 /** A GET's status, sent again once after a 503 or a connection the server closed. */
 async function statusWithOneRetry(url: string): Promise<number> {
-  const once = () => fetch(url).then((response) => response.status, () => 0);
+  const once = () =>
+    fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
   const first = await once();
   return first === 503 || first === 0 ? once() : first;
 }
