@@ -1,7 +1,7 @@
 import { functionPath } from '../api/v1alpha1/urls.ts';
 import { BbfnError } from '../runtime-image/src/errors.ts';
 import { INVOCATION_ID_HEADER } from '../runtime-image/src/host/invoker.ts';
-import type { InvokeInput } from './schemas.ts';
+import type { Invocation, InvokeInput, InvokeOutput } from './schemas.ts';
 
 /** The credentials invoke_function sends for each `run_as`. */
 export interface RunAsCredentials {
@@ -68,5 +68,22 @@ export async function callFunction(
     headers: responseHeaders,
     body,
     durationMs,
+  };
+}
+
+/**
+ * invoke_function's answer: what the function returned, with its stored record (outcome,
+ * error, console lines) when the record came in time; the call's own timing otherwise.
+ */
+export function invokeOutput(result: FunctionCallResult, record: Invocation | null): InvokeOutput {
+  return {
+    invocation_id: result.invocationId ?? '',
+    status: result.status,
+    headers: result.headers,
+    body: result.body,
+    duration_ms: record?.duration_ms ?? result.durationMs,
+    outcome: record?.outcome ?? null,
+    error: record?.error ?? null,
+    logs: record?.logs ?? [],
   };
 }

@@ -16,7 +16,7 @@ import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
 import { functionId, functionUrl } from '../../api/v1alpha1/urls.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { BbfnError } from '../../runtime-image/src/errors.ts';
-import { callFunction } from '../call-function.ts';
+import { callFunction, invokeOutput } from '../call-function.ts';
 import { compileForDeploy, functionManifest } from '../deploy-input.ts';
 import type { ManagementBackend } from '../functions-api.ts';
 import { awaitInvocation, readInvocation, readLogs } from '../invocation-reads.ts';
@@ -240,16 +240,7 @@ export function createClusterBackend(
             intervalMs: POLL_MS,
           })
         : null;
-      return {
-        invocation_id: result.invocationId ?? '',
-        status: result.status,
-        headers: result.headers,
-        body: result.body,
-        duration_ms: record?.duration_ms ?? result.durationMs,
-        outcome: record?.outcome ?? null,
-        error: record?.error ?? null,
-        logs: record?.logs ?? [],
-      };
+      return invokeOutput(result, record);
     },
 
     async invocation(appId, id) {

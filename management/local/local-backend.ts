@@ -9,7 +9,7 @@ import { BbfnError } from '../../runtime-image/src/errors.ts';
 import type { FunctionDeployment } from '../../runtime-image/src/host/deployment.ts';
 import type { FunctionHost } from '../../runtime-image/src/host/host.ts';
 import type { InvocationWriter } from '../../runtime-image/src/invocations/writer.ts';
-import { callFunction } from '../call-function.ts';
+import { callFunction, invokeOutput } from '../call-function.ts';
 import { compileForDeploy, functionManifest } from '../deploy-input.ts';
 import type { ManagementBackend } from '../functions-api.ts';
 import { awaitInvocation, readInvocation, readLogs } from '../invocation-reads.ts';
@@ -199,16 +199,7 @@ export function createLocalBackend(options: LocalBackendOptions): ManagementBack
             ...(writer ? { beforeEach: () => writer.flush() } : {}),
           })
         : null;
-      return {
-        invocation_id: result.invocationId ?? '',
-        status: result.status,
-        headers: result.headers,
-        body: result.body,
-        duration_ms: record?.duration_ms ?? result.durationMs,
-        outcome: record?.outcome ?? null,
-        error: record?.error ?? null,
-        logs: record?.logs ?? [],
-      };
+      return invokeOutput(result, record);
     },
 
     invocation: (appId, id) => readInvocation(app(appId).logPool, appId, id),
