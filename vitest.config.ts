@@ -18,7 +18,7 @@ export default defineConfig({
           name: 'core',
           include: ['**/*.test.ts'],
           exclude: ['**/node_modules/**', '.data/**', ...kubeSuites, ...e2eSuites],
-          globalSetup: ['test/support/postgres.global.ts'],
+          globalSetup: ['test/support/postgres.global.ts', 'test/image/docker.global.ts'],
         },
       },
       {
@@ -27,7 +27,11 @@ export default defineConfig({
           name: 'kube',
           include: kubeSuites,
           // Postgres too: the App controller bootstraps app databases on it.
-          globalSetup: ['test/kube/global-setup.ts', 'test/support/postgres.global.ts'],
+          globalSetup: [
+            'test/kube/global-setup.ts',
+            'test/support/postgres.global.ts',
+            'test/image/docker.global.ts',
+          ],
           // One control plane is shared; suites create their own namespaces.
           fileParallelism: false,
           testTimeout: 120_000,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startEmbeddedPostgres } from '../../local/postgres/embedded-postgres.ts';
+import { type DockerEngine, ensureDockerEngine } from '../image/docker.ts';
 import { ensureKubeBinaries, type KubeBinaries } from '../kube/assets.ts';
 import { type ControlPlane, startControlPlane } from '../kube/cluster.ts';
 import { guardRun } from '../kube/guard.ts';
@@ -87,6 +88,7 @@ export async function startNode(): Promise<E2eNode> {
   const started: ManagedProcess[] = [];
   let plane: ControlPlane | undefined;
   let pg: { stop(): Promise<void> } | undefined;
+  let docker: DockerEngine | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -101,6 +103,7 @@ export async function startNode(): Promise<E2eNode> {
       await plane?.stop();
       log('stopping: postgres');
       await pg?.stop().catch(() => {});
+      await docker?.stop();
       log('stopping: run directory');
       await rm(dir, { recursive: true, force: true, maxRetries: 5 });
       guard.release();
@@ -126,7 +129,11 @@ export async function startNode(): Promise<E2eNode> {
       ),
     );
 
-    const imagesBuilt = phase('images built', () => buildNodeImages(nodeBins.pause));
+    // The images are built with Docker's classic builder (a daemon started for the run if none answers).
+    const imagesBuilt = phase('images built', async () => {
+      docker = await ensureDockerEngine();
+      return buildNodeImages(nodeBins.pause);
+    });
     imagesBuilt.catch(() => {}); // awaited below
 
     const postgres = await phase('postgres', async () => {

@@ -28,17 +28,61 @@ const engineAnswers = () =>
   );
 
 export interface DockerEngine {
-  /** Stops the daemon if this run started it; an engine that was running stays. */
+  /**
+   * Releases this user's hold. The daemon stops when the last user in this process that
+   * needed it started releases it; an engine that was already running stays.
+   */
   stop(): Promise<void>;
 }
 
 /**
- * A Docker engine for the image tests: the one already running, else Debian's
- * `docker.io` (installed when missing, which needs root) with its daemon started for
- * this run, its log in a temporary directory.
+ * One daemon per process, shared by reference count: vitest runs every project's global
+ * setup in its main process, and two setups starting their own dockerd would race for
+ * /var/run/docker.pid (the loser's waitFor then sees the winner answer, and its stop would
+ * kill a daemon another project still uses). Kept on globalThis because each project loads
+ * this module through its own module runner.
+ */
+interface SharedEngine {
+  users: number;
+  started: Promise<StartedDaemon | undefined>;
+}
+interface StartedDaemon {
+  stop(): Promise<void>;
+}
+const SHARED = Symbol.for('butterbase-functions.test.docker-engine');
+const registry = globalThis as { [SHARED]?: SharedEngine };
+
+/**
+ * A Docker engine for the image tests and the e2e node: the one already running, else
+ * Debian's `docker.io` (installed when missing, which needs root) with its daemon started
+ * for this run, its log in a temporary directory.
  */
 export async function ensureDockerEngine(): Promise<DockerEngine> {
-  if (await engineAnswers()) return { stop: async () => {} };
+  let shared = registry[SHARED];
+  if (!shared) {
+    shared = { users: 0, started: engineAnswers().then((up) => (up ? undefined : startDaemon())) };
+    registry[SHARED] = shared;
+    shared.started.catch(() => {
+      if (registry[SHARED] === shared) delete registry[SHARED];
+    });
+  }
+  const mine = shared;
+  await mine.started;
+  mine.users += 1;
+  let released = false;
+  return {
+    async stop() {
+      if (released) return;
+      released = true;
+      mine.users -= 1;
+      if (mine.users > 0) return;
+      if (registry[SHARED] === mine) delete registry[SHARED];
+      await (await mine.started)?.stop();
+    },
+  };
+}
+
+async function startDaemon(): Promise<StartedDaemon> {
   if (process.getuid?.() !== 0)
     throw new Error('No Docker engine answers, and starting one needs root (or start dockerd first)');
   if (!(await hasCommand('dockerd'))) await installDockerIo();
@@ -55,6 +99,7 @@ export async function ensureDockerEngine(): Promise<DockerEngine> {
     const log = await readFile(logFile, 'utf8').catch(() => '');
     throw new Error(`dockerd did not start:\n${log.split('\n').slice(-15).join('\n')}`, { cause: error });
   }
+  console.error(`docker: started dockerd (pid ${daemon.pid}) for this run; it stops with the run`);
   return {
     async stop() {
       daemon.kill('SIGTERM');
@@ -82,7 +127,8 @@ async function installDockerIo(): Promise<void> {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: a pending grace timer must not hold the test process open after dockerd has gone.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The image the Dockerfile's NODE_IMAGE names: a base made from this checkout's Node
