@@ -4,13 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalPlatform } from '../../local/platform.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
-import { createLogger } from '../../runtime-image/src/logger.ts';
+import { type Platform, startTestPlatform } from '../support/local-platform.ts';
 import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
-type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
 
 const app = (appId: string) =>
   `apiVersion: butterbase.ai/v1alpha1\nkind: App\nmetadata: { name: ${appId} }\nspec: { appId: ${appId} }\n`;
@@ -46,16 +44,11 @@ describe('local platform hot reload', () => {
     await writeFile(path.join(manifests, 'app.yaml'), app('demo'));
     await writeFile(path.join(manifests, 'hello', 'function.yaml'), fn('demo', 'hello', "'v1'"));
     await writeFile(path.join(manifests, 'other.yaml'), fn('demo', 'other', "'other'"));
-    platform = await startLocalPlatform({
+    platform = await startTestPlatform({
       manifestsDir: manifests,
       dataDir: path.join(root, 'data'),
-      port: 0,
-      address: '127.0.0.1',
-      log: createLogger({ name: 'test', level: 'silent' }),
       print: (line) => printed.push(line),
-      watch: true,
       onAppAdded: (appId) => added.push(appId),
-      exit: () => {},
     });
   }, 120_000);
 

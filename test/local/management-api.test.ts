@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionId } from '../../api/v1alpha1/urls.ts';
-import { startLocalPlatform } from '../../local/platform.ts';
-import { createLogger } from '../../runtime-image/src/logger.ts';
+import { type Platform, startTestPlatform } from '../support/local-platform.ts';
 
-type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
 
@@ -65,15 +63,9 @@ describe('the management API on the local platform', () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'bbfn-mgmt-'));
     await writeFile(path.join(root, 'apps.yaml'), APPS);
-    platform = await startLocalPlatform({
+    platform = await startTestPlatform({
       manifestsDir: root,
       dataDir: path.join(root, '.data'),
-      port: 0,
-      address: '127.0.0.1',
-      log: createLogger({ name: 'test', level: 'silent' }),
-      print: () => {},
-      watch: true,
-      exit: () => {},
     });
     key = platform.secrets.app_abc123!.apiKey;
     otherKey = platform.secrets.other!.apiKey;

@@ -8,10 +8,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalPlatform } from '../../local/platform.ts';
-import { createLogger } from '../../runtime-image/src/logger.ts';
+import { type Platform, startTestPlatform } from '../support/local-platform.ts';
 
-type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
 type ToolAnswer = {
   isError?: boolean;
   structuredContent?: Record<string, unknown>;
@@ -38,15 +36,9 @@ describe('MCP (streamable HTTP at /mcp and stdio through bbfn mcp) and the bbfn 
       path.join(root, 'app.yaml'),
       'apiVersion: butterbase.ai/v1alpha1\nkind: App\nmetadata: { name: mcp }\nspec: { appId: app_mcp }\n',
     );
-    platform = await startLocalPlatform({
+    platform = await startTestPlatform({
       manifestsDir: root,
       dataDir: path.join(root, '.data'),
-      port: 0,
-      address: '127.0.0.1',
-      log: createLogger({ name: 'test', level: 'silent' }),
-      print: () => {},
-      watch: true,
-      exit: () => {},
     });
     key = platform.secrets.app_mcp!.apiKey;
   }, 120_000);

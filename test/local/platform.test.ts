@@ -5,17 +5,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDatabaseName } from '../../local/app-database.ts';
-import { startLocalPlatform } from '../../local/platform.ts';
 import { readSecretValues } from '../../local/secret-store.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { authenticatorUrl } from '../../runtime-image/src/db/authenticator.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
-import { createLogger } from '../../runtime-image/src/logger.ts';
+import { type Platform, startTestPlatform } from '../support/local-platform.ts';
 import { waitFor } from '../support/wait.ts';
 import { exchangeMessages } from '../support/websocket.ts';
-
-type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
 
 /** Polls until `check` passes or the bound runs out. */
 describe('local platform serving examples/', () => {
@@ -75,15 +72,10 @@ describe('local platform serving examples/', () => {
         '',
       ].join('\n'),
     );
-    platform = await startLocalPlatform({
+    platform = await startTestPlatform({
       manifestsDir: path.join(root, 'manifests'),
       dataDir: path.join(root, 'data'),
-      port: 0,
-      address: '127.0.0.1',
-      log: createLogger({ name: 'test', level: 'silent' }),
       print: (line) => printed.push(line),
-      watch: true,
-      exit: () => {},
     });
   }, 120_000);
 

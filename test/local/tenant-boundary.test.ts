@@ -11,10 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalPlatform } from '../../local/platform.ts';
-import { createLogger } from '../../runtime-image/src/logger.ts';
-
-type Platform = Awaited<ReturnType<typeof startLocalPlatform>>;
+import { type Platform, startTestPlatform } from '../support/local-platform.ts';
 
 // Computed specifiers: a literal one is refused at deploy already (import-policy.plugin.ts).
 // Every attempt runs in the handler; each reports what happened, never a secret's text
@@ -70,15 +67,11 @@ describe('the local tenant boundary', () => {
     dataDir = path.join(root, 'data');
     await mkdir(path.join(root, 'manifests'));
     await writeFile(path.join(root, 'manifests', 'apps.yaml'), manifests());
-    platform = await startLocalPlatform({
+    platform = await startTestPlatform({
       manifestsDir: path.join(root, 'manifests'),
       dataDir,
-      port: 0,
-      address: '127.0.0.1',
-      log: createLogger({ name: 'test', level: 'silent' }),
       print: (line) => printed.push(line),
       watch: false,
-      exit: () => {},
     });
   }, 120_000);
 
