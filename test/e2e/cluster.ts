@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { exitOnSignals, pickCommand, runMain } from '../support/command-line.ts';
 import { NODE_NETWORK } from './network.ts';
 import { RUN_DIR_PREFIX, startNode } from './node.ts';
 
@@ -39,13 +40,7 @@ test/e2e/host.sh down on every leftover ${RUN_DIR_PREFIX}* directory and removes
 Exits 0 when the host carries nothing of an e2e node, else 1 with what remains.`,
 };
 
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-  ['SIGHUP', 129],
-] as const) {
-  process.on(signal, () => process.exit(code));
-}
+exitOnSignals();
 
 function runDirs(): string[] {
   const parent = path.dirname(RUN_DIR_PREFIX);
@@ -109,33 +104,12 @@ async function up(): Promise<number> {
 }
 
 async function main(args: string[]): Promise<number> {
-  const [command, ...rest] = args;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(usage);
-    return command ? 0 : 2;
-  }
-  const text = help[command];
-  if (!text) {
-    console.error(`unknown command: ${command}\n\n${usage}`);
-    return 2;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(text);
-    return 0;
-  }
-  if (rest.length > 0) {
-    console.error(`unexpected arguments: ${rest.join(' ')}\n\n${text}`);
-    return 2;
-  }
+  const picked = pickCommand(args, usage, help);
+  if ('exit' in picked) return picked.exit;
+  const { command } = picked;
   if (command === 'down') return down();
   if (command === 'check') return check();
   return up();
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+runMain(() => main(process.argv.slice(2)));

@@ -1,4 +1,6 @@
 // The kube test harness from a shell: `node test/kube/control-plane.ts --help`.
+
+import { exitOnSignals, pickCommand, runMain } from '../support/command-line.ts';
 import { ensureHelm, ensureKubeBinaries } from './assets.ts';
 import { startControlPlane } from './cluster.ts';
 
@@ -34,35 +36,12 @@ Same as test/kube/assets.sh; see "test/kube/assets.sh --help".`,
 Prints the path of the pinned helm binary, building it into the cache on first use.`,
 };
 
-// Without a listener Node dies on these signals without running 'exit' handlers, which
-// stop a build in progress or the control plane; exiting through process.exit runs them.
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-  ['SIGHUP', 129],
-] as const) {
-  process.on(signal, () => process.exit(code));
-}
+exitOnSignals();
 
 async function main(args: string[]): Promise<number> {
-  const [command, ...rest] = args;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(usage);
-    return command ? 0 : 2;
-  }
-  const text = help[command];
-  if (!text) {
-    console.error(`unknown command: ${command}\n\n${usage}`);
-    return 2;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(text);
-    return 0;
-  }
-  if (rest.length > 0) {
-    console.error(`unexpected arguments: ${rest.join(' ')}\n\n${text}`);
-    return 2;
-  }
+  const picked = pickCommand(args, usage, help);
+  if ('exit' in picked) return picked.exit;
+  const { command } = picked;
   if (command === 'assets') {
     console.log((await ensureKubeBinaries()).dir);
     return 0;
@@ -85,10 +64,4 @@ async function main(args: string[]): Promise<number> {
   return new Promise<number>(() => {});
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+runMain(() => main(process.argv.slice(2)));
