@@ -130,10 +130,21 @@ unmount_under() { # dir
 }
 
 remove_cgroups() {
-  local controller
+  # A pod cgroup is busy (rmdir: EBUSY) until its last process is gone, and SIGKILLed
+  # processes take a moment to die: retry, killing what is left, for up to 10 s.
+  local controller left deadline=$((SECONDS + 10))
+  while :; do
+    left=0
+    for controller in "$CGROUP_ROOT"/*/; do
+      [[ -d $controller$POD_CGROUP ]] || continue
+      find "$controller$POD_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null
+      [[ -d $controller$POD_CGROUP ]] && left=1
+    done
+    ((left)) && ((SECONDS < deadline)) || break
+    kill_pods
+    sleep 0.2
+  done
   for controller in "$CGROUP_ROOT"/*/; do
-    [[ -d $controller$POD_CGROUP ]] || continue
-    find "$controller$POD_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null
     [[ -d $controller$POD_CGROUP ]] && log "could not remove cgroup $controller$POD_CGROUP"
   done
   return 0

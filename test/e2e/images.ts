@@ -22,7 +22,8 @@ export async function buildNodeImages(pauseBinary: string): Promise<string[]> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bbfn-e2e-images-'));
   try {
     const pause = path.join(dir, 'pause');
-    await Promise.all([
+    // allSettled: the directory is removed only once neither build still writes into it.
+    const builds = await Promise.allSettled([
       (async () => {
         await mkdir(pause);
         await copyFile(pauseBinary, path.join(pause, 'pause'));
@@ -39,6 +40,7 @@ export async function buildNodeImages(pauseBinary: string): Promise<string[]> {
         await buildImage(context, 'operator', imageRef(E2E_IMAGES.operator));
       })(),
     ]);
+    for (const build of builds) if (build.status === 'rejected') throw build.reason;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -96,9 +96,11 @@ export async function startNode(): Promise<E2eNode> {
       log('stopping: node processes');
       for (const child of [...started].reverse()) await child.stop(10_000);
       log('stopping: host changes (host.sh down)');
-      await run('bash', [hostScript, 'down', dir]).catch((error: { stderr?: string }) =>
-        log(`host.sh down: ${error.stderr ?? error}`),
+      // What it could not undo it says on stderr, also when it exits 0.
+      const { stderr } = await run('bash', [hostScript, 'down', dir]).catch(
+        (error: { stderr?: string }) => ({ stderr: `failed: ${error.stderr ?? error}` }),
       );
+      if (stderr.trim()) log(`host.sh down: ${stderr.trim()}`);
       log('stopping: control plane');
       await plane?.stop();
       log('stopping: postgres');
