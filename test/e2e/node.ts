@@ -97,9 +97,9 @@ export async function startNode(): Promise<E2eNode> {
       for (const child of [...started].reverse()) await child.stop(10_000);
       log('stopping: host changes (host.sh down)');
       // What it could not undo it says on stderr, also when it exits 0.
-      const { stderr } = await run('bash', [hostScript, 'down', dir]).catch(
-        (error: { stderr?: string }) => ({ stderr: `failed: ${error.stderr ?? error}` }),
-      );
+      const { stderr } = await run('bash', [hostScript, 'down', dir]).catch((error: { stderr?: string }) => ({
+        stderr: `failed: ${error.stderr ?? error}`,
+      }));
       if (stderr.trim()) log(`host.sh down: ${stderr.trim()}`);
       log('stopping: control plane');
       await plane?.stop();
