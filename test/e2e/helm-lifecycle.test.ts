@@ -26,6 +26,11 @@ import {
 import { kubectl, kubectlOk, viaIngress } from './client.ts';
 
 const namespace = `e2e-helm-${Date.now().toString(36)}`;
+/**
+ * The NOTES' appId (demo) is the examples suite's too: two Apps claiming one appId is a
+ * conflict, and one of them would deploy nothing, so this suite gives its App its own.
+ */
+const APP_ID = 'helm-lifecycle';
 const CRDS = ['apps.butterbase.ai', 'functions.butterbase.ai'];
 const RELEASE_SELECTOR = `app.kubernetes.io/instance=${RELEASE}`;
 let target: HelmTarget;
@@ -35,7 +40,9 @@ let dir: string;
 function notesManifests(notes: string): string {
   const found = /<<'YAML'\n([\s\S]*?)\nYAML\n/.exec(notes);
   if (!found) throw new Error(`NOTES.txt has no manifests:\n${notes}`);
-  return found[1]!;
+  const manifests = found[1]!.replaceAll(/appId: demo\b/g, `appId: ${APP_ID}`);
+  expect(manifests).toContain(`appId: ${APP_ID}`);
+  return manifests;
 }
 
 async function helloAnswers(): Promise<string> {
