@@ -50,3 +50,28 @@ describe('loadOperatorSettings', () => {
     );
   });
 });
+
+describe('loadOperatorSettings, the JSON settings', () => {
+  const base = { BBFN_RUNTIME_IMAGE: 'runtime:1', BBFN_PUBLIC_BASE_URL: 'https://api.example.com' };
+
+  it('refuse a function pod security context that would loosen the tenant boundary, naming the field', () => {
+    const refused = (securityContext: object) => () =>
+      loadOperatorSettings({ ...base, BBFN_RUNTIME_POD: JSON.stringify({ securityContext }) });
+    expect(refused({ runAsUser: 0 })).toThrow(
+      /BBFN_RUNTIME_POD \(securityContext\.runAsUser\): function pods never run as root/,
+    );
+    expect(refused({ runAsNonRoot: false })).toThrow(/securityContext\.runAsNonRoot/);
+    expect(refused({ seccompProfile: { type: 'Unconfined' } })).toThrow(
+      /seccompProfile\.type\): seccomp stays on/,
+    );
+  });
+
+  it('refuse what is not JSON, and keys they do not know', () => {
+    expect(() => loadOperatorSettings({ ...base, BBFN_INGRESS_ANNOTATIONS: '{nope' })).toThrow(
+      /BBFN_INGRESS_ANNOTATIONS: is not JSON/,
+    );
+    expect(() => loadOperatorSettings({ ...base, BBFN_RUNTIME_POD: '{"nodeSelectr":{}}' })).toThrow(
+      /BBFN_RUNTIME_POD: .*nodeSelectr/,
+    );
+  });
+});

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import {
+  ingressAnnotationsSchema,
+  jsonOf,
+  type RuntimePodOptions,
+  runtimePodOptionsSchema,
+} from './runtime-pod-options.ts';
 
 /** The environment the operator reads (the Helm chart sets it), and what each becomes. */
 export const OPERATOR_ENV = {
@@ -9,8 +15,11 @@ export const OPERATOR_ENV = {
   publicBaseUrl: 'BBFN_PUBLIC_BASE_URL',
   ingressClass: 'BBFN_INGRESS_CLASS',
   ingressHost: 'BBFN_INGRESS_HOST',
+  ingressTlsSecret: 'BBFN_INGRESS_TLS_SECRET',
+  ingressAnnotations: 'BBFN_INGRESS_ANNOTATIONS',
   cpuRequest: 'BBFN_RUNTIME_CPU_REQUEST',
   cpuLimit: 'BBFN_RUNTIME_CPU_LIMIT',
+  runtimePod: 'BBFN_RUNTIME_POD',
   port: 'BBFN_OPERATOR_PORT',
   apiPort: 'BBFN_API_PORT',
   deployWaitSeconds: 'BBFN_DEPLOY_WAIT_SECONDS',
@@ -30,8 +39,11 @@ const settingsSchema = z.object({
   publicBaseUrl: z.url(),
   ingressClass: z.string().min(1).default('nginx'),
   ingressHost: z.string().min(1).optional(),
+  ingressTlsSecret: z.string().min(1).optional(),
+  ingressAnnotations: jsonOf(ingressAnnotationsSchema).optional(),
   cpuRequest: z.string().default('100m'),
   cpuLimit: z.string().default('1'),
+  runtimePod: jsonOf(runtimePodOptionsSchema).optional(),
   port: z.coerce.number().int().min(0).max(65535).default(8081),
   apiPort: z.coerce.number().int().min(0).max(65535).default(8080),
   deployWaitSeconds: z.coerce.number().min(0).max(600).default(30),
@@ -57,10 +69,15 @@ export interface OperatorSettings {
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   /** The shared ingress's public base URL: a Function's status.url starts with it. */
   publicBaseUrl: string;
-  /** The shared ingress: its class, and the host its rules match (unset: any host). */
-  ingress: { className: string; host?: string };
+  /**
+   * The shared ingress: its class, the host its rules match (unset: any host), the TLS
+   * Secret each Function's Ingress names (in its own namespace), and annotations for them.
+   */
+  ingress: { className: string; host?: string; tlsSecretName?: string; annotations?: Record<string, string> };
   /** What each runtime container asks for; its memory grows with the Function's heap cap. */
   runtimeResources: { cpuRequest: string; cpuLimit?: string };
+  /** Where function pods run: scheduling, pull secrets, additions to their security context. */
+  runtimePod?: RuntimePodOptions;
 }
 
 /** The management API the operator serves (management/cluster). */
@@ -104,9 +121,12 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): OperatorProcessSet
   );
   const parsed = settingsSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `  ${OPERATOR_ENV[issue.path[0] as keyof typeof OPERATOR_ENV]}: ${issue.message}`,
-    );
+    const problems = parsed.error.issues.map((issue) => {
+      const [variable, ...inside] = issue.path;
+      // A JSON setting's problem names the field inside it too: BBFN_RUNTIME_POD (securityContext.runAsUser).
+      const where = inside.length > 0 ? ` (${inside.join('.')})` : '';
+      return `  ${OPERATOR_ENV[variable as keyof typeof OPERATOR_ENV]}${where}: ${issue.message}`;
+    });
     throw new Error(`Invalid operator settings:\n${problems.join('\n')}`);
   }
   const s = parsed.data;
@@ -115,8 +135,14 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): OperatorProcessSet
       runtimeImage: s.runtimeImage,
       imagePullPolicy: s.imagePullPolicy,
       publicBaseUrl: s.publicBaseUrl,
-      ingress: { className: s.ingressClass, ...(s.ingressHost ? { host: s.ingressHost } : {}) },
+      ingress: {
+        className: s.ingressClass,
+        ...(s.ingressHost ? { host: s.ingressHost } : {}),
+        ...(s.ingressTlsSecret ? { tlsSecretName: s.ingressTlsSecret } : {}),
+        ...(s.ingressAnnotations ? { annotations: s.ingressAnnotations } : {}),
+      },
       runtimeResources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit },
+      ...(s.runtimePod ? { runtimePod: s.runtimePod as RuntimePodOptions } : {}),
     },
     port: s.port,
     api: { port: s.apiPort, deployWaitMs: s.deployWaitSeconds * 1000 },

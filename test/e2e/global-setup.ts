@@ -1,16 +1,14 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { ensureHelm } from '../kube/assets.ts';
-import { E2E_IMAGES } from './images.ts';
-import { INGRESS_CLASS_NAME, startNode } from './node.ts';
+import { installRelease, SYSTEM_NAMESPACE } from './chart-release.ts';
+import { startNode } from './node.ts';
 
 const run = promisify(execFile);
-const CHART = path.join(import.meta.dirname, '../../charts/butterbase-functions');
-/** Function URLs are {publicBaseUrl}/v1/{appId}/fn/{name}; requests carry this host. */
-export const PUBLIC_HOST = 'fn.bbfn-e2e.test';
-export const SYSTEM_NAMESPACE = 'butterbase-system';
+
+// Where the tests find them (apply-latency.test.ts and others import them from here).
+export { PUBLIC_HOST, SYSTEM_NAMESPACE } from './chart-release.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,23 +33,11 @@ export default async function setup(project: TestProject) {
   try {
     const helm = await ensureHelm();
     const began = performance.now();
-    // biome-ignore format: flags and their values read best in pairs
-    await run(helm, [
-      'install', 'bbfn', CHART, '--kubeconfig', node.kubeconfig,
-      '--namespace', SYSTEM_NAMESPACE, '--create-namespace',
-      '--set', `publicBaseUrl=http://${PUBLIC_HOST}`,
-      '--set', `ingress.className=${INGRESS_CLASS_NAME}`,
-      '--set', `operator.image.repository=${E2E_IMAGES.operator.repository}`,
-      '--set', `operator.image.tag=${E2E_IMAGES.operator.tag}`,
-      '--set', 'operator.image.pullPolicy=Never',
-      '--set', `runtime.image.repository=${E2E_IMAGES.runtime.repository}`,
-      '--set', `runtime.image.tag=${E2E_IMAGES.runtime.tag}`,
-      '--set', 'runtime.image.pullPolicy=Never',
-      '--wait', '--timeout', '180s',
-    ], { timeout: 240_000 }).catch(async (error: { stderr?: string }) => {
+    await installRelease({ helm, kubeconfig: node.kubeconfig }).catch(async (error: Error) => {
+      // biome-ignore format: flags and their values read best in pairs
       const { stdout } = await run(node.kubectl, ['--kubeconfig', node.kubeconfig, '-n', SYSTEM_NAMESPACE,
         'describe', 'pods']).catch(() => ({ stdout: '' }));
-      throw new Error(`helm install failed: ${error.stderr ?? error}\n${stdout}`);
+      throw new Error(`${error.message}\n${stdout}`);
     });
     console.error(
       `e2e: chart installed, operator ready in ${((performance.now() - began) / 1000).toFixed(1)} s`,

@@ -3,6 +3,7 @@ import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../../../runtime-image/src/host/background-limits.ts';
 import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
+import type { RuntimePodOptions } from '../runtime-pod-options.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { APP_SECRET_KEYS, appSecretName } from './app-secret.ts';
 import { functionLabels, REVISION_KEY, revisionConfigMapName } from './names.ts';
@@ -99,12 +100,15 @@ export function runtimePodTemplate(
     automountServiceAccountToken: false,
     // The handler sees its envVars only; service links would add every Service's address.
     enableServiceLinks: false,
+    // The platform's additions (runtime-pod-options.ts refuses any that would loosen this).
     securityContext: {
       runAsNonRoot: true,
       runAsUser: RUNTIME_USER,
       runAsGroup: RUNTIME_USER,
       seccompProfile: { type: 'RuntimeDefault' },
+      ...settings.runtimePod?.securityContext,
     },
+    ...placement(settings.runtimePod),
     // SIGTERM: finish requests and ctx.waitUntil work (capped), flush the invocation log.
     terminationGracePeriodSeconds:
       PRE_STOP_SECONDS + Math.ceil(drainLimitFor(BACKGROUND_LIMIT_MS) / 1000) + 5,
@@ -121,6 +125,19 @@ export function runtimePodTemplate(
       },
     },
     spec,
+  };
+}
+
+/** Where the platform team wants function pods (the chart's runtime.* values); unset fields stay out. */
+function placement(options: RuntimePodOptions | undefined): Partial<V1PodSpec> {
+  if (!options) return {};
+  const { nodeSelector, tolerations, affinity, imagePullSecrets, priorityClassName } = options;
+  return {
+    ...(nodeSelector && Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
+    ...(tolerations && tolerations.length > 0 ? { tolerations } : {}),
+    ...(affinity && Object.keys(affinity).length > 0 ? { affinity } : {}),
+    ...(imagePullSecrets && imagePullSecrets.length > 0 ? { imagePullSecrets } : {}),
+    ...(priorityClassName ? { priorityClassName } : {}),
   };
 }
 

@@ -67,15 +67,22 @@ export function functionIngress(fn: FunctionResource, settings: OperatorSettings
   const extra = triggerExtraPath(trigger);
   if (extra) paths.push(extraRoutePath(appId, extra));
   const backend = { service: { name: workloadName(fn.metadata.name), port: { name: 'http' } } };
+  const { host, tlsSecretName, annotations } = settings.ingress;
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: metadata(fn),
+    metadata: {
+      ...metadata(fn),
+      // The platform's, for every Function: a cert-manager issuer, the controller's timeouts.
+      ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
     spec: {
       ingressClassName: settings.ingress.className,
+      // The Secret is looked up in the Ingress's namespace, the Function's.
+      ...(tlsSecretName ? { tls: [{ ...(host ? { hosts: [host] } : {}), secretName: tlsSecretName }] } : {}),
       rules: [
         {
-          ...(settings.ingress.host ? { host: settings.ingress.host } : {}),
+          ...(host ? { host } : {}),
           // Prefix matches whole path segments: /fn/hello and /fn/hello/x, not /fn/hellox.
           http: { paths: paths.map((path) => ({ path, pathType: 'Prefix', backend })) },
         },

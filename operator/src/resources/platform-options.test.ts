@@ -1,0 +1,103 @@
+/**
+ * What a platform team sets in the chart (runtime.* scheduling values, ingress.tls and
+ * ingress.annotations) reaches the objects the operator builds for every Function: the
+ * pod template of its Deployment and CronJob, and its Ingress.
+ */
+import type { V1CronJob, V1Deployment, V1Ingress, V1PodSpec } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { type AppResource, appSchema } from '../../../api/v1alpha1/app.types.ts';
+import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/function.types.ts';
+import { loadOperatorSettings, type OperatorSettings } from '../settings.ts';
+import { functionObjects } from './function-objects.ts';
+import { revisionOf } from './revision.ts';
+
+const app: AppResource = appSchema.parse({
+  apiVersion: 'butterbase.ai/v1alpha1',
+  kind: 'App',
+  metadata: { name: 'demo', namespace: 'team-a', uid: 'uid-app' },
+  spec: { appId: 'demo' },
+});
+
+function fn(trigger: object): FunctionResource {
+  return functionSchema.parse({
+    apiVersion: 'butterbase.ai/v1alpha1',
+    kind: 'Function',
+    metadata: { name: 'hello', namespace: 'team-a', uid: 'uid-hello' },
+    spec: { appId: 'demo', trigger, code: 'export async function handler() { return new Response("hi"); }' },
+  });
+}
+
+/** The settings as the chart's Deployment hands them over, through the environment. */
+const chartSettings: OperatorSettings = loadOperatorSettings({
+  BBFN_RUNTIME_IMAGE: 'runtime:1',
+  BBFN_PUBLIC_BASE_URL: 'https://api.example.com',
+  BBFN_INGRESS_HOST: 'api.example.com',
+  BBFN_INGRESS_TLS_SECRET: 'api-example-com-tls',
+  BBFN_INGRESS_ANNOTATIONS: JSON.stringify({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
+  BBFN_RUNTIME_POD: JSON.stringify({
+    nodeSelector: { pool: 'tenants' },
+    tolerations: [{ key: 'tenants', operator: 'Exists', effect: 'NoSchedule' }],
+    affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
+    imagePullSecrets: [{ name: 'regcred' }],
+    priorityClassName: 'tenant-functions',
+    securityContext: { fsGroup: 2000, runAsUser: 1000700000 },
+  }),
+}).settings;
+
+const BUNDLE = 'export async function handler() { return new Response("hi"); }\n';
+const objectsOf = (f: FunctionResource, settings: OperatorSettings) =>
+  functionObjects(f, app, revisionOf(f, BUNDLE), settings);
+const byKind = <T>(objects: { kind?: string }[], kind: string) => objects.find((o) => o.kind === kind) as T;
+
+function expectPlaced(pod: V1PodSpec) {
+  expect(pod.nodeSelector).toEqual({ pool: 'tenants' });
+  expect(pod.tolerations).toEqual([{ key: 'tenants', operator: 'Exists', effect: 'NoSchedule' }]);
+  expect(pod.affinity).toEqual({ nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } });
+  expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+  expect(pod.priorityClassName).toBe('tenant-functions');
+  // Added to the tenant boundary, which stays: non-root, RuntimeDefault seccomp.
+  expect(pod.securityContext).toEqual({
+    runAsNonRoot: true,
+    runAsUser: 1000700000,
+    runAsGroup: 10001,
+    fsGroup: 2000,
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  expect(pod.automountServiceAccountToken).toBe(false);
+}
+
+describe("the platform's options on Function objects", () => {
+  it("place an http Function's pods and dress its Ingress with TLS and annotations", () => {
+    const objects = objectsOf(fn({ type: 'http', config: { method: 'GET', auth: 'none' } }), chartSettings);
+    expectPlaced(byKind<V1Deployment>(objects, 'Deployment').spec!.template.spec!);
+    const ingress = byKind<V1Ingress>(objects, 'Ingress');
+    expect(ingress.metadata!.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+    expect(ingress.spec!.tls).toEqual([{ hosts: ['api.example.com'], secretName: 'api-example-com-tls' }]);
+    expect(ingress.spec!.rules![0]!.host).toBe('api.example.com');
+  });
+
+  it("place a cron Function's Job pods the same way", () => {
+    const objects = objectsOf(fn({ type: 'cron', config: { schedule: '0 9 * * *' } }), chartSettings);
+    expectPlaced(byKind<V1CronJob>(objects, 'CronJob').spec!.jobTemplate.spec!.template.spec!);
+  });
+
+  it('leave the objects as they were when none are set', () => {
+    const bare = loadOperatorSettings({
+      BBFN_RUNTIME_IMAGE: 'runtime:1',
+      BBFN_PUBLIC_BASE_URL: 'https://a.example.com',
+    });
+    const objects = objectsOf(fn({ type: 'http' }), bare.settings);
+    const pod = byKind<V1Deployment>(objects, 'Deployment').spec!.template.spec!;
+    for (const field of ['nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets', 'priorityClassName'])
+      expect(pod).not.toHaveProperty(field);
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const ingress = byKind<V1Ingress>(objects, 'Ingress');
+    expect(ingress.metadata).not.toHaveProperty('annotations');
+    expect(ingress.spec).not.toHaveProperty('tls');
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * The chart's values: values.schema.json refuses what it does not know (and what would
+ * loosen function pods' tenant boundary), values.yaml explains every value, and the
+ * platform's values for function pods and their Ingresses travel through the operator's
+ * settings into the objects it builds (rendered, then loaded as the operator loads them).
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { V1Deployment, V1Ingress } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { appSchema } from '../../api/v1alpha1/app.types.ts';
+import { functionSchema } from '../../api/v1alpha1/function.types.ts';
+import { functionObjects } from '../../operator/src/resources/function-objects.ts';
+import { revisionOf } from '../../operator/src/resources/revision.ts';
+import { loadOperatorSettings } from '../../operator/src/settings.ts';
+import { CHART, lint, one, operatorEnv, render, template } from './helm-template.ts';
+
+/** What the operator would build for an http Function, given the settings the chart rendered. */
+function functionObjectsUnder(env: Record<string, string>) {
+  const { settings } = loadOperatorSettings(env);
+  const meta = { namespace: 'team-a', uid: 'u' };
+  const app = appSchema.parse({
+    apiVersion: 'butterbase.ai/v1alpha1',
+    kind: 'App',
+    metadata: { name: 'demo', ...meta },
+    spec: { appId: 'demo' },
+  });
+  const fn = functionSchema.parse({
+    apiVersion: 'butterbase.ai/v1alpha1',
+    kind: 'Function',
+    metadata: { name: 'hello', ...meta },
+    spec: {
+      appId: 'demo',
+      trigger: { type: 'http' },
+      code: 'export async function handler() { return new Response("hi"); }',
+    },
+  });
+  const objects = functionObjects(fn, app, revisionOf(fn, 'bundle'), settings);
+  return {
+    pod: (objects.find((o) => o.kind === 'Deployment') as V1Deployment).spec!.template.spec!,
+    ingress: objects.find((o) => o.kind === 'Ingress') as V1Ingress,
+  };
+}
+
+describe("the chart's values", () => {
+  it('are refused when unknown, at any depth, naming the key', async () => {
+    for (const [flag, key] of [
+      ['bogus=1', 'bogus'],
+      ['operator.imagePullPolicy=Always', 'imagePullPolicy'],
+      ['crds.install=true', 'install'],
+      ['runtime.image.digest=sha256:0', 'digest'],
+      ['metrics.serviceMonitor.intervall=1m', 'intervall'],
+    ] as const) {
+      const result = await template(['--set', flag]);
+      expect(result.ok, flag).toBe(false);
+      expect(result.out).toContain(`additional properties '${key}' not allowed`);
+    }
+  });
+
+  it('are refused when they would run function pods as root or unconfined', async () => {
+    for (const flag of [
+      'runtime.podSecurityContext.runAsUser=0',
+      'runtime.podSecurityContext.runAsNonRoot=false',
+      'runtime.podSecurityContext.seccompProfile.type=Unconfined',
+    ]) {
+      expect((await template(['--set', flag])).ok, flag).toBe(false);
+    }
+  });
+
+  it('are each explained by a comment in values.yaml', async () => {
+    const lines = (await readFile(path.join(CHART, 'values.yaml'), 'utf8')).split('\n');
+    const indent = (line: string) => line.length - line.trimStart().length;
+    const isKey = (line: string) => /^\s*[\w.-]+:/.test(line);
+    /** A key is explained by a comment above it, above a run of siblings it is in, or on its parent. */
+    const explained = (at: number): boolean => {
+      for (let i = at - 1; i >= 0; i--) {
+        const line = lines[i]!;
+        if (line.trim() === '') return false;
+        if (line.trimStart().startsWith('#')) return indent(line) === indent(lines[at]!);
+        if (indent(line) < indent(lines[at]!)) return explained(i);
+        if (indent(line) > indent(lines[at]!)) return false;
+      }
+      return false;
+    };
+    const unexplained = lines.flatMap((line, at) => (isKey(line) && !explained(at) ? [line.trim()] : []));
+    expect(unexplained).toEqual([]);
+  });
+
+  it('for function Ingresses: a TLS Secret and annotations reach each Function Ingress', async () => {
+    // biome-ignore format: flags and their values read best in pairs
+    const values = [
+      '--set', 'ingress.host=api.example.com',
+      '--set', 'ingress.tls.secretName=api-example-com-tls',
+      '--set', 'ingress.annotations.cert-manager\\.io/cluster-issuer=letsencrypt',
+    ];
+    expect((await lint(values)).ok).toBe(true);
+    const { ingress } = functionObjectsUnder(operatorEnv(await render(values)));
+    expect(ingress.spec!.tls).toEqual([{ hosts: ['api.example.com'], secretName: 'api-example-com-tls' }]);
+    expect(ingress.metadata!.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+  });
+
+  it('for scheduling: the operator pods get theirs, and function pods theirs through the operator', async () => {
+    const scheduling = `
+imagePullSecrets: [{ name: ops-regcred }]
+operator:
+  nodeSelector: { pool: system }
+  tolerations: [{ key: system, operator: Exists, effect: NoSchedule }]
+  affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } }
+  priorityClassName: system-cluster-critical
+  resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { memory: 300Mi } }
+  podSecurityContext: { runAsNonRoot: true, runAsUser: 2000, seccompProfile: { type: RuntimeDefault } }
+runtime:
+  nodeSelector: { pool: tenants }
+  tolerations: [{ key: tenants, operator: Exists, effect: NoSchedule }]
+  affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } }
+  imagePullSecrets: [{ name: tenant-regcred }]
+  priorityClassName: tenant-functions
+  podSecurityContext: { fsGroup: 3000 }
+`;
+    const file = path.join(tmpdir(), `bbfn-scheduling-${process.pid}.yaml`);
+    await writeFile(file, scheduling);
+    const values = ['-f', file];
+    const linted = await lint(values);
+    const objects = await render(values).finally(() => rm(file, { force: true }));
+    expect(linted.ok, linted.out).toBe(true);
+    const operatorPod = one(objects, 'Deployment').spec.template.spec;
+    expect(operatorPod).toMatchObject({
+      imagePullSecrets: [{ name: 'ops-regcred' }],
+      nodeSelector: { pool: 'system' },
+      tolerations: [{ key: 'system', operator: 'Exists', effect: 'NoSchedule' }],
+      affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
+      priorityClassName: 'system-cluster-critical',
+      securityContext: { runAsNonRoot: true, runAsUser: 2000, seccompProfile: { type: 'RuntimeDefault' } },
+    });
+    expect(operatorPod.containers[0].resources).toEqual({
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { memory: '300Mi' },
+    });
+
+    const { pod } = functionObjectsUnder(operatorEnv(objects));
+    expect(pod).toMatchObject({
+      nodeSelector: { pool: 'tenants' },
+      tolerations: [{ key: 'tenants', operator: 'Exists', effect: 'NoSchedule' }],
+      affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
+      imagePullSecrets: [{ name: 'tenant-regcred' }],
+      priorityClassName: 'tenant-functions',
+    });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 3000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    // With none set, the operator is told nothing, and function pods stay as they were.
+    const env = operatorEnv(await render());
+    expect(env).not.toHaveProperty('BBFN_RUNTIME_POD');
+    expect(functionObjectsUnder(env).pod).not.toHaveProperty('nodeSelector');
+  });
+});
