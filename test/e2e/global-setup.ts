@@ -1,16 +1,10 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { ensureHelm } from '../kube/assets.ts';
-import { E2E_IMAGES } from './images.ts';
+import { e2eTools, installChart, operatorReady } from './chart.ts';
+import { existingCluster } from './existing-cluster.ts';
 import { INGRESS_CLASS_NAME, startNode } from './node.ts';
 
-const run = promisify(execFile);
-const CHART = path.join(import.meta.dirname, '../../charts/butterbase-functions');
-/** Function URLs are {publicBaseUrl}/v1/{appId}/fn/{name}; requests carry this host. */
-export const PUBLIC_HOST = 'fn.bbfn-e2e.test';
-export const SYSTEM_NAMESPACE = 'butterbase-system';
+export { PUBLIC_HOST, SYSTEM_NAMESPACE } from './chart.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,51 +12,48 @@ declare module 'vitest' {
       kubeconfig: string;
       kubectl: string;
       helm: string;
-      /** Traefik's entrypoint on loopback; requests set the Host header of the Function URL. */
+      /** The ingress controller's HTTP entrypoint; requests set the Host header of the Function URL. */
       ingressUrl: string;
       postgresUrl: string;
       podPostgresUrl: string;
+      /** True on the node this run built (test/e2e/node.ts), false on a cluster from KUBECONFIG. */
+      ownNode: boolean;
     };
   }
 }
 
 /**
- * One real node per run (test/e2e/node.ts), the chart installed on it as a platform team
- * would: the operator runs as the chart's Deployment, from this checkout's images.
+ * One cluster per run, with the chart installed as a platform team would: the operator runs
+ * as the chart's Deployment, from this checkout's images. With KUBECONFIG set, that cluster
+ * (kind.sh's, or a `cluster.ts up` node) with the chart already installed, and the URLs of
+ * existing-cluster.ts; else a real node built here (test/e2e/node.ts).
  */
 export default async function setup(project: TestProject) {
+  if (process.env.KUBECONFIG) {
+    const cluster = existingCluster(process.env, existsSync);
+    const tools = await e2eTools();
+    await operatorReady(cluster.kubeconfig, tools.kubectl);
+    console.error(
+      `e2e: using the cluster of KUBECONFIG=${cluster.kubeconfig}, ingress ${cluster.ingressUrl}`,
+    );
+    project.provide('e2e', { ...cluster, ...tools, ownNode: false });
+    return;
+  }
   const node = await startNode();
   try {
-    const helm = await ensureHelm();
+    const tools = await e2eTools();
     const began = performance.now();
-    // biome-ignore format: flags and their values read best in pairs
-    await run(helm, [
-      'install', 'bbfn', CHART, '--kubeconfig', node.kubeconfig,
-      '--namespace', SYSTEM_NAMESPACE, '--create-namespace',
-      '--set', `publicBaseUrl=http://${PUBLIC_HOST}`,
-      '--set', `ingress.className=${INGRESS_CLASS_NAME}`,
-      '--set', `operator.image.repository=${E2E_IMAGES.operator.repository}`,
-      '--set', `operator.image.tag=${E2E_IMAGES.operator.tag}`,
-      '--set', 'operator.image.pullPolicy=Never',
-      '--set', `runtime.image.repository=${E2E_IMAGES.runtime.repository}`,
-      '--set', `runtime.image.tag=${E2E_IMAGES.runtime.tag}`,
-      '--set', 'runtime.image.pullPolicy=Never',
-      '--wait', '--timeout', '180s',
-    ], { timeout: 240_000 }).catch(async (error: { stderr?: string }) => {
-      const { stdout } = await run(node.kubectl, ['--kubeconfig', node.kubeconfig, '-n', SYSTEM_NAMESPACE,
-        'describe', 'pods']).catch(() => ({ stdout: '' }));
-      throw new Error(`helm install failed: ${error.stderr ?? error}\n${stdout}`);
-    });
+    await installChart({ kubeconfig: node.kubeconfig, ...tools, ingressClass: INGRESS_CLASS_NAME });
     console.error(
       `e2e: chart installed, operator ready in ${((performance.now() - began) / 1000).toFixed(1)} s`,
     );
     project.provide('e2e', {
       kubeconfig: node.kubeconfig,
-      kubectl: node.kubectl,
-      helm,
+      ...tools,
       ingressUrl: node.ingressUrl,
       postgresUrl: node.postgresUrl,
       podPostgresUrl: node.podPostgresUrl,
+      ownNode: true,
     });
   } catch (error) {
     await node.stop();

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildImage, buildImageContext, docker } from '../image/docker.ts';
@@ -19,32 +19,60 @@ export const imageRef = (image: { repository: string; tag: string }) => `${image
  * unchanged sources quick. Returns the references to import into containerd.
  */
 export async function buildNodeImages(pauseBinary: string): Promise<string[]> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'bbfn-e2e-images-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'bbfn-e2e-pause-'));
+  const pauseImage = SANDBOX_IMAGE.replace(/^docker\.io\//, '');
   try {
-    const pause = path.join(dir, 'pause');
-    await Promise.all([
+    const [, project] = await Promise.all([
       (async () => {
-        await mkdir(pause);
-        await copyFile(pauseBinary, path.join(pause, 'pause'));
+        await copyFile(pauseBinary, path.join(dir, 'pause'));
         await writeFile(
-          path.join(pause, 'Dockerfile'),
+          path.join(dir, 'Dockerfile'),
           'FROM scratch\nCOPY pause /pause\nENTRYPOINT ["/pause"]\n',
         );
-        await docker(['build', '-q', '-t', SANDBOX_IMAGE.replace(/^docker\.io\//, ''), pause], 120_000);
+        await docker(['build', '-q', '-t', pauseImage, dir], 120_000);
       })(),
-      (async () => {
-        const context = path.join(dir, 'context');
-        await buildImageContext(context);
-        await buildImage(context, 'runtime', imageRef(E2E_IMAGES.runtime));
-        await buildImage(context, 'operator', imageRef(E2E_IMAGES.operator));
-      })(),
+      buildProjectImages(),
     ]);
+    return [pauseImage, ...project];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return [
-    SANDBOX_IMAGE.replace(/^docker\.io\//, ''),
-    imageRef(E2E_IMAGES.runtime),
-    imageRef(E2E_IMAGES.operator),
-  ];
+}
+
+/** The runtime and operator images alone (a cluster that brings its own pause image: kind). */
+export async function buildProjectImages(): Promise<string[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bbfn-e2e-images-'));
+  try {
+    await buildImageContext(dir);
+    await buildImage(dir, 'runtime', imageRef(E2E_IMAGES.runtime));
+    await buildImage(dir, 'operator', imageRef(E2E_IMAGES.operator));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return [imageRef(E2E_IMAGES.runtime), imageRef(E2E_IMAGES.operator)];
+}
+
+const usage = `Usage: node test/e2e/images.ts build [--help]
+
+Builds this checkout's runtime and operator images from the Dockerfile with the running
+Docker engine, tagged as the e2e suite's chart values name them, and prints their
+references, one a line (test/e2e/kind.sh loads them into its cluster).`;
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    process.exit(0);
+  }
+  if (args.join(' ') !== 'build') {
+    console.error(usage);
+    process.exit(2);
+  }
+  buildProjectImages().then(
+    (refs) => console.log(refs.join('\n')),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
 }
