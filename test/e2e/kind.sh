@@ -124,8 +124,8 @@ kind load docker-image --name "$name" "${images[@]}"
 
 log "3/6 installing ingress-nginx"
 kubectl apply -f "$ingress_nginx_manifest"
-kubectl wait -n ingress-nginx --for=condition=Ready pod \
-  -l app.kubernetes.io/component=controller --timeout=300s
+# rollout status, not `wait pod -l`: right after the apply the pod may not exist yet.
+kubectl rollout status -n ingress-nginx deployment/ingress-nginx-controller --timeout=300s
 # Its admission webhook refuses Ingresses until the jobs that make its certificate are done.
 kubectl wait -n ingress-nginx --for=condition=Complete job --all --timeout=300s
 
