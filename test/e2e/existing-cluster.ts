@@ -30,8 +30,8 @@ export function existingCluster(
   const kubeconfig = env[names.kubeconfig] ?? '';
   if (kubeconfig.includes(':') || !fileExists(kubeconfig))
     problems.push(`${names.kubeconfig}=${kubeconfig} must name one existing kubeconfig file`);
-  const url = (name: string, protocols: string[], fallback?: string) => {
-    const text = env[name] || fallback;
+  const url = (name: string, protocols: string[]) => {
+    const text = env[name];
     if (!text) {
       problems.push(`${name} is not set`);
       return '';
@@ -43,10 +43,12 @@ export function existingCluster(
   };
   const ingressUrl = url(names.ingressUrl, ['http:']);
   const postgresUrl = url(names.postgresUrl, ['postgres:', 'postgresql:']);
-  const podPostgresUrl = url(names.podPostgresUrl, ['postgres:', 'postgresql:'], postgresUrl);
+  const podPostgresUrl = env[names.podPostgresUrl]
+    ? url(names.podPostgresUrl, ['postgres:', 'postgresql:'])
+    : postgresUrl;
   if (problems.length > 0)
     throw new Error(
-      `With KUBECONFIG set the e2e suite uses that cluster, and needs:\n  ${problems.join('\n  ')}\n` +
+      `With ${names.ingressUrl} set the e2e suite uses the cluster of KUBECONFIG, and needs:\n  ${problems.join('\n  ')}\n` +
         `(${Object.values(names).join(', ')}; test/e2e/kind.sh sets them, node test/e2e/cluster.ts up prints them)`,
     );
   return { kubeconfig, ingressUrl, postgresUrl, podPostgresUrl };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { e2eTools, installChart, operatorReady } from './chart.ts';
-import { existingCluster } from './existing-cluster.ts';
+import { EXISTING_CLUSTER_ENV, existingCluster } from './existing-cluster.ts';
 import { INGRESS_CLASS_NAME, startNode } from './node.ts';
 
 export { PUBLIC_HOST, SYSTEM_NAMESPACE } from './chart.ts';
@@ -24,12 +24,14 @@ declare module 'vitest' {
 
 /**
  * One cluster per run, with the chart installed as a platform team would: the operator runs
- * as the chart's Deployment, from this checkout's images. With KUBECONFIG set, that cluster
- * (kind.sh's, or a `cluster.ts up` node) with the chart already installed, and the URLs of
- * existing-cluster.ts; else a real node built here (test/e2e/node.ts).
+ * as the chart's Deployment, from this checkout's images. With BBFN_E2E_INGRESS_URL set, the
+ * cluster of KUBECONFIG (kind.sh's, or a `cluster.ts up` node) with the chart already
+ * installed, and the other URLs of existing-cluster.ts; else a real node built here
+ * (test/e2e/node.ts).
  */
 export default async function setup(project: TestProject) {
-  if (process.env.KUBECONFIG) {
+  // The ingress URL decides: KUBECONFIG alone may be set for the kube suites of the same run.
+  if (process.env[EXISTING_CLUSTER_ENV.ingressUrl]) {
     const cluster = existingCluster(process.env, existsSync);
     const tools = await e2eTools();
     await operatorReady(cluster.kubeconfig, tools.kubectl);
@@ -39,6 +41,10 @@ export default async function setup(project: TestProject) {
     project.provide('e2e', { ...cluster, ...tools, ownNode: false });
     return;
   }
+  if (process.env.KUBECONFIG)
+    console.error(
+      `e2e: KUBECONFIG is set but ${EXISTING_CLUSTER_ENV.ingressUrl} is not: building a node (set it, and the others of test/e2e/existing-cluster.ts, to use that cluster)`,
+    );
   const node = await startNode();
   try {
     const tools = await e2eTools();
