@@ -30,7 +30,9 @@ export const appSpecSchema = z.object({
     .object({
       jwt: z
         .object({
-          secretRef: secretKeyRefSchema.optional().describe('HS256 signing secret of end-user JWTs'),
+          secretRef: secretKeyRefSchema
+            .optional()
+            .describe('HS256 signing secret of end-user JWTs; editing it rolls the pods'),
           jwksUrl: z.url().optional().describe('JWKS of the identity provider, for RS256/ES256/EdDSA tokens'),
           issuer: z.string().optional(),
           audience: z.union([z.string(), z.array(z.string())]).optional(),

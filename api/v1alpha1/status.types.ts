@@ -58,7 +58,7 @@ export const appStatusSchema = z.object({
     .string()
     .optional()
     .describe(
-      "Hash of what the App's runtime pods are given (database login, API keys): when it changes, they roll",
+      "Hash of what the App's runtime pods are given (database login, API keys, JWT secret): when it changes, they roll",
     ),
 });
 export type AppStatus = z.infer<typeof appStatusSchema>;

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitFor } from '../support/wait.ts';
+import { PUBLIC_HOST } from './chart-release.ts';
 import { kubectl, kubectlOk, viaIngress } from './client.ts';
-import { PUBLIC_HOST } from './global-setup.ts';
 
 const namespace = `e2e-latency-${Date.now().toString(36)}`;
 const RUNS = 5;

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ensureHelm, ensureKubeBinaries } from '../kube/assets.ts';
 import { E2E_IMAGES } from './images.ts';
-import { INGRESS_CLASS_NAME } from './node.ts';
 
 const run = promisify(execFile);
 export const CHART = path.join(import.meta.dirname, '../../charts/butterbase-functions');
@@ -12,11 +12,11 @@ export const SYSTEM_NAMESPACE = 'butterbase-system';
 /** Function URLs are {publicBaseUrl}/v1/{appId}/fn/{name}; requests carry this host. */
 export const PUBLIC_HOST = 'fn.bbfn-e2e.test';
 
-/** The values of the e2e release: this checkout's images, Traefik's ingress class. */
+/** The values of the e2e release: this checkout's images (never pulled), the cluster's ingress class. */
 // biome-ignore format: flags and their values read best in pairs
-export const RELEASE_VALUES = [
+export const releaseValues = (ingressClass: string) => [
   '--set', `publicBaseUrl=http://${PUBLIC_HOST}`,
-  '--set', `ingress.className=${INGRESS_CLASS_NAME}`,
+  '--set', `ingress.className=${ingressClass}`,
   '--set', `operator.image.repository=${E2E_IMAGES.operator.repository}`,
   '--set', `operator.image.tag=${E2E_IMAGES.operator.tag}`,
   '--set', 'operator.image.pullPolicy=Never',
@@ -28,6 +28,15 @@ export const RELEASE_VALUES = [
 export interface HelmTarget {
   helm: string;
   kubeconfig: string;
+}
+
+/** kubectl and helm: $KUBECTL and $HELM when set (a kind machine's own), else the pinned ones. */
+export async function e2eTools(): Promise<{ kubectl: string; helm: string }> {
+  const [kubectl, helm] = await Promise.all([
+    process.env.KUBECTL || ensureKubeBinaries().then((bins) => bins.kubectl),
+    process.env.HELM || ensureHelm(),
+  ]);
+  return { kubectl, helm };
 }
 
 /**
@@ -45,7 +54,36 @@ export async function helmRelease(target: HelmTarget, args: string[]): Promise<s
   return stdout;
 }
 
-/** Installs the e2e release with its values (the global setup, and after the lifecycle test's uninstall). */
-export function installRelease(target: HelmTarget): Promise<string> {
-  return helmRelease(target, ['install', RELEASE, CHART, '--create-namespace', ...RELEASE_VALUES]);
+/**
+ * `helm install` of this checkout's chart as the e2e release, with `values` (releaseValues,
+ * or a file of a release's own values), waiting for the operator. A failure carries
+ * `kubectl describe pods` of the namespace, where the reason usually is.
+ */
+export async function installRelease(
+  target: HelmTarget & { kubectl: string },
+  values: string[],
+): Promise<void> {
+  await helmRelease(target, ['install', RELEASE, CHART, '--create-namespace', ...values]).catch(
+    async (error: Error) => {
+      // biome-ignore format: flags and their values read best in pairs
+      const { stdout } = await run(target.kubectl, ['--kubeconfig', target.kubeconfig, '-n', SYSTEM_NAMESPACE,
+        'describe', 'pods']).catch(() => ({ stdout: '' }));
+      throw new Error(`${error.message}\n${stdout}`);
+    },
+  );
+}
+
+/** Resolves once the release's operator Deployment is Available; a clear error when there is none. */
+export async function operatorReady(kubeconfig: string, kubectl: string): Promise<void> {
+  // biome-ignore format: flags and their values read best in pairs
+  await run(kubectl, [
+    '--kubeconfig', kubeconfig, '-n', SYSTEM_NAMESPACE,
+    'wait', '--for=condition=Available', 'deployment', '-l', `app.kubernetes.io/instance=${RELEASE}`,
+    '--timeout=120s',
+  ], { timeout: 150_000 }).catch((error: { stderr?: string }) => {
+    throw new Error(
+      `the chart's operator is not ready in namespace ${SYSTEM_NAMESPACE} (release ${RELEASE}): ${error.stderr ?? error}\n` +
+        'Install it first: node test/e2e/chart.ts install --ingress-class <class>',
+    );
+  });
 }

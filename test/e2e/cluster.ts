@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { exitOnSignals, pickCommand, runMain } from '../support/command-line.ts';
+import { EXISTING_CLUSTER_ENV } from './existing-cluster.ts';
 import { NODE_NETWORK } from './network.ts';
-import { RUN_DIR_PREFIX, startNode } from './node.ts';
+import { INGRESS_CLASS_NAME, RUN_DIR_PREFIX, startNode } from './node.ts';
 
 const usage = `Usage: node test/e2e/cluster.ts <command> [--help]
 
@@ -16,14 +17,16 @@ and this checkout's runtime and operator images.
 
 Commands:
   up      build what is missing (cold: many minutes), start the node, print
-          "export KUBECONFIG=..." and the ingress URL, stay up until Ctrl-C; then stop
+          "export KUBECONFIG=..." and the other variables with which the e2e suite
+          runs against it (after test/e2e/chart.ts install), stay up until Ctrl-C; then stop
           everything and put the host back (processes, mounts, cgroups, iptables, sysctls,
           bridge)
   down    stop a running "up" (by its pid) and clean up after runs that died
           (what their watchdog did not); prints what it found
   check   exit 1, naming them, if a previous run's bridge, chains or cgroups remain
 
-Tests: npx vitest run --project e2e   (the suite brings its own node up)`;
+Tests: npx vitest run --project e2e   (the suite brings its own node up; with the
+variables "up" prints, it uses that node instead)`;
 
 const help: Record<string, string> = {
   up: `Usage: node test/e2e/cluster.ts up
@@ -93,10 +96,15 @@ async function up(): Promise<number> {
   const node = await startNode();
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
   console.error(`e2e: node up in ${seconds} s (${JSON.stringify(node.timings)}); logs in ${node.dir}/logs`);
-  console.log(`export KUBECONFIG=${node.kubeconfig}`);
+  // What the e2e suite reads to run against this node rather than build its own
+  // (existing-cluster.ts); install the chart first with test/e2e/chart.ts.
+  const env = EXISTING_CLUSTER_ENV;
+  console.log(`export ${env.kubeconfig}=${node.kubeconfig}`);
+  console.log(`export ${env.ingressUrl}=${node.ingressUrl}  # set the Host header`);
+  console.log(`export ${env.postgresUrl}=${node.postgresUrl}`);
+  console.log(`export ${env.podPostgresUrl}=${node.podPostgresUrl}`);
   console.log(`# kubectl: ${node.kubectl}`);
-  console.log(`# ingress: ${node.ingressUrl} (set the Host header)`);
-  console.log(`# postgres from pods: ${node.podPostgresUrl}`);
+  console.log(`# the chart: node test/e2e/chart.ts install --ingress-class ${INGRESS_CLASS_NAME}`);
   console.error('e2e: press Ctrl-C to stop it and restore the host');
   process.on('exit', () => console.error('e2e: node stopped, host restored'));
   setInterval(() => {}, 1 << 30);

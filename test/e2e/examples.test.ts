@@ -17,6 +17,7 @@ import { waitFor } from '../support/wait.ts';
 import { exchangeMessages } from '../support/websocket.ts';
 import { ingressWebsocketUrl, kubectl, kubectlOk, viaIngress } from './client.ts';
 import { NODE_NETWORK } from './network.ts';
+import { TRAEFIK_USER } from './traefik-rbac.ts';
 
 const EXAMPLES = path.join(import.meta.dirname, '../../examples');
 const namespace = `e2e-demo-${Date.now().toString(36)}`;
@@ -355,7 +356,22 @@ describe('the examples through the ingress', () => {
 });
 
 describe('the node', () => {
-  it('runs the pods on its own bridge', async () => {
+  it.skipIf(!inject('e2e').ownNode)(
+    'runs Traefik as its own user: it reads Ingresses and writes nothing else',
+    async () => {
+      const can = async (...args: string[]) =>
+        (await kubectl(['auth', 'can-i', ...args, '--as', TRAEFIK_USER])).ok;
+      expect(await can('watch', 'ingresses.networking.k8s.io')).toBe(true);
+      expect(await can('list', 'endpointslices.discovery.k8s.io')).toBe(true);
+      expect(await can('update', 'ingresses.networking.k8s.io', '--subresource=status')).toBe(true);
+      expect(await can('update', 'ingresses.networking.k8s.io')).toBe(false);
+      expect(await can('create', 'pods')).toBe(false);
+      expect(await can('get', 'functions.butterbase.ai')).toBe(false);
+    },
+  );
+
+  // Only on the node this run built: another cluster's pods live on its own network.
+  it.skipIf(!inject('e2e').ownNode)('runs the pods on its own bridge', async () => {
     const ips = await kubectlOk(['-n', namespace, 'get', 'pods', '-o', 'jsonpath={.items[*].status.podIP}']);
     const prefix = NODE_NETWORK.podCidr.split('.').slice(0, 3).join('.');
     expect(

@@ -7,7 +7,7 @@
  *
  * Other suites share the release: vitest runs the e2e files one at a time
  * (fileParallelism: false), and this one installs the release again, with the global
- * setup's values, before it ends (also when it fails), so suites after it find it as before.
+ * values it had (`helm get values`), before it ends (also when it fails), so suites after it find it as before.
  * Reinstalling under the same name adopts the kept CRDs.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -33,8 +33,10 @@ const namespace = `e2e-helm-${Date.now().toString(36)}`;
 const APP_ID = 'helm-lifecycle';
 const CRDS = ['apps.butterbase.ai', 'functions.butterbase.ai'];
 const RELEASE_SELECTOR = `app.kubernetes.io/instance=${RELEASE}`;
-let target: HelmTarget;
+let target: HelmTarget & { kubectl: string };
 let dir: string;
+/** The release's values as the global setup (or kind.sh) installed them, to install it again. */
+let installedValues: string;
 
 /** The manifests NOTES.txt tells a person to apply (between <<'YAML' and YAML). */
 function notesManifests(notes: string): string {
@@ -57,15 +59,18 @@ const releaseInstalled = async () =>
   ).out.trim() !== '';
 
 beforeAll(async () => {
-  const { helm, kubeconfig } = inject('e2e');
-  target = { helm, kubeconfig };
+  const { helm, kubeconfig, kubectl: kubectlBinary } = inject('e2e');
+  target = { helm, kubeconfig, kubectl: kubectlBinary };
   dir = await mkdtemp(path.join(tmpdir(), 'bbfn-helm-lifecycle-'));
+  installedValues = path.join(dir, 'installed-values.yaml');
+  await writeFile(installedValues, await helmRelease(target, ['get', 'values', RELEASE, '-o', 'yaml']));
   await kubectlOk(['create', 'namespace', namespace]);
 });
 
 afterAll(async () => {
   // Put the release back as the global setup made it, for the suites that follow.
-  if (target && !(await releaseInstalled())) await installRelease(target);
+  if (target && installedValues && !(await releaseInstalled()))
+    await installRelease(target, ['-f', installedValues]);
   await kubectl(['delete', 'namespace', namespace, '--wait=false']);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -144,7 +149,7 @@ describe('the chart through helm upgrade and helm uninstall', () => {
     expect(await helloAnswers()).toBe('200 {"hello":"world"}');
 
     // Installed again under the same name, the release adopts the kept CRDs.
-    await installRelease(target);
+    await installRelease(target, ['-f', installedValues]);
     for (const crd of CRDS) {
       const owner = await kubectlOk([
         'get',

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { leaf, type Pki } from '../kube/certs.ts';
 import { writeKubeconfig } from '../kube/kubeconfig.ts';
 import { NODE_NAME, NODE_NETWORK } from './network.ts';
+import { TRAEFIK_USER } from './traefik-rbac.ts';
 
 /** Certificates of the node's components, made in the control plane's CA. */
 export interface NodePki {
@@ -17,7 +18,7 @@ export interface NodePki {
   node: string;
   scheduler: string;
   proxy: string;
-  /** Traefik reads Ingresses, Services and EndpointSlices. */
+  /** Traefik: reads Ingresses, Services, EndpointSlices, Secrets (traefik-rbac.ts). */
   traefik: string;
 }
 
@@ -37,8 +38,8 @@ export async function createNodePki(
     leaf(pki, file('node'), `/O=system:nodes/CN=system:node:${NODE_NAME}`, client),
     leaf(pki, file('scheduler'), '/CN=system:kube-scheduler', client),
     leaf(pki, file('proxy'), '/CN=system:kube-proxy', client),
-    // A test harness's ingress controller: admin rights rather than a ClusterRole to keep.
-    leaf(pki, file('traefik'), '/O=system:masters/CN=bbfn-e2e-traefik', client),
+    // No group: the user's rights are the ClusterRole of traefik-rbac.ts, nothing more.
+    leaf(pki, file('traefik'), `/CN=${TRAEFIK_USER}`, client),
   ]);
   const node: NodePki = {
     pki,

@@ -23,6 +23,7 @@ import {
   writeKubeletConfig,
   writeKubeProxyConfig,
 } from './node-config.ts';
+import { TRAEFIK_RBAC } from './traefik-rbac.ts';
 
 const run = promisify(execFile);
 const hostScript = path.join(import.meta.dirname, 'host.sh');
@@ -237,6 +238,7 @@ export async function startNode(): Promise<E2eNode> {
 
     const ingressUrl = await phase('traefik', async () => {
       const [web, api] = await freeLoopbackPorts(2);
+      await apply(TRAEFIK_RBAC);
       const traefik = start(
         'traefik',
         nodeBins.traefik,

@@ -16,6 +16,7 @@ import { AppController } from '../../operator/src/controller/app-controller.ts';
 import { FunctionController } from '../../operator/src/controller/function-controller.ts';
 import { AppCluster } from '../../operator/src/kube/app-cluster.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
+import { credentialsRevision } from '../../operator/src/resources/app-secret.ts';
 import { CREDENTIALS_ANNOTATION } from '../../operator/src/resources/runtime-pod.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { authenticatorRole } from '../../runtime-image/src/db/authenticator.ts';
@@ -216,6 +217,18 @@ describe('the App controller', () => {
     ]);
   });
 
+  it('drops failedMigration from status once the migration is fixed (the status is replaced, not merged)', async () => {
+    await apply(
+      appYaml('broken', 'broken-db', ['CREATE TABLE a (x int)', 'SELECT 1', 'CREATE TABLE b (x int)']),
+    );
+    const status = await waitFor('broken to be ready', 60_000, async () => {
+      const s = await appStatus('broken');
+      return condition(s, 'Ready')?.status === 'True' ? s : undefined;
+    });
+    expect(status.migrationsApplied).toBe(3);
+    expect(status).not.toHaveProperty('failedMigration');
+  });
+
   it('reports a database that is down, or a URL that is none, as a condition, and keeps reconciling the others', async () => {
     const status = await waitFor('down to report its database', 60_000, async () => {
       const s = await appStatus('down');
@@ -271,6 +284,60 @@ describe('the App controller', () => {
     expect(await eventReasons('shop')).toEqual(
       expect.arrayContaining(['Normal/CredentialsChanged', 'Warning/InvalidApiKeys']),
     );
+  });
+
+  it("gives the pods the App's JWT secret from its runtime Secret, and rolls them when it is edited", async () => {
+    const revision = async () => (await podTemplate()).metadata?.annotations?.[CREDENTIALS_ANNOTATION];
+    // The pods' revision once they carry this JWT secret (and whatever else the runtime Secret holds).
+    const rolledFor = async (jwtSecret: string) => {
+      const data = await secretData('bbfn-app-shop');
+      if (data['jwt-secret'] !== jwtSecret) return undefined;
+      const expected = credentialsRevision({
+        sandboxDatabaseUrl: data['sandbox-database-url'],
+        apiKeys: data['api-keys']?.split(','),
+        jwtSecret,
+      });
+      return (await revision()) === expected ? expected : undefined;
+    };
+    // Valid keys again (the test before left an invalid entry), so Ready speaks of the JWT secret.
+    await setSecret('shop-keys', { keys: 'bb_sk_three' });
+    await setSecret('shop-jwt', { secret: 'first-signing-secret' });
+    await apply(
+      appYaml(
+        'shop',
+        'shop-db',
+        [NOTES('shop'), COUNTER],
+        '  auth:\n    apiKeys: { secretRef: { name: shop-keys, key: keys } }\n' +
+          '    jwt: { secretRef: { name: shop-jwt, key: secret } }\n',
+      ),
+    );
+    const first = await waitFor('the JWT secret in the runtime Secret and the pods', 60_000, () =>
+      rolledFor('first-signing-secret'),
+    );
+    const env = (await podTemplate()).spec!.containers[0]!.env!;
+    expect(env).toContainEqual({
+      name: RUNTIME_ENV.jwtSecret,
+      valueFrom: { secretKeyRef: { name: 'bbfn-app-shop', key: 'jwt-secret', optional: true } },
+    });
+    expect(JSON.stringify(env)).not.toContain('shop-jwt');
+
+    // The edit alone, no change to the App: the Secret watch brings it, the pods roll.
+    await setSecret('shop-jwt', { secret: 'second-signing-secret' });
+    const second = await waitFor('the pods to roll for the new JWT secret', 60_000, () =>
+      rolledFor('second-signing-secret'),
+    );
+    expect(second).not.toBe(first);
+    expect(second).toBe((await appStatus('shop'))?.credentialsRevision);
+    expect(await eventReasons('shop')).toContain('Normal/CredentialsChanged');
+
+    // Gone: the App says so, and the pods keep running without it (JWTs are refused).
+    await kubectl(['delete', 'secret', 'shop-jwt', '-n', namespace]);
+    const missing = await waitFor('shop to report its JWT secret missing', 60_000, async () => {
+      const ready = condition(await appStatus('shop'), 'Ready');
+      return ready?.reason === 'JwtSecretNotFound' ? ready : undefined;
+    });
+    expect(missing.message).toMatch(/shop-jwt.*spec\.auth\.jwt\.secretRef/);
+    expect(await secretData('bbfn-app-shop')).not.toHaveProperty('jwt-secret');
   });
 
   it("gives the pods the app's own authenticator login, never the admin URL", async () => {

@@ -235,4 +235,28 @@ spec:
     });
     expect((await kubectl(['get', 'deploy', 'fn-orphan', '-n', namespace])).ok).toBe(false);
   });
+
+  it('replaces its status: a field the new status leaves out is gone (a cron Function has no url)', async () => {
+    expect((await functionStatus(namespace, 'orphan')).status?.url).toBe(
+      'https://fn.example.com/v1/nobody/fn/orphan',
+    );
+    const patched = await kubectl([
+      'patch',
+      'fn',
+      'orphan',
+      '-n',
+      namespace,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { trigger: { type: 'cron', config: { schedule: '*/5 * * * *' } } } }),
+    ]);
+    expect(patched.ok, patched.out).toBe(true);
+    const status = await waitFor('orphan to report its new generation', 30_000, async () => {
+      const stored = await functionStatus(namespace, 'orphan');
+      return stored.status?.observedGeneration === stored.metadata.generation ? stored.status : undefined;
+    });
+    expect(status).not.toHaveProperty('url');
+    expect(status).toMatchObject({ functionId: functionId('nobody', 'orphan'), status: 'failed' });
+  });
 });

@@ -16,7 +16,12 @@ import { authenticatorUrl } from '../../../runtime-image/src/db/authenticator.ts
 import type { AppCluster } from '../kube/app-cluster.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import { bootstrapOutcome, invalidDatabaseUrl } from '../reconcile/app-database.ts';
-import { type ApiKeysOutcome, appStatus, type DatabaseOutcome } from '../reconcile/app-status.ts';
+import {
+  type ApiKeysOutcome,
+  appStatus,
+  type DatabaseOutcome,
+  type JwtSecretOutcome,
+} from '../reconcile/app-status.ts';
 import {
   type AppCredentials,
   appSecret,
@@ -37,9 +42,9 @@ class RetryLater extends Error {}
 /**
  * Reconciles Apps: bootstraps each App's database with its admin connection and runs
  * its migrations (reconcile/app-database.ts), writes the App's runtime Secret (its
- * authenticator login and API keys, resources/app-secret.ts) and its status
+ * authenticator login, API keys and JWT secret, resources/app-secret.ts) and its status
  * (reconcile/app-status.ts) with Events. Watches the Secrets the Apps name, so an
- * edited API key or database URL is picked up at once; the status's new credentials
+ * edited API key, JWT secret or database URL is picked up at once; the status's new credentials
  * revision then rolls the Functions' pods (the Function controller watches Apps).
  */
 export class AppController {
@@ -162,6 +167,7 @@ export class AppController {
     const app: AppResource = parsed.data;
     const credentials: AppCredentials = {};
     const apiKeys = await this.readApiKeys(app, credentials);
+    const jwtSecret = await this.readJwtSecret(app, credentials);
     const database = await this.prepareDatabase(app, credentials);
 
     // The Secret first: the status's new revision rolls pods that read it.
@@ -171,6 +177,7 @@ export class AppController {
       generation: stored.metadata?.generation,
       database,
       apiKeys,
+      jwtSecret,
       credentialsRevision: credentialsRevision(credentials),
       now: new Date(),
     });
@@ -211,6 +218,20 @@ export class AppController {
     return { kind: 'ok', count: keys.length };
   }
 
+  private async readJwtSecret(app: AppResource, credentials: AppCredentials): Promise<JwtSecretOutcome> {
+    const ref = app.spec.auth.jwt.secretRef;
+    if (!ref) return { kind: 'none' };
+    // As stored, not trimmed: the pods used to read this very value from the user's Secret.
+    const secret = await this.appCluster.secretValue(app.metadata.namespace!, ref);
+    if (!secret)
+      return {
+        kind: 'missing',
+        message: `Secret ${ref.name} with key ${ref.key} (spec.auth.jwt.secretRef) not found or empty: end-user JWTs are refused`,
+      };
+    credentials.jwtSecret = secret;
+    return { kind: 'ok' };
+  }
+
   private async prepareDatabase(app: AppResource, credentials: AppCredentials): Promise<DatabaseOutcome> {
     const ref = app.spec.database.urlSecretRef;
     if (!ref) return { kind: 'none' };
@@ -231,8 +252,9 @@ export class AppController {
 function namesSecret(app: Stored, secret: string): boolean {
   const spec = appSchema.shape.spec.safeParse(app.spec);
   if (!spec.success) return false;
-  return (
-    spec.data.database.urlSecretRef?.name === secret || spec.data.auth.apiKeys?.secretRef.name === secret
+  const { database, auth } = spec.data;
+  return [database.urlSecretRef, auth.apiKeys?.secretRef, auth.jwt.secretRef].some(
+    (ref) => ref?.name === secret,
   );
 }
 

@@ -1,14 +1,7 @@
-import {
-  ApiException,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
+import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { AppStatus } from '../../../api/v1alpha1/status.types.ts';
 import { recordEvent } from './events.ts';
+import { replaceStatus } from './status-write.ts';
 
 export interface ObjectRef {
   namespace: string;
@@ -41,11 +34,9 @@ export class AppCluster {
     }
   }
 
+  /** Replaces the App's status with this one (status-write.ts says why not a merge). */
   async setAppStatus(namespace: string, name: string, status: AppStatus): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
-      { group: API_GROUP, version: API_VERSION, namespace, plural: 'apps', name, body: { status } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await replaceStatus(this.custom, { plural: 'apps', namespace, name }, status);
   }
 
   /** An Event on an App, for `kubectl describe app`. */

@@ -6,12 +6,11 @@ import {
   type KubernetesObject,
   KubernetesObjectApi,
   PatchStrategy,
-  setHeaderOptions,
 } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import { workloadName } from '../resources/names.ts';
 import { recordEvent } from './events.ts';
+import { replaceStatus } from './status-write.ts';
 
 /** Who the operator's writes are attributed to (server-side apply's field manager). */
 export const FIELD_MANAGER = 'butterbase-functions';
@@ -63,11 +62,9 @@ export class Cluster {
     });
   }
 
+  /** Replaces the Function's status with this one (kube/status-write.ts says why not a merge). */
   async setFunctionStatus(namespace: string, name: string, status: FunctionStatus): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
-      { group: API_GROUP, version: API_VERSION, namespace, plural: 'functions', name, body: { status } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await replaceStatus(this.custom, { plural: 'functions', namespace, name }, status);
   }
 
   /** A Warning Event on a Function, for `kubectl describe`. */

@@ -109,6 +109,18 @@ describe('appStatus', () => {
     ]);
   });
 
+  it('is not Ready without its JWT signing secret, and says why', () => {
+    const message = 'Secret shop-jwt with key secret (spec.auth.jwt.secretRef) not found or empty';
+    const { status, events } = appStatus(inputs({ jwtSecret: { kind: 'missing', message } }));
+    expect(condition(status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'JwtSecretNotFound',
+      message,
+    });
+    expect(events).toContainEqual({ type: 'Warning', reason: 'JwtSecretNotFound', message });
+    expect(condition(appStatus(inputs({ jwtSecret: { kind: 'ok' } })).status, 'Ready')?.status).toBe('True');
+  });
+
   it('is Ready without a database when none is configured', () => {
     const { status } = appStatus(inputs({ database: { kind: 'none' } }));
     expect(condition(status, 'DatabaseReady')).toMatchObject({ status: 'True', reason: 'NoDatabase' });

@@ -18,6 +18,9 @@ export type ApiKeysOutcome =
   | { kind: 'missing'; message: string }
   | { kind: 'invalid'; message: string };
 
+/** What became of the App's JWT signing secret (auth.jwt.secretRef). */
+export type JwtSecretOutcome = { kind: 'none' } | { kind: 'ok' } | { kind: 'missing'; message: string };
+
 /** The conditions' reasons: one CamelCase word each, the one home of their spelling. */
 export const APP_REASONS = {
   ready: 'Ready',
@@ -31,6 +34,7 @@ export const APP_REASONS = {
   databaseNotReady: 'DatabaseNotReady',
   apiKeysNotFound: 'ApiKeysNotFound',
   invalidApiKeys: 'InvalidApiKeys',
+  jwtSecretNotFound: 'JwtSecretNotFound',
   migrationsApplied: 'MigrationsApplied',
   credentialsChanged: 'CredentialsChanged',
 } as const;
@@ -46,6 +50,8 @@ export interface AppStatusInputs {
   generation: number | undefined;
   database: DatabaseOutcome;
   apiKeys: ApiKeysOutcome;
+  /** Absent means none is configured. */
+  jwtSecret?: JwtSecretOutcome;
   credentialsRevision: string;
   now: Date;
 }
@@ -83,13 +89,15 @@ function databaseCondition(database: DatabaseOutcome): Judged {
   }
 }
 
-function readyCondition(database: Judged, apiKeys: ApiKeysOutcome): Judged {
+function readyCondition(database: Judged, apiKeys: ApiKeysOutcome, jwtSecret: JwtSecretOutcome): Judged {
   if (database.status !== 'True')
     return { status: 'False', reason: APP_REASONS.databaseNotReady, message: database.message };
   if (apiKeys.kind === 'missing')
     return { status: 'False', reason: APP_REASONS.apiKeysNotFound, message: apiKeys.message };
   if (apiKeys.kind === 'invalid')
     return { status: 'False', reason: APP_REASONS.invalidApiKeys, message: apiKeys.message };
+  if (jwtSecret.kind === 'missing')
+    return { status: 'False', reason: APP_REASONS.jwtSecretNotFound, message: jwtSecret.message };
   return { status: 'True', reason: APP_REASONS.ready, message: "The App's functions can run" };
 }
 
@@ -100,9 +108,9 @@ function readyCondition(database: Judged, apiKeys: ApiKeysOutcome): Judged {
  * An unchanged outcome gives the same status, so a repeated reconcile writes nothing.
  */
 export function appStatus(inputs: AppStatusInputs): { status: AppStatus; events: AppEvent[] } {
-  const { previous, generation, database, apiKeys, now } = inputs;
+  const { previous, generation, database, apiKeys, jwtSecret = { kind: 'none' }, now } = inputs;
   const databaseJudged = databaseCondition(database);
-  const readyJudged = readyCondition(databaseJudged, apiKeys);
+  const readyJudged = readyCondition(databaseJudged, apiKeys, jwtSecret);
   let conditions = setCondition(
     previous?.conditions,
     { type: 'DatabaseReady', ...databaseJudged, observedGeneration: generation },
@@ -168,7 +176,7 @@ function appEvents(inputs: AppStatusInputs, database: Judged, ready: Judged): Ap
     events.push({
       type: 'Normal',
       reason: APP_REASONS.credentialsChanged,
-      message: "The API keys or the database login changed: the App's function pods roll",
+      message: "The API keys, the JWT secret or the database login changed: the App's function pods roll",
     });
   }
   return events;

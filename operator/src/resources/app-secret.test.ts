@@ -60,6 +60,7 @@ describe('appSecret', () => {
     const secret = appSecret(app(), {
       sandboxDatabaseUrl: 'postgres://butterbase_authenticator_x:pw@db/shop',
       apiKeys: ['bb_sk_1', 'bb_sk_2'],
+      jwtSecret: 'hs256 secret\n',
     });
     expect(secret.metadata).toMatchObject({
       name: 'bbfn-app-shop',
@@ -72,6 +73,7 @@ describe('appSecret', () => {
     expect(decoded).toEqual({
       'sandbox-database-url': 'postgres://butterbase_authenticator_x:pw@db/shop',
       'api-keys': 'bb_sk_1,bb_sk_2',
+      'jwt-secret': 'hs256 secret\n',
     });
   });
 
@@ -80,6 +82,10 @@ describe('appSecret', () => {
     expect(credentialsRevision(base)).toBe(credentialsRevision({ ...base }));
     expect(credentialsRevision(base)).not.toBe(credentialsRevision({ ...base, apiKeys: ['k2'] }));
     expect(credentialsRevision(base)).not.toBe(credentialsRevision({ ...base, sandboxDatabaseUrl: 'x' }));
+    expect(credentialsRevision(base)).not.toBe(credentialsRevision({ ...base, jwtSecret: 's1' }));
+    expect(credentialsRevision({ ...base, jwtSecret: 's1' })).not.toBe(
+      credentialsRevision({ ...base, jwtSecret: 's2' }),
+    );
     expect(credentialsRevision({})).toMatch(/^[0-9a-f]{16}$/);
   });
 });
@@ -94,6 +100,20 @@ describe("a Function's pods and its App's credentials", () => {
     });
     expect(env.find((e) => e.name === RUNTIME_ENV.migrate)?.value).toBe('false');
     expect(JSON.stringify(template)).not.toContain('shop-db');
+  });
+
+  it("read the JWT secret from the App secret, not the user's Secret (an edit then rolls them)", () => {
+    const withJwt = app();
+    withJwt.spec.auth.jwt.secretRef = { name: 'shop-jwt', key: 'secret' };
+    const env = podTemplate(withJwt).spec!.containers[0]!.env!;
+    expect(env.find((e) => e.name === RUNTIME_ENV.jwtSecret)).toEqual({
+      name: RUNTIME_ENV.jwtSecret,
+      valueFrom: { secretKeyRef: { name: 'bbfn-app-shop', key: 'jwt-secret', optional: true } },
+    });
+    expect(JSON.stringify(env)).not.toContain('shop-jwt');
+    expect(podTemplate(app()).spec!.containers[0]!.env!.map((e) => e.name)).not.toContain(
+      RUNTIME_ENV.jwtSecret,
+    );
   });
 
   it('roll when the credentials revision in App status changes', () => {

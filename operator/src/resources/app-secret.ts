@@ -6,21 +6,25 @@ import { controllerReference } from './owner.ts';
 /**
  * What an App's runtime pods are given from its database and auth Secrets: never the
  * admin connection string, only the app's authenticator login (db/authenticator.ts),
- * and the platform API keys. The App reconciler writes them into a Secret of its own,
- * owned by the App; the pods read that one (runtime-pod.ts), and its hash in the pod
- * template rolls them when either changes.
+ * the platform API keys and the JWT signing secret. The App reconciler writes them into
+ * a Secret of its own, owned by the App; the pods read that one (runtime-pod.ts), and its
+ * hash in the pod template rolls them when any of them changes. (A pod reading the
+ * user's Secret directly would keep the old value until something else rolled it.)
  */
 export interface AppCredentials {
   /** The app's authenticator login for its own database. */
   sandboxDatabaseUrl?: string;
   /** Platform API keys: a request bearing one runs as the service role. */
   apiKeys?: string[];
+  /** HS256 signing secret of end-user JWTs, as the App's auth.jwt.secretRef holds it. */
+  jwtSecret?: string;
 }
 
 /** The keys of the App's runtime Secret. */
 export const APP_SECRET_KEYS = {
   sandboxDatabaseUrl: 'sandbox-database-url',
   apiKeys: 'api-keys',
+  jwtSecret: 'jwt-secret',
 } as const;
 
 /** `bbfn-app-<App name>`: an App name is a DNS label, so this stays a valid Secret name. */
@@ -42,6 +46,7 @@ function secretData(credentials: AppCredentials): Record<string, string> {
   if (credentials.sandboxDatabaseUrl)
     data[APP_SECRET_KEYS.sandboxDatabaseUrl] = credentials.sandboxDatabaseUrl;
   if (credentials.apiKeys?.length) data[APP_SECRET_KEYS.apiKeys] = credentials.apiKeys.join(',');
+  if (credentials.jwtSecret) data[APP_SECRET_KEYS.jwtSecret] = credentials.jwtSecret;
   return data;
 }
 

@@ -98,7 +98,7 @@ describe('functionObjects', () => {
         secretKeyRef: { name: 'bbfn-app-demo', key: 'sandbox-database-url' },
       },
       [RUNTIME_ENV.migrate]: 'false',
-      [RUNTIME_ENV.jwtSecret]: { secretKeyRef: { name: 'demo-jwt', key: 'secret' } },
+      [RUNTIME_ENV.jwtSecret]: { secretKeyRef: { name: 'bbfn-app-demo', key: 'jwt-secret', optional: true } },
       [RUNTIME_ENV.jwtAudience]: 'web,mobile',
       [RUNTIME_ENV.spoolDir]: '/var/spool/bbfn',
     });

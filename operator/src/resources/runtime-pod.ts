@@ -170,7 +170,14 @@ function runtimeEnv(app: AppResource): V1EnvVar[] {
       valueFrom: { secretKeyRef: { name: appSecret, key: APP_SECRET_KEYS.apiKeys, optional: true } },
     });
   }
-  secret(RUNTIME_ENV.jwtSecret, auth.jwt.secretRef);
+  // From the App's Secret too, so an edited signing secret rolls the pods; optional: with
+  // none readable the pod serves and refuses JWTs (the App's Ready condition says why).
+  if (auth.jwt.secretRef) {
+    env.push({
+      name: RUNTIME_ENV.jwtSecret,
+      valueFrom: { secretKeyRef: { name: appSecret, key: APP_SECRET_KEYS.jwtSecret, optional: true } },
+    });
+  }
   value(RUNTIME_ENV.jwksUrl, auth.jwt.jwksUrl);
   value(RUNTIME_ENV.jwtIssuer, auth.jwt.issuer);
   const audience = auth.jwt.audience;
