@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiException,
-  CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesListObject,
@@ -14,6 +13,7 @@ import type { FunctionResource } from '../../api/v1alpha1/function.types.ts';
 import { API_GROUP, API_VERSION } from '../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
 import { functionId, functionUrl } from '../../api/v1alpha1/urls.ts';
+import { workloadName } from '../../operator/src/resources/names.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { BbfnError } from '../../runtime-image/src/errors.ts';
 import { callFunction, invokeOutput } from '../call-function.ts';
@@ -21,7 +21,8 @@ import { compileForDeploy, functionManifest } from '../deploy-input.ts';
 import type { ManagementBackend } from '../functions-api.ts';
 import { awaitInvocation, readInvocation, readLogs } from '../invocation-reads.ts';
 import type { FunctionSummary } from '../schemas.ts';
-import { type FoundApp, findApp, secretValue, splitApiKeys } from './cluster-reads.ts';
+import type { ClusterCache } from './cluster-cache.ts';
+import { type FoundApp, splitApiKeys } from './cluster-reads.ts';
 
 /** The API's writes are its own in server-side apply, apart from the operator's `butterbase-functions`. */
 export const API_FIELD_MANAGER = 'butterbase-functions-api';
@@ -31,8 +32,13 @@ export interface ClusterBackendOptions {
   publicBaseUrl: string;
   /** How long a deploy waits for the operator to report the new generation. */
   deployWaitMs: number;
-  /** Where a function's pods answer inside the cluster (its Service; a test may point elsewhere). */
-  serviceUrl: (namespace: string, name: string) => string;
+  /** Apps, their Secrets and the Functions' Services, kept from watches (cluster-cache.ts). */
+  cache: ClusterCache;
+  /**
+   * Where a function's pods answer; by default its Service's ClusterIP, port 80, which
+   * needs no cluster DNS. A test without a cluster network points at a pod it runs.
+   */
+  serviceUrl?: (namespace: string, name: string) => string;
 }
 
 type Stored = FunctionResource & { status?: FunctionStatus };
@@ -49,7 +55,6 @@ export function createClusterBackend(
   options: ClusterBackendOptions,
 ): ManagementBackend & { close(): Promise<void> } {
   const custom = options.kc.makeApiClient(CustomObjectsApi);
-  const core = options.kc.makeApiClient(CoreV1Api);
   const objects = KubernetesObjectApi.makeApiClient(options.kc);
   const pools = new Map<string, pg.Pool>();
   const fnApi = (namespace: string) => ({
@@ -59,8 +64,12 @@ export function createClusterBackend(
     plural: 'functions',
   });
 
+  const { cache } = options;
+  const secretValue = (namespace: string, ref: { name: string; key: string }) =>
+    cache.secretValue(namespace, ref);
+
   async function app(appId: string): Promise<FoundApp> {
-    const found = await findApp(custom, appId);
+    const found = cache.findApp(appId);
     if (!found) throw new BbfnError('RESOURCE_NOT_FOUND', `App "${appId}" doesn't exist`);
     return found;
   }
@@ -102,7 +111,7 @@ export function createClusterBackend(
   /** The App's database (its admin URL, from `spec.database.urlSecretRef`): invocation records. */
   async function database(found: FoundApp): Promise<pg.Pool> {
     const ref = found.app.spec.database.urlSecretRef;
-    const url = ref ? await secretValue(core, found.namespace, ref) : null;
+    const url = ref ? await secretValue(found.namespace, ref) : null;
     if (!url)
       throw new BbfnError('DATABASE_UNAVAILABLE', `App "${found.app.spec.appId}" has no database URL Secret`);
     const key = `${found.app.spec.appId}\0${url}`;
@@ -115,6 +124,15 @@ export function createClusterBackend(
     return pool;
   }
 
+  /** The function's Service by address (its ClusterIP): pods need no cluster DNS to be invoked. */
+  function functionBaseUrl(namespace: string, name: string): string {
+    if (options.serviceUrl) return options.serviceUrl(namespace, name);
+    const address = cache.serviceAddress(namespace, workloadName(name));
+    if (!address)
+      throw new BbfnError('FUNCTION_UNAVAILABLE', `Function "${name}" has no Service yet (not deployed?)`);
+    return `http://${address.includes(':') ? `[${address}]` : address}`;
+  }
+
   return {
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.end()));
@@ -122,10 +140,10 @@ export function createClusterBackend(
     },
 
     async apiKeys(appId) {
-      const found = await findApp(custom, appId);
+      const found = cache.findApp(appId);
       if (!found) return null;
       const ref = found.app.spec.auth.apiKeys?.secretRef;
-      return ref ? splitApiKeys(await secretValue(core, found.namespace, ref)) : [];
+      return ref ? splitApiKeys(await secretValue(found.namespace, ref)) : [];
     },
 
     async deploy(input) {
@@ -202,12 +220,12 @@ export function createClusterBackend(
       const fn = await stored(found, input.name);
       const { auth } = found.app.spec;
       const result = await callFunction(
-        options.serviceUrl(found.namespace, input.name),
+        functionBaseUrl(found.namespace, input.name),
         input,
         {
           apiKey: async () => {
             const ref = auth.apiKeys?.secretRef;
-            const [key] = ref ? splitApiKeys(await secretValue(core, found.namespace, ref)) : [];
+            const [key] = ref ? splitApiKeys(await secretValue(found.namespace, ref)) : [];
             if (!key)
               throw new BbfnError(
                 'AUTH_INVALID_API_KEY',
@@ -217,7 +235,7 @@ export function createClusterBackend(
           },
           userToken: async (userId) => {
             const ref = auth.jwt.secretRef;
-            const secret = ref ? await secretValue(core, found.namespace, ref) : null;
+            const secret = ref ? await secretValue(found.namespace, ref) : null;
             if (!secret)
               throw new BbfnError(
                 'AUTH_INVALID_TOKEN',
