@@ -303,10 +303,14 @@ describe('the management API in a cluster', () => {
       `apiVersion: v1\nkind: Secret\nmetadata: { name: b-keys }\nstringData: { keys: "${KEY_B_ROTATED}" }\n`,
     );
     expect(rotated.ok, rotated.out).toBe(true);
+    const rotatedAt = performance.now();
     await waitFor('the rotated-out key to be refused', 10_000, async () => {
       const old = await call('GET', '/v1/app_kube_b/functions', undefined, KEY_B);
       return old.status === 401 && old.body.error.code === 'AUTH_INVALID_API_KEY';
     });
+    console.log(
+      `kube: the rotated-out key was refused ${Math.round(performance.now() - rotatedAt)} ms after the apply`,
+    );
     expect((await call('GET', '/v1/app_kube_b/functions', undefined, KEY_B_ROTATED)).status).toBe(200);
     expect(apiKc.appAndSecretReads - before).toBe(0);
   });
