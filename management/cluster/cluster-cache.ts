@@ -66,6 +66,8 @@ export class ClusterCache {
     this.secretWatch.start();
     await Promise.all([this.apps.start(), this.services.start()]);
     await this.synced;
+    // The informers fill their caches just after their list resolves.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   stop(): void {
