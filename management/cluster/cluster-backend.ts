@@ -56,7 +56,7 @@ export function createClusterBackend(
 ): ManagementBackend & { close(): Promise<void> } {
   const custom = options.kc.makeApiClient(CustomObjectsApi);
   const objects = KubernetesObjectApi.makeApiClient(options.kc);
-  const pools = new Map<string, pg.Pool>();
+  const pools = new Map<string, { url: string; pool: pg.Pool }>();
   const fnApi = (namespace: string) => ({
     group: API_GROUP,
     version: API_VERSION,
@@ -114,13 +114,14 @@ export function createClusterBackend(
     const url = ref ? await secretValue(found.namespace, ref) : null;
     if (!url)
       throw new BbfnError('DATABASE_UNAVAILABLE', `App "${found.app.spec.appId}" has no database URL Secret`);
-    const key = `${found.app.spec.appId}\0${url}`;
-    let pool = pools.get(key);
-    if (!pool) {
-      pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 30_000 });
-      pool.on('error', () => {}); // An idle client's error: the next query reports it.
-      pools.set(key, pool);
-    }
+    const appId = found.app.spec.appId;
+    const current = pools.get(appId);
+    if (current?.url === url) return current.pool;
+    // The URL Secret changed (a rotated password, a moved database): the old pool goes.
+    void current?.pool.end().catch(() => {});
+    const pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 30_000 });
+    pool.on('error', () => {}); // An idle client's error: the next query reports it.
+    pools.set(appId, { url, pool });
     return pool;
   }
 
@@ -135,7 +136,7 @@ export function createClusterBackend(
 
   return {
     async close() {
-      await Promise.all([...pools.values()].map((pool) => pool.end()));
+      await Promise.all([...pools.values()].map(({ pool }) => pool.end()));
       pools.clear();
     },
 
