@@ -13,7 +13,7 @@ import type { FunctionResource } from '../../api/v1alpha1/function.types.ts';
 import { API_GROUP, API_VERSION } from '../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
 import { functionId, functionUrl } from '../../api/v1alpha1/urls.ts';
-import { workloadName } from '../../operator/src/resources/names.ts';
+import { SERVICE_PORT_NAME, workloadName } from '../../operator/src/resources/names.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { BbfnError } from '../../runtime-image/src/errors.ts';
 import { callFunction, invokeOutput } from '../call-function.ts';
@@ -44,6 +44,8 @@ export interface ClusterBackendOptions {
 type Stored = FunctionResource & { status?: FunctionStatus };
 
 const POLL_MS = 250;
+// Watch events land in memory: checking it again is free.
+const EVENT_POLL_MS = 20;
 
 /**
  * The management API in a cluster: a deploy is a server-side apply of the Function (so
@@ -125,13 +127,26 @@ export function createClusterBackend(
     return pool;
   }
 
-  /** The function's Service by address (its ClusterIP): pods need no cluster DNS to be invoked. */
+  /**
+   * Where to invoke the function, by address (no cluster DNS needed): one of its ready
+   * pods (cluster-cache.ts says why not the ClusterIP first), else its Service's ClusterIP.
+   */
   function functionBaseUrl(namespace: string, name: string): string {
     if (options.serviceUrl) return options.serviceUrl(namespace, name);
-    const address = cache.serviceAddress(namespace, workloadName(name));
+    const service = workloadName(name);
+    const ready = cache.readyEndpoints(namespace, service, SERVICE_PORT_NAME);
+    if (ready && ready.length > 0) return `http://${ready[Math.floor(Math.random() * ready.length)]}`;
+    const address = cache.serviceAddress(namespace, service);
     if (!address)
       throw new BbfnError('FUNCTION_UNAVAILABLE', `Function "${name}" has no Service yet (not deployed?)`);
     return `http://${address.includes(':') ? `[${address}]` : address}`;
+  }
+
+  /** Whether the API's own view already has a ready pod to invoke (the watches lag the operator's). */
+  function invocable(namespace: string, fn: Stored): boolean {
+    if (options.serviceUrl || fn.spec.trigger.type === 'cron') return true;
+    const ready = cache.readyEndpoints(namespace, workloadName(fn.metadata.name), SERVICE_PORT_NAME);
+    return ready === null || ready.length > 0;
   }
 
   return {
@@ -178,6 +193,9 @@ export function createClusterBackend(
         await sleep(POLL_MS);
         fn = await stored(found, input.name);
       }
+      // So that invoke_function right after this answer reaches the new revision.
+      if (fn.status?.status === 'deployed')
+        while (!invocable(found.namespace, fn) && Date.now() < deadline) await sleep(EVENT_POLL_MS);
       const done = fn.status?.observedGeneration === generation ? fn.status?.status : undefined;
       if (done === 'failed') {
         const condition = fn.status?.conditions?.find((c) => c.type === 'Ready');

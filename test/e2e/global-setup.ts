@@ -11,6 +11,8 @@ const CHART = path.join(import.meta.dirname, '../../charts/butterbase-functions'
 /** Function URLs are {publicBaseUrl}/v1/{appId}/fn/{name}; requests carry this host. */
 export const PUBLIC_HOST = 'fn.bbfn-e2e.test';
 export const SYSTEM_NAMESPACE = 'butterbase-system';
+/** Apps whose management API routes get a rule on the ingress (management.test.ts). */
+export const API_APP_IDS = ['app_abc123', 'app_e2e_other'];
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,6 +43,7 @@ export default async function setup(project: TestProject) {
       '--namespace', SYSTEM_NAMESPACE, '--create-namespace',
       '--set', `publicBaseUrl=http://${PUBLIC_HOST}`,
       '--set', `ingress.className=${INGRESS_CLASS_NAME}`,
+      '--set', `api.ingress.appIds={${API_APP_IDS.join(',')}}`,
       '--set', `operator.image.repository=${E2E_IMAGES.operator.repository}`,
       '--set', `operator.image.tag=${E2E_IMAGES.operator.tag}`,
       '--set', 'operator.image.pullPolicy=Never',
