@@ -13,7 +13,6 @@ import type { FunctionResource } from '../../api/v1alpha1/function.types.ts';
 import { API_GROUP, API_VERSION } from '../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
 import { functionId, functionUrl } from '../../api/v1alpha1/urls.ts';
-import { SERVICE_PORT_NAME, workloadName } from '../../operator/src/resources/names.ts';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { BbfnError } from '../../runtime-image/src/errors.ts';
 import { callFunction, invokeOutput } from '../call-function.ts';
@@ -23,6 +22,7 @@ import { awaitInvocation, readInvocation, readLogs } from '../invocation-reads.t
 import type { FunctionSummary } from '../schemas.ts';
 import type { ClusterCache } from './cluster-cache.ts';
 import { type FoundApp, splitApiKeys } from './cluster-reads.ts';
+import { FunctionAddresses } from './function-address.ts';
 
 /** The API's writes are its own in server-side apply, apart from the operator's `butterbase-functions`. */
 export const API_FIELD_MANAGER = 'butterbase-functions-api';
@@ -44,8 +44,6 @@ export interface ClusterBackendOptions {
 type Stored = FunctionResource & { status?: FunctionStatus };
 
 const POLL_MS = 250;
-// Watch events land in memory: checking it again is free.
-const EVENT_POLL_MS = 20;
 
 /**
  * The management API in a cluster: a deploy is a server-side apply of the Function (so
@@ -58,6 +56,7 @@ export function createClusterBackend(
 ): ManagementBackend & { close(): Promise<void> } {
   const custom = options.kc.makeApiClient(CustomObjectsApi);
   const objects = KubernetesObjectApi.makeApiClient(options.kc);
+  const addresses = new FunctionAddresses(options.kc, options.cache, options.serviceUrl);
   const pools = new Map<string, { url: string; pool: pg.Pool }>();
   const fnApi = (namespace: string) => ({
     group: API_GROUP,
@@ -127,28 +126,6 @@ export function createClusterBackend(
     return pool;
   }
 
-  /**
-   * Where to invoke the function, by address (no cluster DNS needed): one of its ready
-   * pods (cluster-cache.ts says why not the ClusterIP first), else its Service's ClusterIP.
-   */
-  function functionBaseUrl(namespace: string, name: string): string {
-    if (options.serviceUrl) return options.serviceUrl(namespace, name);
-    const service = workloadName(name);
-    const ready = cache.readyEndpoints(namespace, service, SERVICE_PORT_NAME);
-    if (ready && ready.length > 0) return `http://${ready[Math.floor(Math.random() * ready.length)]}`;
-    const address = cache.serviceAddress(namespace, service);
-    if (!address)
-      throw new BbfnError('FUNCTION_UNAVAILABLE', `Function "${name}" has no Service yet (not deployed?)`);
-    return `http://${address.includes(':') ? `[${address}]` : address}`;
-  }
-
-  /** Whether the API's own view already has a ready pod to invoke (the watches lag the operator's). */
-  function invocable(namespace: string, fn: Stored): boolean {
-    if (options.serviceUrl || fn.spec.trigger.type === 'cron') return true;
-    const ready = cache.readyEndpoints(namespace, workloadName(fn.metadata.name), SERVICE_PORT_NAME);
-    return ready === null || ready.length > 0;
-  }
-
   return {
     async close() {
       await Promise.all([...pools.values()].map(({ pool }) => pool.end()));
@@ -194,8 +171,7 @@ export function createClusterBackend(
         fn = await stored(found, input.name);
       }
       // So that invoke_function right after this answer reaches the new revision.
-      if (fn.status?.status === 'deployed')
-        while (!invocable(found.namespace, fn) && Date.now() < deadline) await sleep(EVENT_POLL_MS);
+      if (fn.status?.status === 'deployed') await addresses.awaitRollout(fn, deadline);
       const done = fn.status?.observedGeneration === generation ? fn.status?.status : undefined;
       if (done === 'failed') {
         const condition = fn.status?.conditions?.find((c) => c.type === 'Ready');
@@ -239,7 +215,7 @@ export function createClusterBackend(
       const fn = await stored(found, input.name);
       const { auth } = found.app.spec;
       const result = await callFunction(
-        functionBaseUrl(found.namespace, input.name),
+        addresses.baseUrl(found.namespace, input.name),
         input,
         {
           apiKey: async () => {
