@@ -5,17 +5,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { BbfnError } from '../runtime-image/src/errors.ts';
+import { queryLines } from '../runtime-image/src/invocations/line-reads.ts';
 import { queryInvocations } from '../runtime-image/src/invocations/query.ts';
-import type { InvocationWithLines } from '../runtime-image/src/invocations/types.ts';
+import type { InvocationRecord, InvocationWithLines } from '../runtime-image/src/invocations/types.ts';
 import type { Invocation, LogLineOut, LogsOutput, LogsQuery } from './schemas.ts';
 
-/**
- * get_logs looks at the newest invocations of the window (`since` …), at most this many:
- * the records are read from their batches newest first (batch-reads.ts), then their lines.
- */
-export const LOGS_INVOCATION_WINDOW = 1000;
-
-function errorOf(record: InvocationWithLines): Invocation['error'] {
+function errorOf(record: InvocationRecord): Invocation['error'] {
   return record.errorCode ? { code: record.errorCode, message: record.errorMessage } : null;
 }
 
@@ -72,33 +67,26 @@ export async function awaitInvocation(
   return null;
 }
 
-/** A function's console lines, newest first, each with its invocation's outcome. */
+/** A function's console lines, newest first, each with its invocation's outcome: every filter in SQL (line-reads.ts). */
 export async function readLogs(
   pool: pg.Pool,
   appId: string,
   name: string,
   query: LogsQuery,
 ): Promise<LogsOutput> {
-  const records = await queryInvocations(pool, {
+  const found = await queryLines(pool, {
     appId,
     functionName: name,
     ...(query.since ? { since: new Date(query.since) } : {}),
+    ...(query.until ? { until: new Date(query.until) } : {}),
     ...(query.invocation_id ? { invocationId: query.invocation_id } : {}),
     ...(query.level ? { level: query.level } : {}),
-    limit: LOGS_INVOCATION_WINDOW,
+    ...(query.text ? { text: query.text } : {}),
+    limit: query.limit,
   });
-  const since = query.since ? Date.parse(query.since) : -Infinity;
-  const until = query.until ? Date.parse(query.until) : Infinity;
-  const text = query.text?.toLowerCase();
-  const lines: (LogLineOut & { seq: number; at: number })[] = [];
-  for (const record of records) {
-    for (const line of record.lines) {
-      const at = line.at.getTime();
-      if (at < since || at > until) continue;
-      if (text !== undefined && !line.message.toLowerCase().includes(text)) continue;
-      lines.push({
-        at,
-        seq: line.seq,
+  return {
+    lines: found.map(
+      ({ line, record }): LogLineOut => ({
         time: line.at.toISOString(),
         level: line.level,
         message: line.message,
@@ -109,10 +97,7 @@ export async function readLogs(
         outcome: record.outcome,
         duration_ms: record.durationMs,
         error: errorOf(record),
-      });
-    }
-  }
-  // Newest first; lines of one invocation at the same millisecond by their order.
-  lines.sort((a, b) => b.at - a.at || (a.invocation_id === b.invocation_id ? b.seq - a.seq : 0));
-  return { lines: lines.slice(0, query.limit).map(({ at: _at, seq: _seq, ...line }) => line) };
+      }),
+    ),
+  };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { secretKeyRefSchema } from './app.types.ts';
 import { validateCronSchedule, validateTimeZone } from './cron-schedule.ts';
-import { DEFAULT_FUNCTION_LIMITS, MEMORY_MB_RANGE } from './function-limits.ts';
+import { DEFAULT_FUNCTION_LIMITS, MAX_TIMEOUT_SECONDS, MEMORY_MB_RANGE } from './function-limits.ts';
 import { resourceSchema } from './meta.types.ts';
 import { MANAGEMENT_APP_PATHS } from './urls.ts';
 
@@ -159,7 +159,7 @@ export const functionLimitsSchema = z.object({
   timeoutSeconds: z
     .number()
     .positive()
-    .max(900)
+    .max(MAX_TIMEOUT_SECONDS)
     .default(DEFAULT_FUNCTION_LIMITS.timeoutSeconds)
     .describe('Per-invocation time limit'),
   memoryMb: z

@@ -1,11 +1,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
-import { workloadName } from '../../operator/src/resources/names.ts';
 import { BbfnError } from '../../runtime-image/src/errors.ts';
 import { sendError } from '../../runtime-image/src/http/http-errors.ts';
 import { registerManagementRoutes } from '../routes.ts';
 import { createClusterBackend } from './cluster-backend.ts';
+import { ClusterCache } from './cluster-cache.ts';
 
 export interface ClusterApiOptions {
   kc: KubeConfig;
@@ -14,7 +14,7 @@ export interface ClusterApiOptions {
   address?: string;
   deployWaitMs: number;
   log: Logger;
-  /** Where a function's pods answer; its Service unless a test says otherwise. */
+  /** Where a function's pods answer; its Service's ClusterIP unless a test says otherwise. */
   serviceUrl?: (namespace: string, name: string) => string;
 }
 
@@ -23,12 +23,14 @@ export interface ClusterApiOptions {
  * port (the chart's Service and ingress rules send the API's paths there).
  */
 export async function startClusterApi(options: ClusterApiOptions) {
+  const cache = new ClusterCache(options.kc, options.log);
+  await cache.start();
   const backend = createClusterBackend({
     kc: options.kc,
     publicBaseUrl: options.publicBaseUrl,
     deployWaitMs: options.deployWaitMs,
-    // The function's Service (operator/src/resources/workloads.ts), port 80, by cluster DNS.
-    serviceUrl: options.serviceUrl ?? ((namespace, name) => `http://${workloadName(name)}.${namespace}.svc`),
+    cache,
+    ...(options.serviceUrl ? { serviceUrl: options.serviceUrl } : {}),
   });
   const app = Fastify({
     logger: false,
@@ -52,6 +54,7 @@ export async function startClusterApi(options: ClusterApiOptions) {
     close: async () => {
       await app.close();
       await backend.close();
+      cache.stop();
     },
   };
 }

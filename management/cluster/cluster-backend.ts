@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiException,
-  CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesListObject,
@@ -21,7 +20,9 @@ import { compileForDeploy, functionManifest } from '../deploy-input.ts';
 import type { ManagementBackend } from '../functions-api.ts';
 import { awaitInvocation, readInvocation, readLogs } from '../invocation-reads.ts';
 import type { FunctionSummary } from '../schemas.ts';
-import { type FoundApp, findApp, secretValue, splitApiKeys } from './cluster-reads.ts';
+import type { ClusterCache } from './cluster-cache.ts';
+import { type FoundApp, splitApiKeys } from './cluster-reads.ts';
+import { FunctionAddresses } from './function-address.ts';
 
 /** The API's writes are its own in server-side apply, apart from the operator's `butterbase-functions`. */
 export const API_FIELD_MANAGER = 'butterbase-functions-api';
@@ -31,8 +32,13 @@ export interface ClusterBackendOptions {
   publicBaseUrl: string;
   /** How long a deploy waits for the operator to report the new generation. */
   deployWaitMs: number;
-  /** Where a function's pods answer inside the cluster (its Service; a test may point elsewhere). */
-  serviceUrl: (namespace: string, name: string) => string;
+  /** Apps, their Secrets and the Functions' Services, kept from watches (cluster-cache.ts). */
+  cache: ClusterCache;
+  /**
+   * Where a function's pods answer; by default its Service's ClusterIP, port 80, which
+   * needs no cluster DNS. A test without a cluster network points at a pod it runs.
+   */
+  serviceUrl?: (namespace: string, name: string) => string;
 }
 
 type Stored = FunctionResource & { status?: FunctionStatus };
@@ -49,9 +55,9 @@ export function createClusterBackend(
   options: ClusterBackendOptions,
 ): ManagementBackend & { close(): Promise<void> } {
   const custom = options.kc.makeApiClient(CustomObjectsApi);
-  const core = options.kc.makeApiClient(CoreV1Api);
   const objects = KubernetesObjectApi.makeApiClient(options.kc);
-  const pools = new Map<string, pg.Pool>();
+  const addresses = new FunctionAddresses(options.kc, options.cache, options.serviceUrl);
+  const pools = new Map<string, { url: string; pool: pg.Pool }>();
   const fnApi = (namespace: string) => ({
     group: API_GROUP,
     version: API_VERSION,
@@ -59,8 +65,12 @@ export function createClusterBackend(
     plural: 'functions',
   });
 
+  const { cache } = options;
+  const secretValue = (namespace: string, ref: { name: string; key: string }) =>
+    cache.secretValue(namespace, ref);
+
   async function app(appId: string): Promise<FoundApp> {
-    const found = await findApp(custom, appId);
+    const found = cache.findApp(appId);
     if (!found) throw new BbfnError('RESOURCE_NOT_FOUND', `App "${appId}" doesn't exist`);
     return found;
   }
@@ -102,30 +112,31 @@ export function createClusterBackend(
   /** The App's database (its admin URL, from `spec.database.urlSecretRef`): invocation records. */
   async function database(found: FoundApp): Promise<pg.Pool> {
     const ref = found.app.spec.database.urlSecretRef;
-    const url = ref ? await secretValue(core, found.namespace, ref) : null;
+    const url = ref ? await secretValue(found.namespace, ref) : null;
     if (!url)
       throw new BbfnError('DATABASE_UNAVAILABLE', `App "${found.app.spec.appId}" has no database URL Secret`);
-    const key = `${found.app.spec.appId}\0${url}`;
-    let pool = pools.get(key);
-    if (!pool) {
-      pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 30_000 });
-      pool.on('error', () => {}); // An idle client's error: the next query reports it.
-      pools.set(key, pool);
-    }
+    const appId = found.app.spec.appId;
+    const current = pools.get(appId);
+    if (current?.url === url) return current.pool;
+    // The URL Secret changed (a rotated password, a moved database): the old pool goes.
+    void current?.pool.end().catch(() => {});
+    const pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 30_000 });
+    pool.on('error', () => {}); // An idle client's error: the next query reports it.
+    pools.set(appId, { url, pool });
     return pool;
   }
 
   return {
     async close() {
-      await Promise.all([...pools.values()].map((pool) => pool.end()));
+      await Promise.all([...pools.values()].map(({ pool }) => pool.end()));
       pools.clear();
     },
 
     async apiKeys(appId) {
-      const found = await findApp(custom, appId);
+      const found = cache.findApp(appId);
       if (!found) return null;
       const ref = found.app.spec.auth.apiKeys?.secretRef;
-      return ref ? splitApiKeys(await secretValue(core, found.namespace, ref)) : [];
+      return ref ? splitApiKeys(await secretValue(found.namespace, ref)) : [];
     },
 
     async deploy(input) {
@@ -159,6 +170,8 @@ export function createClusterBackend(
         await sleep(POLL_MS);
         fn = await stored(found, input.name);
       }
+      // So that invoke_function right after this answer reaches the new revision.
+      if (fn.status?.status === 'deployed') await addresses.awaitRollout(fn, deadline);
       const done = fn.status?.observedGeneration === generation ? fn.status?.status : undefined;
       if (done === 'failed') {
         const condition = fn.status?.conditions?.find((c) => c.type === 'Ready');
@@ -202,12 +215,12 @@ export function createClusterBackend(
       const fn = await stored(found, input.name);
       const { auth } = found.app.spec;
       const result = await callFunction(
-        options.serviceUrl(found.namespace, input.name),
+        addresses.baseUrl(found.namespace, input.name),
         input,
         {
           apiKey: async () => {
             const ref = auth.apiKeys?.secretRef;
-            const [key] = ref ? splitApiKeys(await secretValue(core, found.namespace, ref)) : [];
+            const [key] = ref ? splitApiKeys(await secretValue(found.namespace, ref)) : [];
             if (!key)
               throw new BbfnError(
                 'AUTH_INVALID_API_KEY',
@@ -217,7 +230,7 @@ export function createClusterBackend(
           },
           userToken: async (userId) => {
             const ref = auth.jwt.secretRef;
-            const secret = ref ? await secretValue(core, found.namespace, ref) : null;
+            const secret = ref ? await secretValue(found.namespace, ref) : null;
             if (!secret)
               throw new BbfnError(
                 'AUTH_INVALID_TOKEN',

@@ -11,12 +11,15 @@ export const RELEASE = 'bbfn';
 export const SYSTEM_NAMESPACE = 'butterbase-system';
 /** Function URLs are {publicBaseUrl}/v1/{appId}/fn/{name}; requests carry this host. */
 export const PUBLIC_HOST = 'fn.bbfn-e2e.test';
+/** Apps whose management API routes get a rule on the ingress (management.test.ts). */
+export const API_APP_IDS = ['app_abc123', 'app_e2e_other'];
 
 /** The values of the e2e release: this checkout's images (never pulled), the cluster's ingress class. */
 // biome-ignore format: flags and their values read best in pairs
 export const releaseValues = (ingressClass: string) => [
   '--set', `publicBaseUrl=http://${PUBLIC_HOST}`,
   '--set', `ingress.className=${ingressClass}`,
+  '--set', `api.ingress.appIds={${API_APP_IDS.join(',')}}`,
   '--set', `operator.image.repository=${E2E_IMAGES.operator.repository}`,
   '--set', `operator.image.tag=${E2E_IMAGES.operator.tag}`,
   '--set', 'operator.image.pullPolicy=Never',

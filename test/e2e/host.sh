@@ -5,13 +5,14 @@
 # Usage:
 #   host.sh up <run-dir> <bridge> <bridge-ip>/<prefix> <service-cidr>
 #       records the sysctls and nft tables the kubelet and kube-proxy may change, then
-#       creates the bridge (the node's address) and routes the Service CIDR to it
+#       creates the bridge (the node's address), routes the Service CIDR to it and lets
+#       FORWARD pass pod-to-pod traffic on it
 #   host.sh down <run-dir>
 #       stops the run's processes (by pid: <run-dir>/pids, the containerd shims serving
 #       <run-dir>'s socket, the processes in the pods' cgroups), unmounts what is mounted
 #       under <run-dir>, removes the pods' cgroups, the KUBE-* iptables chains and the
-#       nft tables that were not there before, restores the sysctls, deletes the routes
-#       and the bridge. Idempotent; safe on a half-started run. Leaves <run-dir> itself.
+#       nft tables that were not there before, restores the sysctls, deletes the routes,
+#       the FORWARD rule and the bridge. Idempotent; safe on a half-started run. Leaves <run-dir> itself.
 #   host.sh check <bridge>
 #       fails, naming them, if a previous run's bridge, chains or cgroups are still there
 set -uo pipefail
@@ -35,6 +36,12 @@ POD_CGROUP=kubepods
 
 log() { printf 'e2e-host: %s\n' "$*" >&2; }
 
+# Pod to pod through the bridge, also by a Service's ClusterIP (routed back out of the
+# bridge after kube-proxy's DNAT). A Docker engine on the host sets FORWARD's policy to
+# DROP, and kube-proxy accepts only the replies and what comes from outside the pod CIDR,
+# so without this a pod cannot reach another (a CNI's own rules do this on real nodes).
+POD_FORWARD=(-i @bridge@ -o @bridge@ -m comment --comment "bbfn e2e: pod to pod" -j ACCEPT)
+
 nft_tables() { nft list tables 2>/dev/null | sort; }
 
 up() {
@@ -54,8 +61,9 @@ up() {
   ip link add "$bridge" type bridge &&
     ip addr add "$cidr" dev "$bridge" &&
     ip link set "$bridge" up &&
-    ip route add "$services" dev "$bridge" || {
-    log "could not create bridge $bridge ($cidr) with a route to $services"
+    ip route add "$services" dev "$bridge" &&
+    iptables -I FORWARD "${POD_FORWARD[@]/@bridge@/$bridge}" || {
+    log "could not create bridge $bridge ($cidr) with a route to $services and pod-to-pod forwarding"
     exit 1
   }
 }
@@ -218,6 +226,7 @@ remove_network() { # dir
   bridge=$(sed -n 's/^bridge=//p' "$1/host.env")
   services=$(sed -n 's/^services=//p' "$1/host.env")
   ip route del "$services" dev "$bridge" 2>/dev/null
+  while iptables -D FORWARD "${POD_FORWARD[@]/@bridge@/$bridge}" 2>/dev/null; do :; done
   for link in $(ip -o link show master "$bridge" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
     ip link del "$link" 2>/dev/null
   done

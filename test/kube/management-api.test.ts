@@ -16,6 +16,7 @@ import { API_FIELD_MANAGER } from '../../management/cluster/cluster-backend.ts';
 import { FunctionController } from '../../operator/src/controller/function-controller.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
+import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
@@ -35,6 +36,22 @@ const settings: OperatorSettings = {
 const KEY_A = 'bb_sk_kube_app_a_key';
 const KEY_A2 = 'bb_sk_kube_app_a_second';
 const KEY_B = 'bb_sk_kube_app_b_key';
+const KEY_B_ROTATED = 'bb_sk_kube_app_b_rotated';
+
+/**
+ * The API's own connection to the real API server, counting the requests it sends to
+ * read Apps and Secrets (watches are not counted: they are one long request each).
+ */
+class CountingKubeConfig extends k8s.KubeConfig {
+  appAndSecretReads = 0;
+  override async applySecurityAuthentication(
+    context: Parameters<k8s.KubeConfig['applySecurityAuthentication']>[0],
+  ) {
+    if (/\/(apps|secrets)(\/|\?|$)/.test(new URL(context.getUrl()).pathname)) this.appAndSecretReads++;
+    return super.applySecurityAuthentication(context);
+  }
+}
+let apiKc: CountingKubeConfig;
 
 const CODE = `export async function handler(req, ctx) {
   return new Response(JSON.stringify({ hello: 'world' }), { headers: { 'Content-Type': 'application/json' } });
@@ -88,8 +105,10 @@ beforeAll(async () => {
   await controller.start();
   // No kubelet here: a deploy answers `deployed` once its pods run, so they are made to (function-pods.ts).
   kubelet = podsComeUp(namespace);
+  apiKc = new CountingKubeConfig();
+  apiKc.loadFromFile(inject('kubeconfig'));
   api = await startClusterApi({
-    kc,
+    kc: apiKc,
     publicBaseUrl: settings.publicBaseUrl,
     port: 0,
     address: '127.0.0.1',
@@ -266,5 +285,33 @@ describe('the management API in a cluster', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('authorizes from its watches, and refuses a rotated-out key within seconds', async () => {
+    // The first use of an App's key Secret reads it; after that the watch keeps it current.
+    expect((await call('GET', '/v1/app_kube_b/functions', undefined, KEY_B)).status).toBe(200);
+    const before = apiKc.appAndSecretReads;
+    expect(before, 'the counter sees the first list of Apps and read of the Secret').toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) {
+      expect((await call('GET', '/v1/app_kube_b/functions', undefined, KEY_B)).status).toBe(200);
+      expect((await call('GET', '/v1/app_kube_a/functions', undefined, KEY_B)).status).toBe(401);
+    }
+    expect(apiKc.appAndSecretReads - before).toBe(0);
+
+    const rotated = await kubectl(
+      ['apply', '-n', namespace, '-f', '-'],
+      `apiVersion: v1\nkind: Secret\nmetadata: { name: b-keys }\nstringData: { keys: "${KEY_B_ROTATED}" }\n`,
+    );
+    expect(rotated.ok, rotated.out).toBe(true);
+    const rotatedAt = performance.now();
+    await waitFor('the rotated-out key to be refused', 10_000, async () => {
+      const old = await call('GET', '/v1/app_kube_b/functions', undefined, KEY_B);
+      return old.status === 401 && old.body.error.code === 'AUTH_INVALID_API_KEY';
+    });
+    console.log(
+      `kube: the rotated-out key was refused ${Math.round(performance.now() - rotatedAt)} ms after the apply`,
+    );
+    expect((await call('GET', '/v1/app_kube_b/functions', undefined, KEY_B_ROTATED)).status).toBe(200);
+    expect(apiKc.appAndSecretReads - before).toBe(0);
   });
 });

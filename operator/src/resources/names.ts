@@ -41,6 +41,9 @@ export function workloadName(functionName: string): string {
   return `${name.slice(0, MAX_NAME - 9).replace(/-+$/, '')}-${hash}`;
 }
 
+/** The name of the port of a Function's Service (and its pods' serving port's). */
+export const SERVICE_PORT_NAME = 'http';
+
 /** A revision's ConfigMap: content-addressed, so a new bundle is a new object and pods roll. */
 export function revisionConfigMapName(functionName: string, revision: string): string {
   return `${workloadName(functionName)}-${revision}`;

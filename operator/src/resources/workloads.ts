@@ -4,7 +4,7 @@ import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { extraRoutePath, functionPath, triggerExtraPath } from '../../../api/v1alpha1/urls.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../../../runtime-image/src/host/background-limits.ts';
 import type { OperatorSettings } from '../settings.ts';
-import { functionLabels, selectorLabels, workloadName } from './names.ts';
+import { functionLabels, SERVICE_PORT_NAME, selectorLabels, workloadName } from './names.ts';
 import { controllerReference } from './owner.ts';
 import type { Revision } from './revision.ts';
 import { runtimePodTemplate } from './runtime-pod.ts';
@@ -52,7 +52,7 @@ export function functionService(fn: FunctionResource): V1Service {
     spec: {
       type: 'ClusterIP',
       selector: selectorLabels(fn.metadata.name),
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: SERVICE_PORT_NAME, port: 80, targetPort: 'http', protocol: 'TCP' }],
     },
   };
 }
@@ -66,7 +66,7 @@ export function functionIngress(fn: FunctionResource, settings: OperatorSettings
   const paths = [functionPath(appId, fn.metadata.name)];
   const extra = triggerExtraPath(trigger);
   if (extra) paths.push(extraRoutePath(appId, extra));
-  const backend = { service: { name: workloadName(fn.metadata.name), port: { name: 'http' } } };
+  const backend = { service: { name: workloadName(fn.metadata.name), port: { name: SERVICE_PORT_NAME } } };
   const { host, tlsSecretName, annotations } = settings.ingress;
   return {
     apiVersion: 'networking.k8s.io/v1',

@@ -28,7 +28,7 @@ interface LineRow {
 }
 
 /** Levels at or above `level`, for `level = ANY(...)`. */
-function levelsFrom(level: LogLevel | undefined): LogLevel[] {
+export function levelsFrom(level: LogLevel | undefined): LogLevel[] {
   if (level === undefined) return [...LOG_LEVELS];
   const index = LOG_LEVELS.indexOf(level);
   if (index < 0)
