@@ -109,7 +109,8 @@ describe('the chart, with its default values', () => {
       expect(rule.verbs).not.toContain('update');
     }
     expect(verbs('secrets').sort()).toEqual(['create', 'get', 'patch', 'watch']);
-    expect(verbs('deployments').sort()).toEqual(['create', 'list', 'patch', 'watch']);
+    expect(verbs('deployments').sort()).toEqual(['create', 'get', 'list', 'patch', 'watch']);
+    expect(verbs('endpointslices').sort()).toEqual(['list', 'watch']);
     expect(verbs('pods').sort()).toEqual(['list', 'watch']);
     const role = one(objects, 'Role');
     expect(role.rules).toEqual([
