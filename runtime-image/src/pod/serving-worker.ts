@@ -91,13 +91,14 @@ const app = await buildHttpApp({
 });
 
 const connections = new ConnectionDrain(app.server);
-/** How long a kept-alive connection may stay idle once this worker drains (connection-drain.ts). */
-const DRAIN_IDLE_MS = 1000;
+/**
+ * How long a kept-alive connection may stay idle once this worker drains (connection-drain.ts):
+ * a client sending back to back needs microseconds of it; under the 1 s in which a worker
+ * retired for its memory is ended (serving-pool.ts), so its idle connections are closed first.
+ */
+const DRAIN_IDLE_MS = 500;
 /** Requests in flight end within the function's time limit; their connections close after. */
-const connectionsLimitMs = Math.min(
-  init.drainLimitMs,
-  init.fn.limits.timeoutSeconds * 1000 + 2 * DRAIN_IDLE_MS,
-);
+const connectionsLimitMs = Math.min(init.drainLimitMs, init.fn.limits.timeoutSeconds * 1000 + 2_000);
 
 try {
   await host.deploy(init.fn);
