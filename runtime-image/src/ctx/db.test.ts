@@ -52,6 +52,10 @@ describe('ctx.db roles and RLS', () => {
     expect(await one(alice)).toEqual({ role: 'butterbase_user', id: 'alice', email: 'alice@example.com' });
     expect(await one(anonymous)).toEqual({ role: 'butterbase_user', id: null, email: null });
     expect(await one(service)).toEqual({ role: 'butterbase_service', id: null, email: null });
+    // Quotes, backslashes and semicolons in a claim stay inside the claims' value.
+    const tricky = `o'hara\\'; RESET ROLE; --"`;
+    const quoted: Caller = { kind: 'user', userId: tricky, claims: { sub: tricky, email: tricky } };
+    expect(await one(quoted)).toEqual({ role: 'butterbase_user', id: tricky, email: tricky });
   });
 
   it('returns pg-shaped results for parameterised queries', async () => {
