@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../db/migrate.ts';
@@ -51,6 +52,10 @@ describe('ctx.db roles and RLS', () => {
     expect(await one(alice)).toEqual({ role: 'butterbase_user', id: 'alice', email: 'alice@example.com' });
     expect(await one(anonymous)).toEqual({ role: 'butterbase_user', id: null, email: null });
     expect(await one(service)).toEqual({ role: 'butterbase_service', id: null, email: null });
+    // Quotes, backslashes and semicolons in a claim stay inside the claims' value.
+    const tricky = `o'hara\\'; RESET ROLE; --"`;
+    const quoted: Caller = { kind: 'user', userId: tricky, claims: { sub: tricky, email: tricky } };
+    expect(await one(quoted)).toEqual({ role: 'butterbase_user', id: tricky, email: tricky });
   });
 
   it('returns pg-shaped results for parameterised queries', async () => {
@@ -109,6 +114,35 @@ describe('ctx.db roles and RLS', () => {
       const next = await createFunctionDb(single, alice, roles).query('SHOW search_path');
       expect(next.rows[0]).toEqual({ search_path: '"$user", public' });
       expect((await single.query('SELECT current_user AS role')).rows[0]).toEqual({ role: 'postgres' });
+    } finally {
+      await single.end();
+    }
+  });
+});
+
+describe('ctx.db on a pipelining pool', () => {
+  it('writes a query with its opening and COMMIT to the server in one write', async () => {
+    const single = createPool(database.url, { max: 1 });
+    try {
+      const db = createFunctionDb(single, alice, roles);
+      await db.query('SELECT 1');
+      const client = await single.connect();
+      const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+      client.release();
+      // Every write that reaches the kernel goes through one of these two.
+      let writes = 0;
+      const { _write: write, _writev: writev } = socket;
+      socket._write = (...args) => {
+        writes += 1;
+        return write.apply(socket, args);
+      };
+      socket._writev = (...args) => {
+        writes += 1;
+        return writev!.apply(socket, args);
+      };
+      const answer = await db.query('SELECT current_user AS role, butterbase.user_id() AS id');
+      expect(answer.rows).toEqual([{ role: 'butterbase_user', id: 'alice' }]);
+      expect(writes).toBe(1);
     } finally {
       await single.end();
     }

@@ -9,6 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { FunctionHost } from '../host/host.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { ConnectionDrain } from '../http/connection-drain.ts';
 import { type MetricsSource, registerHealthAndMetrics } from '../http/health-metrics.ts';
 import { createLogger } from '../logger.ts';
 import { InThreadSandbox } from '../sandbox/in-thread-sandbox.ts';
@@ -89,6 +90,16 @@ const app = await buildHttpApp({
     registerHealthAndMetrics(fastify, { metrics, isReady: () => !closing && sandbox !== undefined }),
 });
 
+const connections = new ConnectionDrain(app.server);
+/**
+ * How long a kept-alive connection may stay idle once this worker drains (connection-drain.ts):
+ * a client sending back to back needs microseconds of it; under the 1 s in which a worker
+ * retired for its memory is ended (serving-pool.ts), so its idle connections are closed first.
+ */
+const DRAIN_IDLE_MS = 500;
+/** Requests in flight end within the function's time limit; their connections close after. */
+const connectionsLimitMs = Math.min(init.drainLimitMs, init.fn.limits.timeoutSeconds * 1000 + 2_000);
+
 try {
   await host.deploy(init.fn);
   // Siblings bind the same port; the kernel spreads new connections over them. Fastify's
@@ -104,10 +115,18 @@ try {
 }
 
 let finishing: Promise<void> | null = null;
-/** Stops taking connections, finishes requests and background work, hands over the last output. */
+/**
+ * Stops taking connections (the siblings and the replacement listen on the port),
+ * answers what is in flight or still comes on open connections, closes them, then
+ * finishes background work and hands over the last output.
+ */
 function finish(): Promise<void> {
   finishing ??= (async () => {
     closing = true;
+    // WebSocket clients are told to reconnect (1001 going away), to a listener that stays.
+    // (No websocketServer when the function has no websocket trigger: app.ts leaves the plugin out.)
+    for (const client of app.websocketServer?.clients ?? []) client.close(1001, 'going away');
+    await connections.drain({ idleMs: DRAIN_IDLE_MS, limitMs: connectionsLimitMs });
     await app.close();
     await host.close();
     sink.flush();
