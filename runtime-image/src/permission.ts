@@ -41,8 +41,9 @@ export function permissionFlags(env: NodeJS.ProcessEnv, entryDir: string): strin
   // The invocation spool (invocations/spool.ts): the one place a pod writes.
   const spool = env[RUNTIME_ENV.spoolDir];
   if (spool) flags.push(`--allow-fs-read=${path.resolve(spool)}`, `--allow-fs-write=${path.resolve(spool)}`);
-  // Without a mounted bundle the pod compiles the handler itself, with esbuild's binary.
-  if (!env[RUNTIME_ENV.bundleFile]) flags.push('--allow-child-process');
+  // Without a mounted bundle the pod compiles the handler itself, with esbuild's binary;
+  // a warm pool process is always handed its bundle (pool/specialize-request.ts).
+  if (!env[RUNTIME_ENV.bundleFile] && !env[RUNTIME_ENV.poolPort]) flags.push('--allow-child-process');
   return flags;
 }
 
@@ -69,6 +70,7 @@ const SECRET_ENV = [
   RUNTIME_ENV.jwtSecret,
   RUNTIME_ENV.apiKeys,
   RUNTIME_ENV.webhookSecret,
+  RUNTIME_ENV.poolToken,
 ] as const;
 
 /**
