@@ -6,6 +6,7 @@ import { localManagementRoutes } from '../management/local/mount.ts';
 import { createLogPool } from '../runtime-image/src/db/pool.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
+import { useSandboxWorkerEntry } from '../runtime-image/src/sandbox/sandbox-thread.ts';
 import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
 import { formatCliError } from './format-error.ts';
@@ -15,6 +16,7 @@ import { watchTree } from './manifests/watch-tree.ts';
 import { lockDataDir, writePlatformState } from './platform-state.ts';
 import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
 import { stopStalePostgres } from './postgres/stale-server.ts';
+import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
 import type { LocalAppSecrets } from './secrets.ts';
 
 export interface LocalPlatformOptions {
@@ -62,6 +64,9 @@ async function startOnLockedDataDir(
   undo: Array<() => Promise<void>>,
 ) {
   const { log, print } = options;
+  // In esbuild's process, while the manifests load and Postgres starts.
+  const workerBundle = bundleSandboxWorker(options.dataDir);
+  workerBundle.catch(() => {}); // Awaited below; a start that fails first must not leave it unheard.
   // Read first: a missing directory fails before Postgres starts.
   const initial = await loadManifests(options.manifestsDir);
   const postgresDataDir = path.join(options.dataDir, 'postgres', 'data');
@@ -159,6 +164,7 @@ async function startOnLockedDataDir(
     onSynced: (apps) =>
       writePlatformState(options.dataDir, { url: server.url, postgresUrl: postgres.url, apps }),
   });
+  useSandboxWorkerEntry(await workerBundle);
   await sync.sync(initial, true);
   server.host.starting = false;
 
