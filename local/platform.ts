@@ -6,8 +6,9 @@ import { localManagementRoutes } from '../management/local/mount.ts';
 import { createLogPool } from '../runtime-image/src/db/pool.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
-import { useSandboxWorkerEntry } from '../runtime-image/src/sandbox/sandbox-thread.ts';
+import { sandboxThread, useSandboxWorkerEntry } from '../runtime-image/src/sandbox/sandbox-thread.ts';
 import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
+import { prewarmThreads } from '../runtime-image/src/threads/prewarmed-threads.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
 import { formatCliError } from './format-error.ts';
 import { createManifestSync } from './manifest-sync.ts';
@@ -69,6 +70,13 @@ async function startOnLockedDataDir(
   workerBundle.catch(() => {}); // Awaited below; a start that fails first must not leave it unheard.
   // Read first: a missing directory fails before Postgres starts.
   const initial = await loadManifests(options.manifestsDir);
+  // Each function's sandbox thread boots while Postgres starts and the apps' databases are
+  // prepared, rather than after (its deploy takes the booted thread: prewarmed-threads.ts).
+  const sandboxesBooting = workerBundle.then((entry) => {
+    useSandboxWorkerEntry(entry);
+    for (const fn of initial.functions) prewarmThreads(sandboxThread(fn.resource.spec.limits.memoryMb), 1);
+  });
+  sandboxesBooting.catch(() => {});
   const postgresDataDir = path.join(options.dataDir, 'postgres', 'data');
   const stale = await stopStalePostgres(postgresDataDir);
   if (stale !== null) print(`stopped the Postgres (pid ${stale}) that an earlier run left running`);
@@ -164,7 +172,7 @@ async function startOnLockedDataDir(
     onSynced: (apps) =>
       writePlatformState(options.dataDir, { url: server.url, postgresUrl: postgres.url, apps }),
   });
-  useSandboxWorkerEntry(await workerBundle);
+  await sandboxesBooting;
   await sync.sync(initial, true);
   server.host.starting = false;
 
