@@ -11,6 +11,7 @@ import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
 import { prewarmThreads } from '../runtime-image/src/threads/prewarmed-threads.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
 import { formatCliError } from './format-error.ts';
+import { prepareLocalAppWithSecrets } from './local-app.ts';
 import { createManifestSync } from './manifest-sync.ts';
 import { loadManifests } from './manifests/load-manifests.ts';
 import { watchTree } from './manifests/watch-tree.ts';
@@ -19,6 +20,7 @@ import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
 import { stopStalePostgres } from './postgres/stale-server.ts';
 import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
 import type { LocalAppSecrets } from './secrets.ts';
+import { ensureAppSecrets } from './secrets.ts';
 
 export interface LocalPlatformOptions {
   manifestsDir: string;
@@ -83,6 +85,18 @@ async function startOnLockedDataDir(
   print('starting embedded Postgres…');
   const postgres = await startEmbeddedPostgres({ dataDir: postgresDataDir, persistent: true });
   undo.push(() => postgres.stop());
+  // The Apps' databases are prepared while the HTTP server is built (the sync below takes them).
+  // Their secrets are made first, in one write of the store: concurrent writes would race.
+  await ensureAppSecrets(options.dataDir, [
+    ...new Set(initial.apps.map((loaded) => loaded.resource.spec.appId)),
+  ]);
+  const preparing = new Map(
+    initial.apps.map((loaded) => {
+      const prepared = prepareLocalAppWithSecrets(options.dataDir, postgres.url, loaded);
+      prepared.catch(() => {}); // Reported by the sync, which awaits it.
+      return [JSON.stringify(loaded.resource.spec), prepared] as const;
+    }),
+  );
   let stopWatching = () => {};
   /** What the management API serves: each App's keys and a pool on its database, as Apps are added. */
   const managedApps = new Map<string, LocalApp>();
@@ -162,6 +176,7 @@ async function startOnLockedDataDir(
     scheduler,
     postgresUrl: postgres.url,
     dataDir: options.dataDir,
+    preparing,
     print,
     onAppAdded: (appId, appSecrets, whileRunning, databaseUrl) => {
       secrets[appId] = appSecrets;
