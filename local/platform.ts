@@ -19,8 +19,7 @@ import { lockDataDir, writePlatformState } from './platform-state.ts';
 import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
 import { stopStalePostgres } from './postgres/stale-server.ts';
 import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
-import type { LocalAppSecrets } from './secrets.ts';
-import { ensureAppSecrets } from './secrets.ts';
+import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
 
 export interface LocalPlatformOptions {
   manifestsDir: string;
