@@ -120,8 +120,9 @@ describe('warm pool process', () => {
       env: { DATABASE_URL: database.url, BBFN_JWT_SECRET: JWT_SECRET, BBFN_MIGRATE: 'false' },
     });
     expect(response.status).toBe(200);
-    const served = (await response.json()) as { port: number; revision: string };
+    const served = (await response.json()) as { functionId: string; port: number; revision: string };
     expect(served.revision).toMatch(/^[0-9a-f]{12}$/);
+    expect(served.functionId).toMatch(/^fn_/);
     const base = `http://127.0.0.1:${served.port}/v1/${APP_ID}/fn/late`;
     expect((await fetch(base)).status).toBe(401);
     const token = await signUserToken({ secret: JWT_SECRET, userId: 'alice' });

@@ -6,13 +6,14 @@
  * pod, as if they had been mounted at start (serve-pod.ts). What this saves, and why a
  * pool is worth it for a first response: README, "Where a pod's start goes".
  */
+import { functionId } from '../../../api/v1alpha1/urls.ts';
 import { compiledHandler } from '../compile/compile.ts';
 import { ConfigError, loadHostSettings, parseMountedFunction } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { forgetSecretEnvironment } from '../permission.ts';
 import { RUNTIME_ENV } from '../runtime-env.ts';
 import { servePod } from '../serve-pod.ts';
-import { prewarmedThreadsBooted } from '../threads/prewarmed-threads.ts';
+import { dropPrewarmedThreads, prewarmedThreadsBooted } from '../threads/prewarmed-threads.ts';
 import { startSpecializeServer } from './specialize-server.ts';
 
 const log = createLogger({ name: 'bbfn-runtime' });
@@ -41,7 +42,9 @@ try {
       process.off('SIGTERM', exitWhileWaiting);
       process.off('SIGINT', exitWhileWaiting);
       const served = await servePod({ log, settings, fn, compiled: compiledHandler(request.bundle) });
-      return { functionId: fn.name, revision: served.revision, port: served.port };
+      // A thread warmed for other limits than the function's would idle for the pod's life.
+      void dropPrewarmedThreads();
+      return { functionId: functionId(fn.appId, fn.name), revision: served.revision, port: served.port };
     },
   });
   await booted;

@@ -69,6 +69,12 @@ export async function prewarmedThreadsBooted(): Promise<void> {
   await Promise.all(waiting.map((entry) => entry.booted));
 }
 
+/** Ends the threads still waiting: nobody will take them. */
+export async function dropPrewarmedThreads(): Promise<void> {
+  const dropped = waiting.splice(0);
+  await Promise.all(dropped.map((entry) => entry.thread.terminate()));
+}
+
 /** A thread of this kind: a prewarmed one when one waits, else a new one. */
 export function takeThread(kind: ThreadKind): Worker {
   const key = keyOf(kind);
