@@ -11,6 +11,8 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS runtime
+# Its paths (/app, /app/dist/main.mjs, /app/compile-cache) are also in
+# runtime-image/src/image-layout.ts: the operator starts pods with them on the command line.
 WORKDIR /app
 # The bundles carry their dependencies. esbuild stays a package: a pod given no bundle
 # (BBFN_BUNDLE_FILE) compiles the handler itself.

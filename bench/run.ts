@@ -5,7 +5,7 @@
  * Everything runs on loopback: an embedded Postgres, the servers under test, the load;
  * for `operator`, a Kubernetes control plane (test/kube) and the operator process.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { compileHandler } from '../runtime-image/src/compile/compile.ts';
 import { migrate } from '../runtime-image/src/db/migrate.ts';
 import { withClient } from '../runtime-image/src/db/with-client.ts';
 import { measureClaims } from './claims.ts';
+import { formatCpuPerRequest, measureCpuPerRequest } from './cpu-per-request.ts';
 import { type LoadResult, medianRound, pairedRatios, runLoad } from './load.ts';
 import { measureOperatorScale } from './operator-scale.ts';
 import { comparePeers } from './peers/compare-peers.ts';
@@ -23,6 +24,7 @@ import { nodeHttpServer, peerServers } from './peers/peer-servers.ts';
 import { startServerProcess } from './process.ts';
 import { type ResultRow, writeResults } from './results.ts';
 import { BENCH_SCHEMA, DB_HANDLER, HELLO_HANDLER } from './scenarios.ts';
+import { poolEnv, type WarmFunction, warmStartMs } from './warm-start.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'hello,db,start,local-start,claims,peers,operator' },
     functions: { type: 'string', default: '1000' },
     'operator-concurrency': { type: 'string', default: '8' },
+    rate: { type: 'string', default: '4000' },
     write: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -42,7 +45,9 @@ if (values.help) {
                           [--functions N] [--operator-concurrency N] [--write]
   peers: the seed hello on Deno.serve, @hono/node-server and workerd beside bare Fastify and the host
   operator: a real control plane (test/kube binaries), the operator process, --functions hello Functions
-  applied at once; the time until every status is written and the operator's RSS.`,
+  applied at once; the time until every status is written and the operator's RSS.
+  cpu (not in the default set): CPU µs per hello request of each thread, bare Fastify and the host, at
+  --rate requests a second (default 4000) for --duration seconds, --rounds times; printed, not written.`,
   );
   process.exit(0);
 }
@@ -68,7 +73,7 @@ if (only.has('operator')) {
   );
 }
 const work = await mkdtemp(path.join(os.tmpdir(), 'bbfn-bench-'));
-const usesPostgres = ['hello', 'db', 'start', 'claims'].some((name) => only.has(name));
+const usesPostgres = ['hello', 'db', 'start', 'claims', 'cpu'].some((name) => only.has(name));
 const postgres = usesPostgres
   ? await startEmbeddedPostgres({ dataDir: path.join(work, 'data') })
   : { url: '', stop: async () => {} };
@@ -139,6 +144,25 @@ try {
 
   if (only.has('hello'))
     await compare('hello', ['hello'], await functionFile('hello', HELLO_HANDLER, 'none'));
+  if (only.has('cpu')) {
+    // Not in RESULTS.md: the README's account of the hello path's microseconds comes from it.
+    const bare = await startServerProcess([BARE_ENTRY, 'hello']);
+    const host = await startServerProcess(
+      [HOST_ENTRY],
+      hostEnv(await functionFile('hello', HELLO_HANDLER, 'none')),
+    );
+    try {
+      const load = { rate: Number(values.rate), seconds: durationSeconds };
+      for (let round = 0; round < rounds; round++) {
+        const bareCpu = await measureCpuPerRequest(bare.child.pid!, bare.url, load);
+        const hostCpu = await measureCpuPerRequest(host.child.pid!, `${host.url}/v1/bench/fn/hello`, load);
+        console.log(formatCpuPerRequest('bare Fastify', bareCpu));
+        console.log(formatCpuPerRequest('runtime host', hostCpu));
+      }
+    } finally {
+      await Promise.all([bare.stop(), host.stop()]);
+    }
+  }
   if (only.has('db')) {
     const token = await signUserToken({ secret: JWT_SECRET, userId: 'user-1', expiresIn: 3600 });
     await compare('db', ['db', postgres.url], await functionFile('db', DB_HANDLER, 'required'), {
@@ -151,34 +175,73 @@ try {
    * compiled, as the operator mounts it (compile/mounted-bundle.ts).
    */
   async function podAsImageRunsIt(): Promise<() => ReturnType<typeof startServerProcess>> {
-    const { main } = await buildRuntime();
-    const file = await functionFile('hello', HELLO_HANDLER, 'none');
-    const bundleFile = path.join(work, 'hello.mjs');
-    await writeFile(bundleFile, (await compileHandler(HELLO_HANDLER, { filename: 'hello.ts' })).code);
-    const env = {
-      ...hostEnv(file),
-      BBFN_BUNDLE_FILE: bundleFile,
-      BBFN_MIGRATE: 'false',
-      NODE_COMPILE_CACHE: path.join(work, 'compile-cache'),
-    };
+    const { main, env } = await imageAndHello();
     return () => startServerProcess([main], env);
+  }
+  /** The same image and function, as a warm pool process that is handed the function later. */
+  async function poolAsImageRunsIt() {
+    const { main, env, bundle } = await imageAndHello();
+    const {
+      BBFN_FUNCTION_FILE,
+      BBFN_BUNDLE_FILE,
+      DATABASE_URL,
+      BBFN_JWT_SECRET,
+      BBFN_MIGRATE,
+      ...processEnv
+    } = env;
+    const pool = () => startServerProcess([main], poolEnv(processEnv));
+    const fn: WarmFunction = {
+      function: JSON.parse(await readFile(BBFN_FUNCTION_FILE!, 'utf8')),
+      bundle,
+      env: { DATABASE_URL: DATABASE_URL!, BBFN_JWT_SECRET: BBFN_JWT_SECRET!, BBFN_MIGRATE: BBFN_MIGRATE! },
+      path: '/v1/bench/fn/hello',
+    };
+    return { pool, fn };
+  }
+  let imageBuilt: Promise<{ main: string; env: Record<string, string>; bundle: string }> | undefined;
+  function imageAndHello() {
+    imageBuilt ??= (async () => {
+      const { main } = await buildRuntime();
+      const file = await functionFile('hello', HELLO_HANDLER, 'none');
+      const bundleFile = path.join(work, 'hello.mjs');
+      const bundle = (await compileHandler(HELLO_HANDLER, { filename: 'hello.ts' })).code;
+      await writeFile(bundleFile, bundle);
+      const env = {
+        ...hostEnv(file),
+        BBFN_BUNDLE_FILE: bundleFile,
+        BBFN_MIGRATE: 'false',
+        NODE_COMPILE_CACHE: path.join(work, 'compile-cache'),
+      };
+      return { main, env, bundle };
+    })();
+    return imageBuilt;
   }
 
   if (only.has('start')) {
+    // Cold (spawn → first response) and warm (a pool process handed the function →
+    // first response) in turns, so the machine's drift lands on both.
     const startPod = await podAsImageRunsIt();
+    const { pool, fn } = await poolAsImageRunsIt();
     await (await startPod()).stop();
-    const samples: number[] = [];
+    const cold: number[] = [];
+    const warm: number[] = [];
     for (let i = 0; i < 7; i++) {
       const started = performance.now();
       const host = await startPod();
       const response = await fetch(`${host.url}/v1/bench/fn/hello`);
       await response.text();
-      samples.push(performance.now() - started);
+      cold.push(performance.now() - started);
       await host.stop();
+      warm.push(await warmStartMs(pool, fn));
     }
-    samples.sort((a, b) => a - b);
-    rows.push({ scenario: 'start', startMs: { p50: samples[3]!, min: samples[0]!, max: samples[6]! } });
-    console.log(`start → first response: p50 ${samples[3]!.toFixed(0)} ms`);
+    for (const [scenario, samples] of [
+      ['start', cold],
+      ['warm-start', warm],
+    ] as const) {
+      samples.sort((a, b) => a - b);
+      rows.push({ scenario, startMs: { p50: samples[3]!, min: samples[0]!, max: samples[6]! } });
+      console.log(`${scenario} → first response: p50 ${samples[3]!.toFixed(0)} ms`);
+    }
   }
   if (only.has('local-start')) {
     // `bbfn start` on a data directory that already exists (the usual restart): Postgres,

@@ -3,7 +3,7 @@ import { DEFAULT_DATABASE_ROLES } from '../runtime-image/src/db/roles.ts';
 import type { AppRuntimeConfig } from '../runtime-image/src/host/host.ts';
 import { prepareAppDatabase } from './app-database.ts';
 import type { LoadedApp } from './manifests/load-manifests.ts';
-import type { LocalAppSecrets } from './secrets.ts';
+import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
 
 /**
  * One App on the local platform: its database on the embedded server (created when
@@ -32,4 +32,15 @@ export async function prepareLocalApp(
       auth: { apiKeys: [secrets.apiKey], jwt: { secret: secrets.jwtSecret } },
     },
   };
+}
+
+/** An App's secrets (made the first time) and its database, prepared. */
+export async function prepareLocalAppWithSecrets(
+  dataDir: string,
+  postgresUrl: string,
+  loaded: LoadedApp,
+): Promise<{ secrets: LocalAppSecrets; config: AppRuntimeConfig; databaseUrl: string }> {
+  const { appId } = loaded.resource.spec;
+  const secrets = (await ensureAppSecrets(dataDir, [appId]))[appId]!;
+  return { secrets, ...(await prepareLocalApp(postgresUrl, loaded, secrets)) };
 }

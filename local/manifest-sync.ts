@@ -5,7 +5,7 @@ import type { AppRuntimeConfig, FunctionDefinition, FunctionHost } from '../runt
 import { appDatabaseName } from './app-database.ts';
 import type { CronScheduler } from './cron/cron-scheduler.ts';
 import { formatCliError } from './format-error.ts';
-import { prepareLocalApp } from './local-app.ts';
+import { prepareLocalAppWithSecrets } from './local-app.ts';
 import {
   formatProblem,
   type LoadedApp,
@@ -13,7 +13,7 @@ import {
   type ManifestProblem,
   type ManifestSet,
 } from './manifests/load-manifests.ts';
-import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
+import type { LocalAppSecrets } from './secrets.ts';
 import { withLocalWebhookSecret } from './webhook-secret.ts';
 
 export interface SyncTarget {
@@ -33,6 +33,11 @@ export interface ManifestSyncOptions {
   onAppAdded: (appId: string, secrets: LocalAppSecrets, whileRunning: boolean, databaseUrl: string) => void;
   /** After each sync, every App's id with the names of its functions that serve. */
   onSynced: (apps: Record<string, string[]>) => Promise<void>;
+  /**
+   * Apps already being prepared (prepareLocalAppWithSecrets), by their spec as JSON: at
+   * start, the platform prepares the databases while its HTTP server is built.
+   */
+  preparing?: Map<string, ReturnType<typeof prepareLocalAppWithSecrets>>;
 }
 
 interface FunctionState {
@@ -95,8 +100,10 @@ export function createManifestSync(options: ManifestSyncOptions) {
       const before = appSpecs.get(appId);
       if (before === spec) continue;
       try {
-        const secrets = (await ensureAppSecrets(options.dataDir, [appId]))[appId]!;
-        const { config, databaseUrl } = await prepareLocalApp(options.postgresUrl, loaded, secrets);
+        const early = options.preparing?.get(spec);
+        options.preparing?.delete(spec);
+        const { secrets, config, databaseUrl } = await (early ??
+          prepareLocalAppWithSecrets(options.dataDir, options.postgresUrl, loaded));
         if (before === undefined) {
           target.addApp(config, createLogPool(databaseUrl));
           if (!initial) print(`✓ app ${appId}: added, database ${appDatabaseName(appId)}`);

@@ -6,16 +6,20 @@ import { localManagementRoutes } from '../management/local/mount.ts';
 import { createLogPool } from '../runtime-image/src/db/pool.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
+import { sandboxThread, useSandboxWorkerEntry } from '../runtime-image/src/sandbox/sandbox-thread.ts';
 import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
+import { prewarmThreads } from '../runtime-image/src/threads/prewarmed-threads.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
 import { formatCliError } from './format-error.ts';
+import { prepareLocalAppWithSecrets } from './local-app.ts';
 import { createManifestSync } from './manifest-sync.ts';
 import { loadManifests } from './manifests/load-manifests.ts';
 import { watchTree } from './manifests/watch-tree.ts';
 import { lockDataDir, writePlatformState } from './platform-state.ts';
 import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
 import { stopStalePostgres } from './postgres/stale-server.ts';
-import type { LocalAppSecrets } from './secrets.ts';
+import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
+import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
 
 export interface LocalPlatformOptions {
   manifestsDir: string;
@@ -62,14 +66,36 @@ async function startOnLockedDataDir(
   undo: Array<() => Promise<void>>,
 ) {
   const { log, print } = options;
+  // In esbuild's process, while the manifests load and Postgres starts.
+  const workerBundle = bundleSandboxWorker(options.dataDir);
+  workerBundle.catch(() => {}); // Awaited below; a start that fails first must not leave it unheard.
   // Read first: a missing directory fails before Postgres starts.
   const initial = await loadManifests(options.manifestsDir);
+  // Each function's sandbox thread boots while Postgres starts and the apps' databases are
+  // prepared, rather than after (its deploy takes the booted thread: prewarmed-threads.ts).
+  const sandboxesBooting = workerBundle.then((entry) => {
+    useSandboxWorkerEntry(entry);
+    for (const fn of initial.functions) prewarmThreads(sandboxThread(fn.resource.spec.limits.memoryMb), 1);
+  });
+  sandboxesBooting.catch(() => {});
   const postgresDataDir = path.join(options.dataDir, 'postgres', 'data');
   const stale = await stopStalePostgres(postgresDataDir);
   if (stale !== null) print(`stopped the Postgres (pid ${stale}) that an earlier run left running`);
   print('starting embedded Postgres…');
   const postgres = await startEmbeddedPostgres({ dataDir: postgresDataDir, persistent: true });
   undo.push(() => postgres.stop());
+  // The Apps' databases are prepared while the HTTP server is built (the sync below takes them).
+  // Their secrets are made first, in one write of the store: concurrent writes would race.
+  await ensureAppSecrets(options.dataDir, [
+    ...new Set(initial.apps.map((loaded) => loaded.resource.spec.appId)),
+  ]);
+  const preparing = new Map(
+    initial.apps.map((loaded) => {
+      const prepared = prepareLocalAppWithSecrets(options.dataDir, postgres.url, loaded);
+      prepared.catch(() => {}); // Reported by the sync, which awaits it.
+      return [JSON.stringify(loaded.resource.spec), prepared] as const;
+    }),
+  );
   let stopWatching = () => {};
   /** What the management API serves: each App's keys and a pool on its database, as Apps are added. */
   const managedApps = new Map<string, LocalApp>();
@@ -149,6 +175,7 @@ async function startOnLockedDataDir(
     scheduler,
     postgresUrl: postgres.url,
     dataDir: options.dataDir,
+    preparing,
     print,
     onAppAdded: (appId, appSecrets, whileRunning, databaseUrl) => {
       secrets[appId] = appSecrets;
@@ -159,6 +186,7 @@ async function startOnLockedDataDir(
     onSynced: (apps) =>
       writePlatformState(options.dataDir, { url: server.url, postgresUrl: postgres.url, apps }),
   });
+  await sandboxesBooting;
   await sync.sync(initial, true);
   server.host.starting = false;
 

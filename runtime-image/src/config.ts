@@ -64,6 +64,9 @@ export const hostSettingsSchema = z.object({
   maxLogLines: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_LOG_LINES),
   // Node's permission model for the pod (permission.ts); read by the entry before this.
   permission: boolean.default(true),
+  // A warm pool process: waits on this port for its function (pool/pool-host.ts).
+  poolPort: z.coerce.number().int().min(0).max(65535).optional(),
+  poolToken: z.string().min(16).optional(),
 });
 export type HostSettings = z.infer<typeof hostSettingsSchema>;
 
@@ -103,9 +106,14 @@ export function loadMountedFunction(file: string): MountedFunction {
   } catch (error) {
     throw new ConfigError(`Cannot read the function definition at ${file}`, { cause: error });
   }
+  return parseMountedFunction(document, file);
+}
+
+/** A function definition already read (from a file, or a warm pool's specialize request). */
+export function parseMountedFunction(document: unknown, source: string): MountedFunction {
   const parsed = mountedFunctionSchema.safeParse(document);
   if (!parsed.success) {
-    throw new ConfigError(`Invalid function definition in ${file}:\n${z.prettifyError(parsed.error)}`);
+    throw new ConfigError(`Invalid function definition in ${source}:\n${z.prettifyError(parsed.error)}`);
   }
   return parsed.data;
 }

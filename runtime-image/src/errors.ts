@@ -75,6 +75,9 @@ export const ErrorCodes = {
   HOST_STARTING: { status: 503, message: 'The functions are still being deployed; retry in a moment' },
   HOST_SHUTTING_DOWN: { status: 503, message: 'The function host is shutting down' },
   INTERNAL: { status: 500, message: 'Internal error' },
+  // A warm pool process (pool/specialize-server.ts), before it is given its function.
+  POOL_UNAUTHORIZED: { status: 401, message: 'The specialize request carries no valid pool token' },
+  POOL_ALREADY_SPECIALIZED: { status: 409, message: 'This warm process already serves a function' },
   // The local platform (`bbfn start` and the commands that talk to it).
   LOCAL_ALREADY_RUNNING: { status: 409, message: 'A local platform already runs on this data directory' },
   LOCAL_NOT_RUNNING: { status: 503, message: 'The local platform is not running on this data directory' },

@@ -65,6 +65,9 @@ export async function startHostServer(options: HostServerOptions) {
     ...(options.starting ? { starting: true } : {}),
   });
   for (const app of options.apps) host.setApp(app);
+  metrics.countInflightFrom(() =>
+    host.registry.list().map((d) => ({ appId: d.appId, functionName: d.name, count: d.sandbox.inflight })),
+  );
   const deploying = Promise.all((options.functions ?? []).map((fn) => host.deploy(fn)));
   // Awaited after listening; a failure must not surface as an unhandled rejection first.
   deploying.catch(() => {});

@@ -10,9 +10,10 @@
  *   addons, no WASI; worker threads and the in-process inspector, which the host itself
  *   uses (pod/serving-pool.ts, pod/execution-stopper.ts), are granted, and refused to
  *   the handler by the same restricted built-ins.
- * The flags must be on Node's command line, so the entry re-executes itself with them
- * (same process id, `process.execve`) unless it already runs under them or
- * BBFN_PERMISSION=false. Measured cost: README, "The tenant boundary in a pod".
+ * The flags must be on Node's command line: the operator puts them there (runtime-pod.ts,
+ * permissionFlagsFor), and an entry started without them re-executes itself with them
+ * (same process id, `process.execve`, one more Node start) unless BBFN_PERMISSION=false.
+ * Measured cost: README, "The tenant boundary in a pod".
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -28,7 +29,15 @@ function codeRoot(from: string): string {
 
 /** The permission flags for a pod with this environment, whose entry's code is in `entryDir`. */
 export function permissionFlags(env: NodeJS.ProcessEnv, entryDir: string): string[] {
-  const readable = new Set([codeRoot(entryDir), '/sys/fs/cgroup']);
+  return permissionFlagsFor(env, codeRoot(entryDir));
+}
+
+/**
+ * The same, given where the runtime's code is: what the operator puts on a pod's command
+ * line, so that the pod starts under the model instead of re-executing itself into it.
+ */
+export function permissionFlagsFor(env: NodeJS.ProcessEnv, runtimeCode: string): string[] {
+  const readable = new Set([runtimeCode, '/sys/fs/cgroup']);
   for (const name of [RUNTIME_ENV.functionFile, RUNTIME_ENV.bundleFile]) {
     const file = env[name];
     // The directory: a ConfigMap mount reaches its files through symlinks beside them.
@@ -41,8 +50,9 @@ export function permissionFlags(env: NodeJS.ProcessEnv, entryDir: string): strin
   // The invocation spool (invocations/spool.ts): the one place a pod writes.
   const spool = env[RUNTIME_ENV.spoolDir];
   if (spool) flags.push(`--allow-fs-read=${path.resolve(spool)}`, `--allow-fs-write=${path.resolve(spool)}`);
-  // Without a mounted bundle the pod compiles the handler itself, with esbuild's binary.
-  if (!env[RUNTIME_ENV.bundleFile]) flags.push('--allow-child-process');
+  // Without a mounted bundle the pod compiles the handler itself, with esbuild's binary;
+  // a warm pool process is always handed its bundle (pool/specialize-request.ts).
+  if (!env[RUNTIME_ENV.bundleFile] && !env[RUNTIME_ENV.poolPort]) flags.push('--allow-child-process');
   return flags;
 }
 
@@ -69,6 +79,7 @@ const SECRET_ENV = [
   RUNTIME_ENV.jwtSecret,
   RUNTIME_ENV.apiKeys,
   RUNTIME_ENV.webhookSecret,
+  RUNTIME_ENV.poolToken,
 ] as const;
 
 /**

@@ -15,6 +15,8 @@ import { prewarmThreads } from './threads/prewarmed-threads.ts';
  */
 export function prewarmFromEnvironment(env: NodeJS.ProcessEnv = process.env): void {
   const file = env[RUNTIME_ENV.functionFile];
+  // A warm pool process does not know its function yet: a thread for the default limits.
+  if (!file && env[RUNTIME_ENV.poolPort]) prewarmThreads(servingThread(DEFAULT_FUNCTION_LIMITS.memoryMb), 1);
   if (!file) return;
   let mounted: { name?: unknown; code?: unknown; limits?: { memoryMb?: unknown } };
   try {

@@ -29,4 +29,8 @@ export const RUNTIME_ENV = {
   spoolDir: 'BBFN_SPOOL_DIR',
   maxLogLines: 'BBFN_MAX_LOG_LINES',
   permission: 'BBFN_PERMISSION',
+  // A warm pool process (pool/pool-host.ts): the port it takes its function on, and the
+  // token a specialize request must carry. Set instead of functionFile.
+  poolPort: 'BBFN_POOL_PORT',
+  poolToken: 'BBFN_POOL_TOKEN',
 } as const;

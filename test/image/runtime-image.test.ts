@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BUNDLE_FILE, FUNCTION_FILE, MOUNT_DIR } from '../../operator/src/resources/revision.ts';
+import { runtimeCommand, SPOOL_DIR } from '../../operator/src/resources/runtime-pod.ts';
+import { compileHandler } from '../../runtime-image/src/compile/compile.ts';
 import { createTestDatabase, type TestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
 import { type PodProcess, watchPod } from '../support/pod-process.ts';
@@ -136,5 +139,54 @@ describe('runtime image', () => {
   it('ends cleanly on SIGTERM, after flushing its log', async () => {
     expect(await pod!.stop()).toBe(0);
     expect(pod!.lines.map((line) => line.msg)).toContain('shutdown complete');
+  });
+
+  it("serves under the command line the operator gives it: the permission flags for the pod's paths, a mounted bundle and spool", async () => {
+    const mounted = path.join(work, 'revision');
+    await mkdir(mounted, { mode: 0o755 });
+    const trigger = { type: 'http', config: { method: 'GET', auth: 'none' } };
+    const definition = {
+      name: 'answer',
+      appId: 'image',
+      code: HANDLER,
+      trigger,
+      envVars: { GREETING: 'hi' },
+    };
+    await writeFile(path.join(mounted, FUNCTION_FILE), JSON.stringify(definition), { mode: 0o644 });
+    const bundle = (await compileHandler(HANDLER, { filename: 'answer.ts' })).code;
+    await writeFile(path.join(mounted, BUNDLE_FILE), bundle, { mode: 0o644 });
+    const [node, ...args] = runtimeCommand('serve');
+    const run = lockedDownRun({
+      name: `${name}-operator`,
+      image: tag,
+      mounts: { [mounted]: MOUNT_DIR },
+      env: {
+        PORT: String(await freePort()),
+        BBFN_LISTEN_ADDRESS: '127.0.0.1',
+        BBFN_FUNCTION_FILE: `${MOUNT_DIR}/${FUNCTION_FILE}`,
+        BBFN_BUNDLE_FILE: `${MOUNT_DIR}/${BUNDLE_FILE}`,
+        BBFN_SPOOL_DIR: SPOOL_DIR,
+        DATABASE_URL: database!.url,
+        BBFN_MIGRATE: 'false',
+      },
+    });
+    // The spool is an emptyDir in a pod: writable, the rest of the root filesystem not.
+    const imageAt = run.length - 1;
+    run.splice(imageAt, 0, '--tmpfs', `${SPOOL_DIR}:rw,uid=10001,gid=10001,mode=0700`, '--entrypoint', node!);
+    const operatorPod = watchPod(
+      spawn('docker', [...run, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }),
+      60_000,
+    );
+    try {
+      const served = await operatorPod.serving;
+      const response = await fetch(`${served}/v1/image/fn/answer`, { signal: AbortSignal.timeout(15_000) });
+      expect(await response.json()).toMatchObject({ role: 'butterbase_user', answer: 42 });
+      const pid = await docker(['inspect', '--format', '{{.State.Pid}}', `${name}-operator`]);
+      const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      expect(cmdline).toContain('--permission');
+    } finally {
+      await operatorPod.stop();
+      await docker(['rm', '-f', `${name}-operator`]).catch(() => {});
+    }
   });
 });

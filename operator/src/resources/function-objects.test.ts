@@ -6,6 +6,8 @@ import { parse } from 'yaml';
 import { type AppResource, appSchema } from '../../../api/v1alpha1/app.types.ts';
 import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/function.types.ts';
 import { mountedFunctionSchema, RUNTIME_ENV } from '../../../runtime-image/src/config.ts';
+import { RUNTIME_IMAGE } from '../../../runtime-image/src/image-layout.ts';
+import { permissionFlagsFor } from '../../../runtime-image/src/permission.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { functionObjects, UnsupportedTriggerError } from './function-objects.ts';
 import { workloadName } from './names.ts';
@@ -71,6 +73,21 @@ describe('functionObjects', () => {
 
     const deployment = byKind<V1Deployment>(objects, 'Deployment');
     const pod = deployment.spec!.template;
+    // Started under the permission model with the flags the runtime would derive itself from
+    // this pod's environment (and the image's compile cache), so it need not re-execute.
+    const runtime = pod.spec!.containers[0]!;
+    const podEnv = Object.fromEntries(
+      (runtime.env ?? []).flatMap((e) => (e.value ? [[e.name, e.value]] : [])),
+    );
+    expect(runtime.command).toEqual([
+      'node',
+      ...permissionFlagsFor(
+        { ...podEnv, NODE_COMPILE_CACHE: RUNTIME_IMAGE.compileCache },
+        RUNTIME_IMAGE.codeRoot,
+      ),
+      RUNTIME_IMAGE.podEntry,
+    ]);
+    expect(runtime.command).toContain('--allow-fs-write=/var/spool/bbfn');
     const revision = configMap.metadata!.labels!['butterbase.ai/revision']!;
     expect(configMap.metadata!.name).toBe(`fn-todos-${revision}`);
     expect(pod.metadata!.annotations).toEqual({ 'butterbase.ai/revision': revision });
@@ -155,7 +172,9 @@ describe('functionObjects', () => {
     const job = cronJob.spec!.jobTemplate.spec!;
     expect(job.backoffLimit).toBe(0);
     const container = job.template.spec!.containers[0]!;
-    expect(container.command).toEqual(['node', '/app/dist/run-once.mjs']);
+    expect(container.command?.[0]).toBe('node');
+    expect(container.command?.at(-1)).toBe('/app/dist/run-once.mjs');
+    expect(container.command).toContain('--permission');
     expect(container.ports).toBeUndefined();
     expect(job.template.spec!.restartPolicy).toBe('Never');
   });

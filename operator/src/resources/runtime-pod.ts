@@ -2,6 +2,8 @@ import type { V1Container, V1EnvVar, V1PodSpec, V1PodTemplateSpec } from '@kuber
 import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../../../runtime-image/src/host/background-limits.ts';
+import { RUNTIME_IMAGE } from '../../../runtime-image/src/image-layout.ts';
+import { permissionFlagsFor } from '../../../runtime-image/src/permission.ts';
 import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
 import type { RuntimePodOptions } from '../runtime-pod-options.ts';
 import type { OperatorSettings } from '../settings.ts';
@@ -51,7 +53,7 @@ export function runtimePodTemplate(
     name: 'runtime',
     image: settings.runtimeImage,
     imagePullPolicy: settings.imagePullPolicy,
-    ...(role === 'run-once' ? { command: ['node', '/app/dist/run-once.mjs'] } : {}),
+    command: runtimeCommand(role),
     env: [
       ...runtimeEnv(app),
       ...webhookEnv(fn),
@@ -139,6 +141,22 @@ function placement(options: RuntimePodOptions | undefined): Partial<V1PodSpec> {
     ...(imagePullSecrets && imagePullSecrets.length > 0 ? { imagePullSecrets } : {}),
     ...(priorityClassName ? { priorityClassName } : {}),
   };
+}
+
+/**
+ * Node under the permission model from its first instruction: the flags the runtime would
+ * otherwise re-execute itself with (runtime-image/src/permission.ts), for the paths this
+ * pod has, which saves a second Node start (~45 ms) on every pod's way to its first response.
+ */
+export function runtimeCommand(role: RuntimeRole): string[] {
+  const env = {
+    [RUNTIME_ENV.functionFile]: `${MOUNT_DIR}/${FUNCTION_FILE}`,
+    [RUNTIME_ENV.bundleFile]: `${MOUNT_DIR}/${BUNDLE_FILE}`,
+    ...(role === 'serve' ? { [RUNTIME_ENV.spoolDir]: SPOOL_DIR } : {}),
+    NODE_COMPILE_CACHE: RUNTIME_IMAGE.compileCache,
+  };
+  const entry = role === 'run-once' ? RUNTIME_IMAGE.runOnceEntry : RUNTIME_IMAGE.podEntry;
+  return ['node', ...permissionFlagsFor(env, RUNTIME_IMAGE.codeRoot), entry];
 }
 
 function runtimeEnv(app: AppResource): V1EnvVar[] {

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { InvocationRecord } from '../invocations/types.ts';
 import type { CapturedLine } from '../sandbox/protocol.ts';
 import { BinnedHistogram } from './binned-histogram.ts';
@@ -11,6 +11,16 @@ import {
 } from './duration-bins.ts';
 import type { InvocationSink } from './invocation-sink.ts';
 import type { InvocationTally } from './invocation-tally.ts';
+
+/** Invocations of one function running now (their response not yet sent). */
+export interface InflightCount {
+  appId: string;
+  functionName: string;
+  count: number;
+}
+
+/** Where the counts come from: the host's sandboxes, or a pod's serving workers. */
+export type InflightSource = () => Iterable<InflightCount>;
 
 /** The metrics a Prometheus user looks for on a function host. */
 export function createHostMetrics() {
@@ -53,7 +63,43 @@ export function createHostMetrics() {
     labelNames: ['app', 'reason'] as const,
     registers: [registry],
   });
-  return { registry, invocations, duration, logLines, sandboxRestarts, recordsDropped, linesDropped };
+  const inflightSources: InflightSource[] = [];
+  // Read when scraped, not counted per request: the sandboxes already know what they run.
+  const inflight = new Gauge({
+    name: 'bbfn_inflight_invocations',
+    help: 'Invocations running now (response not yet sent), per function: what a concurrency-based HPA aims at (spec.scaling.targetConcurrency)',
+    labelNames: ['app', 'function'] as const,
+    registers: [registry],
+    collect() {
+      const counts = new Map<string, InflightCount>();
+      for (const source of inflightSources) {
+        for (const { appId, functionName, count } of source()) {
+          const key = `${appId}\0${functionName}`;
+          const seen = counts.get(key);
+          if (seen) seen.count += count;
+          else counts.set(key, { appId, functionName, count });
+        }
+      }
+      // Functions no longer served leave the series; those served and idle show 0.
+      this.reset();
+      for (const { appId, functionName, count } of counts.values())
+        this.set({ app: appId, function: functionName }, count);
+    },
+  });
+  return {
+    registry,
+    invocations,
+    duration,
+    logLines,
+    sandboxRestarts,
+    recordsDropped,
+    linesDropped,
+    inflight,
+    /** Adds where bbfn_inflight_invocations reads its counts from. */
+    countInflightFrom(source: InflightSource): void {
+      inflightSources.push(source);
+    },
+  };
 }
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 

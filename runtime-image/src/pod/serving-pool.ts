@@ -100,6 +100,13 @@ export class ServingPool {
     return this.port;
   }
 
+  /** Invocations running now in every worker, those retiring included (bbfn_inflight_invocations). */
+  inflight(): number {
+    let count = 0;
+    for (const worker of this.workers) count += Atomics.load(worker.vitals, VITALS.inflight);
+    return count;
+  }
+
   /** Every worker finishes its requests and background work (up to `limitMs`), then ends. */
   async drain(limitMs: number): Promise<void> {
     this.closing = true;

@@ -38,7 +38,9 @@ export const VITALS = {
   beats: 0,
   /** Memory in use (heap and external: Buffers, ArrayBuffers), MiB, as of the last beat. */
   heapMb: 1,
-  length: 2,
+  /** Invocations running now (bbfn_inflight_invocations), kept by the worker's sandbox as they start and end. */
+  inflight: 2,
+  length: 3,
 } as const;
 
 /** Why a worker is asked to stop taking connections and finish what it has. */
@@ -51,6 +53,8 @@ export type MainToServing =
   | { type: 'metrics'; seq: number; text: string };
 
 export type ServingToMain =
+  /** The worker's code has loaded; it waits for `start`. */
+  | { type: 'booted' }
   | { type: 'listening'; port: number }
   | { type: 'start-failed'; error: SerializedError }
   | { type: 'output'; output: ForwardedOutput }

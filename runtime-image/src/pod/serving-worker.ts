@@ -28,6 +28,8 @@ import {
 delete process.env.NODE_COMPILE_CACHE;
 const port = parentPort!;
 const post = (message: ServingToMain) => port.postMessage(message);
+// Loaded: a warm pool process says it is ready only once its thread is (prewarmed-threads.ts).
+post({ type: 'booted' });
 // May have booted ahead of need (prewarmed); the first message says what to serve.
 const init = await new Promise<ServingInit>((resolve) => {
   port.once('message', (message: MainToServing) => {
@@ -57,7 +59,7 @@ const host = new FunctionHost({
   responseLimitBytes: init.http.responseLimit,
   drainLimitMs: init.drainLimitMs,
   createSandbox: (options) => {
-    sandbox = new InThreadSandbox(options);
+    sandbox = new InThreadSandbox(options, { cells: vitals, index: VITALS.inflight });
     return sandbox;
   },
   compile: async () => init.compiled,

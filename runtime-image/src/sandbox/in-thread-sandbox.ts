@@ -23,6 +23,16 @@ interface Pending {
 }
 
 /**
+ * Where the count of invocations running is kept for another thread to read (the pod's
+ * main thread, which serves bbfn_inflight_invocations): exact as each starts and ends,
+ * even while a handler holds the thread, for a few ns each.
+ */
+export interface InflightCell {
+  cells: Int32Array;
+  index: number;
+}
+
+/**
  * How often deadlines are checked: one sweep for all invocations instead of a timer
  * each (a timer a request cost ~0.6 µs); a time limit is kept to within this much.
  */
@@ -37,6 +47,7 @@ const SWEEP_MS = 50;
  */
 export class InThreadSandbox implements Sandbox {
   private readonly options: SandboxOptions;
+  private readonly inflightCell: InflightCell | undefined;
   private runner: InvocationRunner | null = null;
   private readonly pending = new InflightList<Pending>();
   private closing = false;
@@ -44,8 +55,9 @@ export class InThreadSandbox implements Sandbox {
   private lastSweep = 0;
   private graceGiven = false;
 
-  constructor(options: SandboxOptions) {
+  constructor(options: SandboxOptions, inflightCell?: InflightCell) {
     this.options = options;
+    this.inflightCell = inflightCell;
   }
 
   async start(): Promise<void> {
@@ -81,6 +93,7 @@ export class InThreadSandbox implements Sandbox {
         deadline: performance.now() + this.options.timeoutMs,
       };
       this.pending.add(pending);
+      this.publishInflight();
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
       // From a microtask, not from inside the HTTP parser's callback that delivered the
       // request: a handler the watchdog stops inside that callback would leave the
@@ -146,6 +159,12 @@ export class InThreadSandbox implements Sandbox {
   private settle(pending: Pending, result: InvocationResult): void {
     // Already answered (timed out, failed by the watchdog)?
     if (!this.pending.remove(pending)) return;
+    this.publishInflight();
     pending.resolve(result);
+  }
+
+  private publishInflight(): void {
+    const cell = this.inflightCell;
+    if (cell) Atomics.store(cell.cells, cell.index, this.pending.size);
   }
 }

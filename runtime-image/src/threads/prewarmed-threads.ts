@@ -18,6 +18,8 @@ interface WaitingThread {
   thread: Worker;
   /** Until someone takes the thread and listens itself, an 'error' must not go unheard. */
   ignoreError: () => void;
+  /** Settles with the thread's first message, which an entry sends once its code has loaded. */
+  booted: Promise<void>;
 }
 
 const waiting: WaitingThread[] = [];
@@ -38,7 +40,15 @@ function spawnThread(kind: ThreadKind): Worker {
 /** Starts threads of this kind now, for whoever will ask for one. */
 export function prewarmThreads(kind: ThreadKind, count: number): void {
   for (let i = 0; i < count; i++) {
-    const entry: WaitingThread = { key: keyOf(kind), thread: spawnThread(kind), ignoreError: () => {} };
+    const thread = spawnThread(kind);
+    const booted = new Promise<void>((resolve, reject) => {
+      thread.once('message', () => resolve());
+      thread.once('exit', (code) =>
+        reject(new Error(`A prewarmed thread exited with code ${code} while booting`)),
+      );
+    });
+    booted.catch(() => {});
+    const entry: WaitingThread = { key: keyOf(kind), thread, ignoreError: () => {}, booted };
     waiting.push(entry);
     entry.thread.on('error', entry.ignoreError);
     // One that dies waiting is dropped, never handed out.
@@ -49,6 +59,20 @@ export function prewarmThreads(kind: ThreadKind, count: number): void {
     // A waiting thread must not keep a process alive that has nothing else to do.
     entry.thread.unref();
   }
+}
+
+/**
+ * Resolves once every thread waiting now has loaded its code (its entry's first message):
+ * a warm pool process is ready only then. Rejects if one dies first.
+ */
+export async function prewarmedThreadsBooted(): Promise<void> {
+  await Promise.all(waiting.map((entry) => entry.booted));
+}
+
+/** Ends the threads still waiting: nobody will take them. */
+export async function dropPrewarmedThreads(): Promise<void> {
+  const dropped = waiting.splice(0);
+  await Promise.all(dropped.map((entry) => entry.thread.terminate()));
 }
 
 /** A thread of this kind: a prewarmed one when one waits, else a new one. */
