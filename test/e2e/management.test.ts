@@ -146,11 +146,25 @@ describe('the management API through the ingress', () => {
       url,
       status: 'deployed',
     });
-    // At once, with no retry: `deployed` is the new revision serving through the ingress.
-    const served = await viaIngress(url, {
+    // `deployed` is the new revision serving at its pods: invoke, through the API, reaches it
+    // at once. The shared ingress routes a new Ingress once its controller has applied it
+    // (Traefik batches provider changes, 2 s by default; under load a 404 was seen right
+    // after the answer), so the URL is given that long, bounded, to answer.
+    const invoked = await api('POST', `/v1/${APP_ID}/functions/send-welcome-email/invoke`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await userToken('ada')}`, 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'ada@example.com' }),
+      run_as: 'user',
+      user_id: 'ada',
+    });
+    expect(invoked.body).toMatchObject({ status: 200, body: '{"accepted":true}' });
+    const served = await waitFor('the new URL to answer through the ingress', 30_000, async () => {
+      const answer = await viaIngress(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await userToken('ada')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ada@example.com' }),
+      });
+      return answer.status === 404 ? undefined : answer;
     });
     expect([served.status, served.body]).toEqual([200, '{"accepted":true}']);
   });
