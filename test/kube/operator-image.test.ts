@@ -19,6 +19,7 @@ import {
 import { waitFor } from '../support/wait.ts';
 import { installButterbaseCrds } from './butterbase-crds.ts';
 import { kubectl } from './kubectl.ts';
+import { testOperatorEnv } from './operator-fixture.ts';
 import { freeLoopbackPorts } from './ports.ts';
 
 const EXAMPLES = path.join(import.meta.dirname, '../../examples');
@@ -61,14 +62,7 @@ describe("the operator's image", () => {
         name,
         image: tag,
         mounts: { [kubeconfig]: '/etc/bbfn/kubeconfig' },
-        env: {
-          KUBECONFIG: '/etc/bbfn/kubeconfig',
-          BBFN_RUNTIME_IMAGE: 'butterbase-functions/runtime:test',
-          BBFN_PUBLIC_BASE_URL: 'https://fn.example.com',
-          BBFN_OPERATOR_PORT: String(port),
-          BBFN_API_PORT: String(apiPort),
-          LOG_LEVEL: 'warn',
-        },
+        env: testOperatorEnv({ kubeconfig: '/etc/bbfn/kubeconfig', port: port!, apiPort: apiPort! }),
       }),
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
