@@ -6,11 +6,11 @@
 import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { appDatabaseName, prepareAppDatabase } from '../../local/app-database.ts';
+import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { waitFor } from '../support/wait.ts';
@@ -90,13 +90,7 @@ async function withAppDatabase<T>(use: (pool: pg.Pool) => Promise<T>): Promise<T
   }
 }
 
-const userToken = (sub: string) =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
+const userToken = (userId: string) => signUserToken({ secret: JWT_SECRET, userId });
 
 beforeAll(async () => {
   await kubectlOk(['create', 'namespace', namespace]);

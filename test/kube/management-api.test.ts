@@ -6,13 +6,12 @@
  * that part is for the e2e cluster.
  */
 import * as k8s from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { functionId } from '../../api/v1alpha1/urls.ts';
 import { startClusterApi } from '../../management/cluster/api-server.ts';
 import { API_FIELD_MANAGER } from '../../management/cluster/cluster-backend.ts';
+import { connectMcpOverHttp } from '../support/mcp-client.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
@@ -245,12 +244,7 @@ describe('the management API in a cluster', () => {
   });
 
   it('serves the MCP tools at /mcp with the App key', async () => {
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${api!.url}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${KEY_B}` } },
-      }),
-    );
+    const client = await connectMcpOverHttp(new URL(`${api!.url}/mcp`), KEY_B);
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual([
