@@ -5,7 +5,6 @@
  * are available, failed with the pods' own reason when they crash-loop. Pods are driven
  * through their /status subresource (function-pods.ts): no kubelet runs here.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition } from '../../api/v1alpha1/status.types.ts';
 import { functionId } from '../../api/v1alpha1/urls.ts';
@@ -21,10 +20,9 @@ import {
   servedRevision,
   setRevisionPods,
 } from './function-pods.ts';
-import { getJson, kubectl } from './kubectl.ts';
+import { applyExamples, getJson, kubectl } from './kubectl.ts';
 import { startTestOperator, type TestOperator } from './operator-fixture.ts';
 
-const EXAMPLES = path.join(import.meta.dirname, '../../examples');
 const namespace = butterbaseNamespace('fn-controller');
 const metrics = createOperatorMetrics();
 let operator: TestOperator | undefined;
@@ -58,10 +56,7 @@ const errors = async () =>
   (await metrics.reconciles.get()).values.find((v) => v.labels.result === 'error')?.value ?? 0;
 
 beforeAll(async () => {
-  for (const file of ['app.yaml', 'hello/function.yaml']) {
-    const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, file)]);
-    expect(applied.ok, applied.out).toBe(true);
-  }
+  await applyExamples(namespace, 'app.yaml', 'hello/function.yaml');
   operator = await startTestOperator({ metrics });
 });
 

@@ -5,17 +5,15 @@
  * with backoff until it passes; a cron Function is Ready while its CronJob exists and
  * its last Job did not fail.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition } from '../../api/v1alpha1/status.types.ts';
 import { createOperatorMetrics } from '../../operator/src/metrics.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { eventsOf, eventsSeen, functionStatus } from './function-pods.ts';
-import { getJson, kubectl } from './kubectl.ts';
+import { applyExamples, getJson, kubectl } from './kubectl.ts';
 import { startTestOperator, type TestOperator } from './operator-fixture.ts';
 
-const EXAMPLES = path.join(import.meta.dirname, '../../examples');
 const namespace = butterbaseNamespace('fn-failures');
 const metrics = createOperatorMetrics();
 let operator: TestOperator | undefined;
@@ -24,10 +22,7 @@ const byType = (conditions: Condition[] | undefined) =>
   Object.fromEntries((conditions ?? []).map((c) => [c.type, c]));
 const errors = async () =>
   (await metrics.reconciles.get()).values.find((v) => v.labels.result === 'error')?.value ?? 0;
-const apply = async (file: string) => {
-  const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, file)]);
-  expect(applied.ok, applied.out).toBe(true);
-};
+const apply = (file: string) => applyExamples(namespace, file);
 
 beforeAll(async () => {
   await apply('app.yaml');

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { ensureKubeBinaries } from './assets.ts';
 
 const run = promisify(execFile);
+const EXAMPLES = path.join(import.meta.dirname, '../../examples');
 let binary: Promise<string> | undefined;
 
 /** What kubectl answered: its stdout, or (`ok: false`) its message. */
@@ -44,4 +46,16 @@ export async function getJson<T>(namespace: string, args: string[]): Promise<T> 
   const result = await kubectl(['get', '-n', namespace, '-o', 'json', ...args]);
   if (!result.ok) throw new Error(result.out);
   return JSON.parse(result.out) as T;
+}
+
+/**
+ * kubectl apply of manifests under examples/ (the ones users start from) into `namespace`:
+ * the files named, in order, or all of them. Throws with kubectl's message when refused.
+ */
+export async function applyExamples(namespace: string, ...files: string[]): Promise<void> {
+  const sources =
+    files.length > 0 ? files.flatMap((file) => ['-f', path.join(EXAMPLES, file)]) : ['-R', '-f', EXAMPLES];
+  const applied = await kubectl(['apply', '-n', namespace, ...sources]);
+  if (!applied.ok)
+    throw new Error(`kubectl apply of examples (${files.join(', ') || 'all'}) failed: ${applied.out}`);
 }

@@ -11,11 +11,10 @@ import { lockedDownRun } from '../image/docker.ts';
 import { containerUids, imageUnderTest } from '../image/image-fixture.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
-import { kubectl } from './kubectl.ts';
+import { applyExamples, kubectl } from './kubectl.ts';
 import { testOperatorEnv } from './operator-fixture.ts';
 import { freeLoopbackPorts } from './ports.ts';
 
-const EXAMPLES = path.join(import.meta.dirname, '../../examples');
 const image = imageUnderTest('operator');
 const namespace = butterbaseNamespace('operator-image');
 
@@ -44,10 +43,7 @@ describe("the operator's image", () => {
         60_000,
         async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
       );
-      for (const file of ['app.yaml', 'hello/function.yaml']) {
-        const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, file)]);
-        expect(applied.ok, applied.out).toBe(true);
-      }
+      await applyExamples(namespace, 'app.yaml', 'hello/function.yaml');
       // Applied and rolling out: without a kubelet its pod never becomes available
       // (function-controller.test.ts drives that part through the pods' status).
       await waitFor('hello to be rolling out', 30_000, async () => {

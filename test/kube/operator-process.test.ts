@@ -3,15 +3,13 @@
  * ready, deploys a Function it did not see start (pending until its pod is available,
  * then deployed), and stops cleanly on SIGTERM.
  */
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { runningAndReady, servedRevision, setRevisionPods } from './function-pods.ts';
-import { kubectl } from './kubectl.ts';
+import { applyExamples, kubectl } from './kubectl.ts';
 import { startOperatorProcess } from './operator-fixture.ts';
 
-const REPO = path.join(import.meta.dirname, '../..');
 const namespace = butterbaseNamespace('operator');
 
 describe('the operator process', () => {
@@ -19,10 +17,7 @@ describe('the operator process', () => {
     // Resolves once its /readyz answers.
     const { child: operator, exited, url } = await startOperatorProcess();
     try {
-      for (const file of ['app.yaml', 'hello/function.yaml']) {
-        const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(REPO, 'examples', file)]);
-        expect(applied.ok, applied.out).toBe(true);
-      }
+      await applyExamples(namespace, 'app.yaml', 'hello/function.yaml');
       const status = async () =>
         (await kubectl(['get', 'fn', 'hello', '-n', namespace, '-o', 'jsonpath={.status.status}'])).out;
       await waitFor('hello to be rolling out', 30_000, async () => (await status()) === 'pending');
