@@ -14,6 +14,12 @@ export async function kubectlOk(args: string[], input?: string): Promise<string>
   return out;
 }
 
+/** A generic Secret of `data` (key → value) in `namespace`; throws with kubectl's message. */
+export function createSecret(namespace: string, name: string, data: Record<string, string>): Promise<string> {
+  const literals = Object.entries(data).map(([key, value]) => `--from-literal=${key}=${value}`);
+  return kubectlOk(['-n', namespace, 'create', 'secret', 'generic', name, ...literals]);
+}
+
 export interface IngressResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;

@@ -15,7 +15,7 @@ import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { waitFor } from '../support/wait.ts';
 import { exchangeMessages } from '../support/websocket.ts';
-import { ingressWebsocketUrl, kubectl, kubectlOk, viaIngress } from './client.ts';
+import { createSecret, ingressWebsocketUrl, kubectl, kubectlOk, viaIngress } from './client.ts';
 import { NODE_NETWORK } from './network.ts';
 import { TRAEFIK_USER } from './traefik-rbac.ts';
 
@@ -114,16 +114,7 @@ beforeAll(async () => {
   );
   expect(hostUrl).toContain(appDatabaseName(app.spec.appId));
   const podUrl = databaseUrl(inject('e2e').podPostgresUrl, appDatabaseName(app.spec.appId));
-  const secret = (name: string, data: Record<string, string>) =>
-    kubectlOk([
-      '-n',
-      namespace,
-      'create',
-      'secret',
-      'generic',
-      name,
-      ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`),
-    ]);
+  const secret = (name: string, data: Record<string, string>) => createSecret(namespace, name, data);
   await secret('demo-database', { url: podUrl });
   await secret('demo-jwt', { secret: JWT_SECRET });
   await secret('demo-api-keys', { keys: API_KEYS.join(',') });

@@ -14,10 +14,10 @@ import { appDatabaseName, prepareAppDatabase } from '../../local/app-database.ts
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { connectMcpOverHttp } from '../support/mcp-client.ts';
-import { SEED_DEPLOY_INPUT } from '../support/seed-example.ts';
+import { SEED_DEPLOY_INPUT, SEED_TOOL_NAMES } from '../support/seed-example.ts';
 import { waitFor } from '../support/wait.ts';
 import { API_APP_IDS, PUBLIC_HOST } from './chart-release.ts';
-import { kubectl, kubectlOk, viaIngress } from './client.ts';
+import { createSecret, kubectl, kubectlOk, viaIngress } from './client.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
@@ -63,16 +63,7 @@ beforeAll(async () => {
     user: 'butterbase_user',
     service: 'butterbase_service',
   });
-  const secret = (name: string, data: Record<string, string>) =>
-    kubectlOk([
-      '-n',
-      namespace,
-      'create',
-      'secret',
-      'generic',
-      name,
-      ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`),
-    ]);
+  const secret = (name: string, data: Record<string, string>) => createSecret(namespace, name, data);
   await secret('mgmt-database', { url: databaseUrl(podPostgresUrl, appDatabaseName(APP_ID)) });
   await secret('mgmt-jwt', { secret: JWT_SECRET });
   await secret('mgmt-api-keys', { keys: KEY });
@@ -229,11 +220,7 @@ describe('the management API through the ingress', () => {
     const client = await connectMcpOverHttp(new URL('/mcp', ingress), KEY, 'e2e');
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual([
-        'deploy_function',
-        'invoke_function',
-        'manage_function',
-      ]);
+      expect(tools.map((t) => t.name).sort()).toEqual(SEED_TOOL_NAMES);
       const call = async (name: string, args: Record<string, unknown>) => {
         const result = (await client.callTool({ name, arguments: args })) as {
           isError?: boolean;

@@ -12,6 +12,7 @@ import { functionId } from '../../api/v1alpha1/urls.ts';
 import { startClusterApi } from '../../management/cluster/api-server.ts';
 import { API_FIELD_MANAGER } from '../../management/cluster/cluster-backend.ts';
 import { connectMcpOverHttp } from '../support/mcp-client.ts';
+import { SEED_TOOL_NAMES } from '../support/seed-example.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
@@ -247,11 +248,7 @@ describe('the management API in a cluster', () => {
     const client = await connectMcpOverHttp(new URL(`${api!.url}/mcp`), KEY_B);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual([
-        'deploy_function',
-        'invoke_function',
-        'manage_function',
-      ]);
+      expect(tools.map((t) => t.name).sort()).toEqual(SEED_TOOL_NAMES);
       const deployed = (await client.callTool({
         name: 'deploy_function',
         arguments: { app_id: 'app_kube_b', name: 'from-mcp', code: CODE, trigger: { type: 'http' } },

@@ -10,6 +10,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, startTestPlatform } from '../support/local-platform.ts';
 import { connectMcpOverHttp } from '../support/mcp-client.ts';
+import { SEED_TOOL_NAMES } from '../support/seed-example.ts';
 
 type ToolAnswer = {
   isError?: boolean;
@@ -55,11 +56,7 @@ describe('MCP (streamable HTTP at /mcp and stdio through bbfn mcp) and the bbfn 
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual([
-        'deploy_function',
-        'invoke_function',
-        'manage_function',
-      ]);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(SEED_TOOL_NAMES);
       const deploy = tools.find((tool) => tool.name === 'deploy_function')!;
       expect(deploy.description).toContain('export async function handler(request: Request, context: {');
       expect(deploy.description).toContain(

@@ -11,3 +11,6 @@ export const SEED_DEPLOY_INPUT = {
     config: { method: 'POST', path: '/welcome', auth: 'required' },
   },
 };
+
+/** The seed's MCP tools, by name, as a server lists them (sorted). */
+export const SEED_TOOL_NAMES = ['deploy_function', 'invoke_function', 'manage_function'];
