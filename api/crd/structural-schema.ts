@@ -18,11 +18,23 @@
  * reports them in status.
  */
 
-export interface JsonSchema {
+/** The keywords both dialects spell alike: toStructural carries them over as they are (SAME). */
+interface SharedKeywords {
   type?: string;
   description?: string;
   default?: unknown;
   enum?: unknown[];
+  pattern?: string;
+  format?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  maxItems?: number;
+}
+
+export interface JsonSchema extends SharedKeywords {
   const?: unknown;
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -31,57 +43,38 @@ export interface JsonSchema {
   items?: JsonSchema;
   oneOf?: JsonSchema[];
   anyOf?: JsonSchema[];
-  pattern?: string;
-  format?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
+  // Draft 2020-12 writes the bound itself here; OpenAPI 3.0 a flag beside minimum/maximum.
   exclusiveMinimum?: number | boolean;
   exclusiveMaximum?: number | boolean;
-  minItems?: number;
-  maxItems?: number;
   [key: string]: unknown;
 }
 
-export interface StructuralSchema {
-  type?: string;
-  description?: string;
-  default?: unknown;
-  enum?: unknown[];
+export interface StructuralSchema extends SharedKeywords {
   properties?: Record<string, StructuralSchema>;
   required?: string[];
   additionalProperties?: StructuralSchema;
   items?: StructuralSchema;
-  pattern?: string;
-  format?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
   exclusiveMinimum?: boolean;
   exclusiveMaximum?: boolean;
-  minItems?: number;
-  maxItems?: number;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-validations'?: { rule: string; message: string }[];
 }
 
-/** Keywords that mean the same in both dialects and carry over as they are. */
-const SAME = [
-  'type',
-  'description',
-  'default',
-  'enum',
-  'pattern',
-  'format',
-  'minLength',
-  'maxLength',
-  'minimum',
-  'maximum',
-  'minItems',
-  'maxItems',
-] as const;
+/** SharedKeywords' names; listed as an object so that the compiler finds one missing or unknown. */
+const SAME = Object.keys({
+  type: true,
+  description: true,
+  default: true,
+  enum: true,
+  pattern: true,
+  format: true,
+  minLength: true,
+  maxLength: true,
+  minimum: true,
+  maximum: true,
+  minItems: true,
+  maxItems: true,
+} satisfies Record<keyof SharedKeywords, true>) as (keyof SharedKeywords)[];
 
 export function toStructural(schema: JsonSchema): StructuralSchema {
   const union = schema.oneOf ?? schema.anyOf;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freeLoopbackPorts } from '../../test/kube/ports.ts';
 import { type SpawnOptions, type StartedProcess, spawnServer } from '../process.ts';
 import { writeWorkerdConfig } from './workerd-config.ts';
 
@@ -23,14 +23,6 @@ function npmBinary(pkg: string, file: string): string {
   return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export function peerServers(work: string, handlerFile: string, handlerSource: string): PeerServer[] {
   const spawn = (options: SpawnOptions) => spawnServer(options);
   return [
@@ -51,7 +43,7 @@ export function peerServers(work: string, handlerFile: string, handlerSource: st
     {
       name: 'workerd',
       async start() {
-        const port = await freePort();
+        const port = (await freeLoopbackPorts(1))[0]!;
         const dir = path.join(work, `workerd-${port}`);
         const { mkdir } = await import('node:fs/promises');
         await mkdir(dir, { recursive: true });

@@ -1,28 +1,23 @@
-import { execFile } from 'node:child_process';
 import { request } from 'node:http';
-import { promisify } from 'node:util';
 import { inject } from 'vitest';
-
-const run = promisify(execFile);
+import { type KubectlResult, runKubectl } from '../kube/kubectl.ts';
 
 /** kubectl against the e2e cluster, as a person runs it. Never throws: a refusal is a result. */
-export async function kubectl(args: string[], input?: string): Promise<{ ok: boolean; out: string }> {
+export async function kubectl(args: string[], input?: string): Promise<KubectlResult> {
   const { kubectl: binary, kubeconfig } = inject('e2e');
-  const running = run(binary, ['--kubeconfig', kubeconfig, ...args], {
-    timeout: 60_000,
-    maxBuffer: 16 * 2 ** 20,
-  });
-  if (input !== undefined) running.child.stdin!.end(input);
-  return running.then(
-    ({ stdout }) => ({ ok: true, out: stdout }),
-    (error: { stderr?: string; message: string }) => ({ ok: false, out: error.stderr || error.message }),
-  );
+  return runKubectl(binary, kubeconfig, args, input);
 }
 
 export async function kubectlOk(args: string[], input?: string): Promise<string> {
   const { ok, out } = await kubectl(args, input);
   if (!ok) throw new Error(`kubectl ${args.join(' ')} failed: ${out}`);
   return out;
+}
+
+/** A generic Secret of `data` (key → value) in `namespace`; throws with kubectl's message. */
+export function createSecret(namespace: string, name: string, data: Record<string, string>): Promise<string> {
+  const literals = Object.entries(data).map(([key, value]) => `--from-literal=${key}=${value}`);
+  return kubectlOk(['-n', namespace, 'create', 'secret', 'generic', name, ...literals]);
 }
 
 export interface IngressResponse {

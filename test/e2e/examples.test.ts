@@ -6,16 +6,16 @@
 import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { appDatabaseName, prepareAppDatabase } from '../../local/app-database.ts';
+import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import { waitFor } from '../support/wait.ts';
 import { exchangeMessages } from '../support/websocket.ts';
-import { ingressWebsocketUrl, kubectl, kubectlOk, viaIngress } from './client.ts';
+import { createSecret, ingressWebsocketUrl, kubectl, kubectlOk, viaIngress } from './client.ts';
 import { NODE_NETWORK } from './network.ts';
 import { TRAEFIK_USER } from './traefik-rbac.ts';
 
@@ -90,13 +90,7 @@ async function withAppDatabase<T>(use: (pool: pg.Pool) => Promise<T>): Promise<T
   }
 }
 
-const userToken = (sub: string) =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
+const userToken = (userId: string) => signUserToken({ secret: JWT_SECRET, userId });
 
 beforeAll(async () => {
   await kubectlOk(['create', 'namespace', namespace]);
@@ -120,16 +114,7 @@ beforeAll(async () => {
   );
   expect(hostUrl).toContain(appDatabaseName(app.spec.appId));
   const podUrl = databaseUrl(inject('e2e').podPostgresUrl, appDatabaseName(app.spec.appId));
-  const secret = (name: string, data: Record<string, string>) =>
-    kubectlOk([
-      '-n',
-      namespace,
-      'create',
-      'secret',
-      'generic',
-      name,
-      ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`),
-    ]);
+  const secret = (name: string, data: Record<string, string>) => createSecret(namespace, name, data);
   await secret('demo-database', { url: podUrl });
   await secret('demo-jwt', { secret: JWT_SECRET });
   await secret('demo-api-keys', { keys: API_KEYS.join(',') });

@@ -7,17 +7,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { functionId } from '../../api/v1alpha1/urls.ts';
 import { appDatabaseName, prepareAppDatabase } from '../../local/app-database.ts';
+import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
+import { connectMcpOverHttp } from '../support/mcp-client.ts';
+import { SEED_DEPLOY_INPUT, SEED_TOOL_NAMES } from '../support/seed-example.ts';
 import { waitFor } from '../support/wait.ts';
 import { API_APP_IDS, PUBLIC_HOST } from './chart-release.ts';
-import { kubectl, kubectlOk, viaIngress } from './client.ts';
+import { createSecret, kubectl, kubectlOk, viaIngress } from './client.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
@@ -30,16 +30,6 @@ const OTHER_KEY = 'bb_sk_e2emgmtother0123456789abcd';
 const JWT_SECRET = 'e2e-mgmt-jwt-secret-of-enough-length-for-hs256';
 const PUBLIC_BASE = `http://${PUBLIC_HOST}`;
 
-/** The seed's deploy_function example input, verbatim. */
-const SEED_INPUT = {
-  app_id: 'app_abc123',
-  name: 'send-welcome-email',
-  code: 'export async function handler(req, ctx) { ... }',
-  trigger: {
-    type: 'http',
-    config: { method: 'POST', path: '/welcome', auth: 'required' },
-  },
-};
 // The send-welcome-email example's code and envVars: the seed's example with its code filled in.
 let welcome: { code: string; envVars: Record<string, string> } = { code: '', envVars: {} };
 
@@ -62,13 +52,7 @@ async function api(method: string, route: string, body?: unknown, key: string | 
   return { status: response.status, body: parsed };
 }
 
-const userToken = (sub: string) =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
+const userToken = (userId: string) => signUserToken({ secret: JWT_SECRET, userId });
 
 beforeAll(async () => {
   await kubectlOk(['create', 'namespace', namespace]);
@@ -79,16 +63,7 @@ beforeAll(async () => {
     user: 'butterbase_user',
     service: 'butterbase_service',
   });
-  const secret = (name: string, data: Record<string, string>) =>
-    kubectlOk([
-      '-n',
-      namespace,
-      'create',
-      'secret',
-      'generic',
-      name,
-      ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`),
-    ]);
+  const secret = (name: string, data: Record<string, string>) => createSecret(namespace, name, data);
   await secret('mgmt-database', { url: databaseUrl(podPostgresUrl, appDatabaseName(APP_ID)) });
   await secret('mgmt-jwt', { secret: JWT_SECRET });
   await secret('mgmt-api-keys', { keys: KEY });
@@ -126,7 +101,7 @@ describe('the management API through the ingress', () => {
   const url = `${PUBLIC_BASE}/v1/${APP_ID}/fn/send-welcome-email`;
 
   it("answers the seed's example input, verbatim, with its placeholder code's syntax error", async () => {
-    const { status, body } = await api('POST', `/v1/${APP_ID}/functions`, SEED_INPUT);
+    const { status, body } = await api('POST', `/v1/${APP_ID}/functions`, SEED_DEPLOY_INPUT);
     expect(status, JSON.stringify(body)).toBe(400);
     expect(body.error).toMatchObject({
       code: 'VALIDATION_SYNTAX_ERROR',
@@ -136,7 +111,7 @@ describe('the management API through the ingress', () => {
 
   it("deploys the seed's example (its code filled in) into the seed's output, and deployed means serving", async () => {
     const { status, body } = await api('POST', `/v1/${APP_ID}/functions`, {
-      ...SEED_INPUT,
+      ...SEED_DEPLOY_INPUT,
       ...welcome,
     });
     expect(status, JSON.stringify(body)).toBe(200);
@@ -203,7 +178,7 @@ describe('the management API through the ingress', () => {
   return Response.json({ version: 2 });
 }`;
     const { body } = await api('PUT', `/v1/${APP_ID}/functions/send-welcome-email`, {
-      ...SEED_INPUT,
+      ...SEED_DEPLOY_INPUT,
       code,
     });
     expect(body).toEqual({
@@ -233,7 +208,7 @@ describe('the management API through the ingress', () => {
         'AUTH_INVALID_API_KEY',
       ],
       [
-        api('POST', `/v1/${APP_ID}/functions`, { ...SEED_INPUT, ...welcome }, OTHER_KEY),
+        api('POST', `/v1/${APP_ID}/functions`, { ...SEED_DEPLOY_INPUT, ...welcome }, OTHER_KEY),
         401,
         'AUTH_INVALID_API_KEY',
       ],
@@ -256,19 +231,10 @@ describe('the management API through the ingress', () => {
 
   it('serves MCP at /mcp through the ingress: the three tools deploy, invoke and read logs', async () => {
     const ingress = inject('e2e').ingressUrl;
-    const client = new Client({ name: 'e2e', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL('/mcp', ingress), {
-        requestInit: { headers: { authorization: `Bearer ${KEY}` } },
-      }),
-    );
+    const client = await connectMcpOverHttp(new URL('/mcp', ingress), KEY, 'e2e');
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual([
-        'deploy_function',
-        'invoke_function',
-        'manage_function',
-      ]);
+      expect(tools.map((t) => t.name).sort()).toEqual(SEED_TOOL_NAMES);
       const call = async (name: string, args: Record<string, unknown>) => {
         const result = (await client.callTool({ name, arguments: args })) as {
           isError?: boolean;

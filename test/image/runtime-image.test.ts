@@ -6,9 +6,7 @@
  * registry is reachable on the test machines), with a real Docker engine.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,16 +15,11 @@ import { runtimeCommand, SPOOL_DIR } from '../../operator/src/resources/runtime-
 import { compileHandler } from '../../runtime-image/src/compile/compile.ts';
 import { createTestDatabase, type TestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
+import { freeLoopbackPorts } from '../kube/ports.ts';
 import { type PodProcess, watchPod } from '../support/pod-process.ts';
 import { waitFor } from '../support/wait.ts';
-import {
-  buildImage,
-  buildImageContext,
-  type DockerEngine,
-  docker,
-  ensureDockerEngine,
-  lockedDownRun,
-} from './docker.ts';
+import { lockedDownRun } from './docker.ts';
+import { containerUids, imageUnderTest } from './image-fixture.ts';
 
 const HANDLER = `export async function handler(req, ctx) {
   const { rows } = await ctx.db.query('SELECT current_user AS role, 41 + $1::int AS answer', [1]);
@@ -34,33 +27,16 @@ const HANDLER = `export async function handler(req, ctx) {
   return Response.json({ ...rows[0], user: ctx.user, env: ctx.env });
 }`;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('runtime image', () => {
-  const name = `bbfn-image-test-${process.pid}`;
-  const tag = `butterbase-functions/runtime:test-${process.pid}`;
-  let engine: DockerEngine | undefined;
+  const image = imageUnderTest('runtime');
   let database: TestDatabase | undefined;
-  let work: string;
   let pod: PodProcess | undefined;
   let url: string;
 
   beforeAll(async () => {
-    engine = await ensureDockerEngine();
-    work = await mkdtemp(path.join(tmpdir(), 'bbfn-image-'));
-    const context = path.join(work, 'context');
-    await buildImageContext(context);
-    await buildImage(context, 'runtime', tag);
-
     database = await createTestDatabase(inject('postgresUrl'), 'image');
     // Mounted read-only, as the operator mounts a ConfigMap; readable by the image's user.
-    const mounted = path.join(work, 'function');
+    const mounted = path.join(image.work, 'function');
     await mkdir(mounted, { mode: 0o755 });
     const trigger = { type: 'http', config: { method: 'GET', auth: 'none' } };
     const definition = {
@@ -72,14 +48,14 @@ describe('runtime image', () => {
     };
     await writeFile(path.join(mounted, 'function.json'), JSON.stringify(definition), { mode: 0o644 });
     // mkdtemp made the parent root-only.
-    await chmod(work, 0o755);
+    await chmod(image.work, 0o755);
 
-    const port = await freePort();
+    const [port] = await freeLoopbackPorts(1);
     const child = spawn(
       'docker',
       lockedDownRun({
-        name,
-        image: tag,
+        name: image.name,
+        image: image.tag,
         mounts: { [mounted]: '/etc/bbfn' },
         env: {
           PORT: String(port),
@@ -92,15 +68,11 @@ describe('runtime image', () => {
     );
     pod = watchPod(child, 60_000);
     url = await pod.serving;
-  }, 900_000);
+  }, 120_000);
 
   afterAll(async () => {
-    await docker(['rm', '-f', name]).catch(() => {});
-    await docker(['rmi', '-f', tag]).catch(() => {});
     await database?.drop();
-    if (work) await rm(work, { recursive: true, force: true });
-    await engine?.stop();
-  }, 120_000);
+  });
 
   it('serves the function with ctx.db on the migrated app database, and records the invocation', async () => {
     const response = await fetch(`${url}/v1/image/fn/answer`, { signal: AbortSignal.timeout(15_000) });
@@ -130,10 +102,7 @@ describe('runtime image', () => {
   });
 
   it('runs as a non-root user', async () => {
-    const pid = await docker(['inspect', '--format', '{{.State.Pid}}', name]);
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const uids = /^Uid:\s+(.*)$/m.exec(status)![1]!.split(/\s+/);
-    expect(uids.every((uid) => uid === '10001')).toBe(true);
+    expect((await containerUids(image.name)).every((uid) => uid === '10001')).toBe(true);
   });
 
   it('ends cleanly on SIGTERM, after flushing its log', async () => {

@@ -7,40 +7,26 @@
  * URL; two apps on one Postgres cannot reach each other's database, and a function of
  * one, run from its pod template, reads only its own rows.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type pg from 'pg';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppStatus } from '../../api/v1alpha1/status.types.ts';
-import { AppController } from '../../operator/src/controller/app-controller.ts';
-import { FunctionController } from '../../operator/src/controller/function-controller.ts';
-import { AppCluster } from '../../operator/src/kube/app-cluster.ts';
-import { Cluster } from '../../operator/src/kube/cluster.ts';
 import { credentialsRevision } from '../../operator/src/resources/app-secret.ts';
 import { CREDENTIALS_ANNOTATION } from '../../operator/src/resources/runtime-pod.ts';
-import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { authenticatorRole } from '../../runtime-image/src/db/authenticator.ts';
 import { createTestDatabase, type TestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { withClient } from '../../runtime-image/src/db/with-client.ts';
 import { RUNTIME_ENV } from '../../runtime-image/src/runtime-env.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
-import { kubectl } from './kubectl.ts';
+import { getJson, kubectl } from './kubectl.ts';
+import { startTestOperator, type TestOperator, testKubeConfig } from './operator-fixture.ts';
 import { launchPodTemplate } from './pod-template-process.ts';
 
 const namespace = butterbaseNamespace('app-controller');
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
-const log = pino({ level: 'silent' });
-const kc = new k8s.KubeConfig();
+const kc = testKubeConfig();
 const databases: Record<'shop' | 'blog' | 'broken', TestDatabase> = {} as never;
-let apps: AppController | undefined;
-let functions: FunctionController | undefined;
+let operator: TestOperator | undefined;
 
 const NOTES = (owner: string) => `CREATE TABLE notes (v text); INSERT INTO notes VALUES ('${owner} row')`;
 const COUNTER = 'CREATE TABLE counter (n int); INSERT INTO counter VALUES (1)';
@@ -80,11 +66,7 @@ async function setSecret(name: string, data: Record<string, string>): Promise<vo
   await apply(made.out);
 }
 
-async function get<T>(kind: string, name: string): Promise<T> {
-  const result = await kubectl(['get', kind, name, '-n', namespace, '-o', 'json']);
-  if (!result.ok) throw new Error(result.out);
-  return JSON.parse(result.out) as T;
-}
+const get = <T>(kind: string, name: string) => getJson<T>(namespace, [kind, name]);
 
 const appStatus = async (name: string) => (await get<{ status?: AppStatus }>('app', name)).status;
 const condition = (status: AppStatus | undefined, type: string) =>
@@ -119,7 +101,6 @@ async function rows<R extends pg.QueryResultRow>(url: string, text: string): Pro
 }
 
 beforeAll(async () => {
-  kc.loadFromFile(inject('kubeconfig'));
   const server = inject('postgresUrl');
   for (const name of ['shop', 'blog', 'broken'] as const)
     databases[name] = await createTestDatabase(server, `bbfn_kube_${name}`);
@@ -156,14 +137,11 @@ spec:
       return Response.json({ notes: notes.rows, db: where.rows[0].db, user: ctx.user });
     }
 `);
-  const cluster = new Cluster(kc);
-  apps = new AppController(kc, cluster, new AppCluster(kc), log);
-  functions = new FunctionController(kc, cluster, settings, log);
-  await Promise.all([apps.start(), functions.start()]);
+  operator = await startTestOperator({ apps: true });
 });
 
 afterAll(async () => {
-  await Promise.all([apps?.stop(), functions?.stop()]);
+  await operator?.stop();
   // The namespace goes first (butterbaseNamespace), then nothing is connected to these.
   await Promise.all(Object.values(databases).map((db) => db.drop()));
 });

@@ -4,25 +4,15 @@
  * controller, or here kubectl, as this control plane runs no HPA controller); without
  * it the operator keeps one replica and removes the HPA.
  */
-import * as k8s from '@kubernetes/client-node';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FunctionController } from '../../operator/src/controller/function-controller.ts';
-import { Cluster } from '../../operator/src/kube/cluster.ts';
-import type { OperatorSettings } from '../../operator/src/settings.ts';
+import type * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { kubectl } from './kubectl.ts';
+import { startTestOperator, type TestOperator } from './operator-fixture.ts';
 
 const namespace = butterbaseNamespace('autoscaler');
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
-let controller: FunctionController | undefined;
+let operator: TestOperator | undefined;
 
 const scaledFunction = (code: string, scaling: string) => `apiVersion: butterbase.ai/v1alpha1
 kind: App
@@ -53,14 +43,11 @@ const servedRevision = () =>
   jsonpath(['deploy', 'fn-api'], "{.spec.template.metadata.annotations['butterbase\\.ai/revision']}");
 
 beforeAll(async () => {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(inject('kubeconfig'));
-  controller = new FunctionController(kc, new Cluster(kc), settings, pino({ level: 'silent' }));
-  await controller.start();
+  operator = await startTestOperator();
 });
 
 afterAll(async () => {
-  await controller?.stop();
+  await operator?.stop();
 });
 
 describe('spec.scaling', () => {
@@ -89,7 +76,7 @@ describe('spec.scaling', () => {
     expect((await kubectl(['scale', 'deploy', 'fn-api', '-n', namespace, '--replicas=5'])).ok).toBe(true);
     await apply(withScaling("export async function handler() { return new Response('v2'); }"));
     await waitFor('the new revision', 30_000, async () => (await servedRevision()) !== before);
-    await controller!.settled();
+    await operator!.functions.settled();
     expect(await jsonpath(['deploy', 'fn-api'], '{.spec.replicas}')).toBe('5');
   });
 

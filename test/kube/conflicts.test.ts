@@ -3,30 +3,19 @@
  * and a Warning Event), the first claimant keeping what it claimed: two Functions of one
  * app claiming one config.path, and two Apps in different namespaces claiming one appId.
  */
-import * as k8s from '@kubernetes/client-node';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition } from '../../api/v1alpha1/status.types.ts';
-import { FunctionController } from '../../operator/src/controller/function-controller.ts';
-import { Cluster } from '../../operator/src/kube/cluster.ts';
-import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { installButterbaseCrds } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
-import { kubectl } from './kubectl.ts';
+import { getJson, kubectl } from './kubectl.ts';
+import { startTestOperator, type TestOperator } from './operator-fixture.ts';
 
 const suffix = Date.now().toString(36);
 // Alphabetical order is creation order, so a tie of creation seconds goes the same way.
 const [first, second] = [`conflict-a-${suffix}`, `conflict-b-${suffix}`];
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
 let removeCrds: (() => Promise<void>) | undefined;
-let controller: FunctionController | undefined;
+let operator: TestOperator | undefined;
 
 const app = (name: string, appId: string) => `apiVersion: butterbase.ai/v1alpha1
 kind: App
@@ -45,23 +34,18 @@ async function apply(namespace: string, manifest: string) {
   const applied = await kubectl(['apply', '-n', namespace, '-f', '-'], manifest);
   expect(applied.ok, applied.out).toBe(true);
 }
-async function get<T>(namespace: string, what: string[]): Promise<T> {
-  const got = await kubectl(['get', '-n', namespace, '-o', 'json', ...what]);
-  if (!got.ok) throw new Error(got.out);
-  return JSON.parse(got.out) as T;
-}
 type WithConditions = { status?: { status?: string; conditions?: Condition[] } };
 const conflictOf = async (namespace: string, what: string[]) =>
-  (await get<WithConditions>(namespace, what)).status?.conditions?.find((c) => c.type === 'Conflict');
+  (await getJson<WithConditions>(namespace, what)).status?.conditions?.find((c) => c.type === 'Conflict');
 const ingressPaths = async (namespace: string, name: string) =>
   (
-    await get<{ spec: { rules: { http: { paths: { path: string }[] } }[] } }>(namespace, [
+    await getJson<{ spec: { rules: { http: { paths: { path: string }[] } }[] } }>(namespace, [
       'ingress',
       `fn-${name}`,
     ])
   ).spec.rules[0]!.http.paths.map((p) => p.path);
 async function eventReasons(namespace: string, kind: string, name: string): Promise<string[]> {
-  const events = await get<{ items: { reason: string }[] }>(namespace, [
+  const events = await getJson<{ items: { reason: string }[] }>(namespace, [
     'events',
     '--field-selector',
     `involvedObject.kind=${kind},involvedObject.name=${name}`,
@@ -73,18 +57,13 @@ beforeAll(async () => {
   removeCrds = await installButterbaseCrds();
   for (const namespace of [first, second])
     expect((await kubectl(['create', 'namespace', namespace])).ok).toBe(true);
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(inject('kubeconfig'));
-  controller = new FunctionController(kc, new Cluster(kc), settings, pino({ level: 'silent' }), {
-    concurrency: 4,
-  });
-  await controller.start();
+  operator = await startTestOperator({ concurrency: 4 });
   kubelets = [first, second].map((namespace) => podsComeUp(namespace));
 });
 
 afterAll(async () => {
   await Promise.all(kubelets.map((kubelet) => kubelet.stop()));
-  await controller?.stop();
+  await operator?.stop();
   for (const namespace of [first, second]) await kubectl(['delete', 'namespace', namespace, '--wait=false']);
   await removeCrds?.();
 });
@@ -96,7 +75,7 @@ describe('conflicts', () => {
     await apply(first, app('routes', 'routes'));
     await apply(first, fn('alpha', 'routes', '/hook'));
     await waitFor('alpha to be deployed', 30_000, async () => {
-      const stored = await get<WithConditions>(first, ['fn', 'alpha']);
+      const stored = await getJson<WithConditions>(first, ['fn', 'alpha']);
       return stored.status?.status === 'deployed';
     });
     await apply(first, fn('beta', 'routes', '/hook'));
@@ -129,7 +108,7 @@ describe('conflicts', () => {
     await apply(first, app('shop', appId));
     await apply(first, fn('cart', appId));
     await waitFor('the first namespace’s cart to be deployed', 30_000, async () => {
-      const stored = await get<WithConditions>(first, ['fn', 'cart']);
+      const stored = await getJson<WithConditions>(first, ['fn', 'cart']);
       return stored.status?.status === 'deployed';
     });
     await apply(second, app('shop', appId));
@@ -152,12 +131,12 @@ describe('conflicts', () => {
 
     // The second namespace's Function does not serve the first's URLs.
     const status = await waitFor('the second cart to be refused', 30_000, async () => {
-      const stored = await get<WithConditions>(second, ['fn', 'cart']);
+      const stored = await getJson<WithConditions>(second, ['fn', 'cart']);
       return stored.status?.status === 'failed' ? stored.status : undefined;
     });
     expect(status.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'AppIdConflict' });
     expect((await kubectl(['get', 'ingress', 'fn-cart', '-n', second])).ok).toBe(false);
-    expect((await get<WithConditions>(first, ['fn', 'cart'])).status?.status).toBe('deployed');
+    expect((await getJson<WithConditions>(first, ['fn', 'cart'])).status?.status).toBe('deployed');
 
     // The second App takes another appId: the conflict is over on both.
     await apply(second, app('shop', `${appId}-2`));

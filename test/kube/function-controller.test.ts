@@ -5,41 +5,27 @@
  * are available, failed with the pods' own reason when they crash-loop. Pods are driven
  * through their /status subresource (function-pods.ts): no kubelet runs here.
  */
-import path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition } from '../../api/v1alpha1/status.types.ts';
 import { functionId } from '../../api/v1alpha1/urls.ts';
-import { FunctionController } from '../../operator/src/controller/function-controller.ts';
-import { Cluster } from '../../operator/src/kube/cluster.ts';
 import { createOperatorMetrics } from '../../operator/src/metrics.ts';
 import { KEPT_REVISIONS } from '../../operator/src/reconcile/stale-revisions.ts';
-import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import {
   crashLooping,
   eventsSeen,
   functionStatus,
-  getJson,
   runningAndReady,
   servedRevision,
   setRevisionPods,
 } from './function-pods.ts';
-import { kubectl } from './kubectl.ts';
+import { applyExamples, getJson, kubectl } from './kubectl.ts';
+import { startTestOperator, type TestOperator } from './operator-fixture.ts';
 
-const EXAMPLES = path.join(import.meta.dirname, '../../examples');
 const namespace = butterbaseNamespace('fn-controller');
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
 const metrics = createOperatorMetrics();
-let controller: FunctionController | undefined;
+let operator: TestOperator | undefined;
 
 const hello = () => functionStatus(namespace, 'hello');
 const served = () => servedRevision(namespace, 'hello');
@@ -70,18 +56,12 @@ const errors = async () =>
   (await metrics.reconciles.get()).values.find((v) => v.labels.result === 'error')?.value ?? 0;
 
 beforeAll(async () => {
-  for (const file of ['app.yaml', 'hello/function.yaml']) {
-    const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, file)]);
-    expect(applied.ok, applied.out).toBe(true);
-  }
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(inject('kubeconfig'));
-  controller = new FunctionController(kc, new Cluster(kc), settings, pino({ level: 'silent' }), { metrics });
-  await controller.start();
+  await applyExamples(namespace, 'app.yaml', 'hello/function.yaml');
+  operator = await startTestOperator({ metrics });
 });
 
 afterAll(async () => {
-  await controller?.stop();
+  await operator?.stop();
 });
 
 describe('the Function controller', () => {
@@ -145,7 +125,7 @@ describe('the Function controller', () => {
     for (const note of ['a', 'b'])
       await kubectl(['annotate', 'fn', 'hello', '-n', namespace, '--overwrite', `test/note=${note}`]);
     await waitFor('the annotations to be reconciled', 30_000, async () => {
-      await controller!.settled();
+      await operator!.functions.settled();
       return (await hello()).status?.status === 'failed';
     });
     expect(await eventsSeen(namespace, 'hello', 'CrashLoopBackOff')).toMatchObject([
@@ -167,7 +147,7 @@ describe('the Function controller', () => {
     expect(Stalled).toMatchObject({ status: 'True', reason: 'CompileFailed' });
     expect(await served()).toBe(serving);
     expect(await eventsSeen(namespace, 'hello', 'CompileFailed')).toMatchObject([{ type: 'Warning' }]);
-    await controller!.settled();
+    await operator!.functions.settled();
     // A terminal failure is not an error: nothing was scheduled for a retry.
     expect(await errors()).toBe(errorsBefore);
   });

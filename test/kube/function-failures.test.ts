@@ -5,51 +5,32 @@
  * with backoff until it passes; a cron Function is Ready while its CronJob exists and
  * its last Job did not fail.
  */
-import path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition } from '../../api/v1alpha1/status.types.ts';
-import { FunctionController } from '../../operator/src/controller/function-controller.ts';
-import { Cluster } from '../../operator/src/kube/cluster.ts';
 import { createOperatorMetrics } from '../../operator/src/metrics.ts';
-import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
-import { eventsOf, eventsSeen, functionStatus, getJson } from './function-pods.ts';
-import { kubectl } from './kubectl.ts';
+import { eventsOf, eventsSeen, functionStatus } from './function-pods.ts';
+import { applyExamples, getJson, kubectl } from './kubectl.ts';
+import { startTestOperator, type TestOperator } from './operator-fixture.ts';
 
-const EXAMPLES = path.join(import.meta.dirname, '../../examples');
 const namespace = butterbaseNamespace('fn-failures');
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
 const metrics = createOperatorMetrics();
-let controller: FunctionController | undefined;
+let operator: TestOperator | undefined;
 
 const byType = (conditions: Condition[] | undefined) =>
   Object.fromEntries((conditions ?? []).map((c) => [c.type, c]));
 const errors = async () =>
   (await metrics.reconciles.get()).values.find((v) => v.labels.result === 'error')?.value ?? 0;
-const apply = async (file: string) => {
-  const applied = await kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, file)]);
-  expect(applied.ok, applied.out).toBe(true);
-};
+const apply = (file: string) => applyExamples(namespace, file);
 
 beforeAll(async () => {
   await apply('app.yaml');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(inject('kubeconfig'));
-  controller = new FunctionController(kc, new Cluster(kc), settings, pino({ level: 'silent' }), { metrics });
-  await controller.start();
+  operator = await startTestOperator({ metrics });
 });
 
 afterAll(async () => {
-  await controller?.stop();
+  await operator?.stop();
 });
 
 describe('a Function whose child the API server refuses', () => {

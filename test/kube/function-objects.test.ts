@@ -3,76 +3,45 @@
  * real API server: every object is accepted as built, the Deployment is taken up by
  * its controller, and deleting the Function collects them all (owner references).
  */
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type AppResource, appSchema } from '../../api/v1alpha1/app.types.ts';
 import { type FunctionResource, functionSchema } from '../../api/v1alpha1/function.types.ts';
 import { functionObjects } from '../../operator/src/resources/function-objects.ts';
 import { revisionOf } from '../../operator/src/resources/revision.ts';
-import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
-import { installButterbaseCrds } from './butterbase-crds.ts';
-import { kubectl } from './kubectl.ts';
+import { butterbaseNamespace } from './butterbase-crds.ts';
+import { applyExamples, getJson, kubectl } from './kubectl.ts';
+import { testOperatorSettings } from './operator-fixture.ts';
 
-const EXAMPLES = path.join(import.meta.dirname, '../../examples');
-const namespace = `fn-objects-${Date.now().toString(36)}`;
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'http://127.0.0.1',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
+const namespace = butterbaseNamespace('fn-objects');
 const BUNDLE = 'export async function handler() { return new Response("hi"); }\n';
-let removeCrds: (() => Promise<void>) | undefined;
 let app: AppResource;
 let functions: FunctionResource[];
 
-async function getJson(args: string[]): Promise<unknown> {
-  const result = await kubectl(['get', '-n', namespace, '-o', 'json', ...args]);
-  if (!result.ok) throw new Error(result.out);
-  return JSON.parse(result.out);
-}
+/** The names (`kind/name`) of hello's objects of `kinds`, as kubectl lists them. */
+const helloObjects = (kinds: string) =>
+  kubectl(['get', kinds, '-n', namespace, '-l', 'app.kubernetes.io/instance=hello', '-o', 'name']);
 
 beforeAll(async () => {
-  removeCrds = await installButterbaseCrds();
-  expect((await kubectl(['create', 'namespace', namespace])).ok).toBe(true);
-  const applied = await kubectl(['apply', '-n', namespace, '-R', '-f', EXAMPLES]);
-  expect(applied.ok, applied.out).toBe(true);
+  await applyExamples(namespace);
   // As the operator reads them: stored, with uids and defaults.
-  app = appSchema.parse(await getJson(['app.butterbase.ai/demo']));
-  const list = (await getJson(['functions.butterbase.ai'])) as { items: unknown[] };
+  app = appSchema.parse(await getJson(namespace, ['app.butterbase.ai/demo']));
+  const list = (await getJson(namespace, ['functions.butterbase.ai'])) as { items: unknown[] };
   functions = list.items.map((item) => functionSchema.parse(item));
-});
-
-afterAll(async () => {
-  await kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  await removeCrds?.();
 });
 
 describe("the operator's objects for a Function", () => {
   it('are accepted by the API server as built, for every example', async () => {
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
-      const objects = functionObjects(fn, app, revisionOf(fn, BUNDLE), settings);
+      const objects = functionObjects(fn, app, revisionOf(fn, BUNDLE), testOperatorSettings);
       const applied = await kubectl(
         ['apply', '-f', '-'],
         JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
       );
       expect(applied.ok, `${fn.metadata.name}: ${applied.out}`).toBe(true);
     }
-    const kinds = (
-      await kubectl([
-        'get',
-        'deploy,svc,ingress,cronjob,configmap',
-        '-n',
-        namespace,
-        '-l',
-        'app.kubernetes.io/instance=hello',
-        '-o',
-        'name',
-      ])
-    ).out;
+    const kinds = (await helloObjects('deploy,svc,ingress,cronjob,configmap')).out;
     expect(kinds).toMatch(/deployment\.apps\/fn-hello/);
     expect(kinds).toMatch(/service\/fn-hello/);
     expect(kinds).toMatch(/ingress\.networking\.k8s\.io\/fn-hello/);
@@ -82,7 +51,7 @@ describe("the operator's objects for a Function", () => {
     expect(cron.trim()).toBe('cronjob.batch/fn-cleanup-idempotency');
     // The Deployment controller takes it up (no node runs the pods here).
     await waitFor('a ReplicaSet for fn-hello', 30_000, async () => {
-      const sets = (await getJson(['replicasets', '-l', 'app.kubernetes.io/instance=hello'])) as {
+      const sets = (await getJson(namespace, ['replicasets', '-l', 'app.kubernetes.io/instance=hello'])) as {
         items: unknown[];
       };
       return sets.items.length === 1;
@@ -95,16 +64,7 @@ describe("the operator's objects for a Function", () => {
       'the garbage collector to remove fn-hello',
       60_000,
       async () => {
-        const left = await kubectl([
-          'get',
-          'deploy,svc,ingress,configmap,replicaset',
-          '-n',
-          namespace,
-          '-l',
-          'app.kubernetes.io/instance=hello',
-          '-o',
-          'name',
-        ]);
+        const left = await helloObjects('deploy,svc,ingress,configmap,replicaset');
         return left.ok && left.out.trim() === '';
       },
       500,

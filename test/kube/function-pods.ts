@@ -7,17 +7,12 @@
  */
 import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
 import { waitFor } from '../support/wait.ts';
-import { kubectl } from './kubectl.ts';
+import { getJson, kubectl } from './kubectl.ts';
+import { TEST_RUNTIME_IMAGE } from './operator-fixture.ts';
 
 interface Pod {
   metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string };
   status?: { phase?: string };
-}
-
-export async function getJson<T>(namespace: string, args: string[]): Promise<T> {
-  const result = await kubectl(['get', '-n', namespace, '-o', 'json', ...args]);
-  if (!result.ok) throw new Error(result.out);
-  return JSON.parse(result.out) as T;
 }
 
 /** The Function's pods that run `revision` (the pod template's annotation). */
@@ -42,6 +37,8 @@ export async function functionStatus(namespace: string, fn: string) {
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+/** The container of the operator's pod template (runtime-pod.ts), as a status names it. */
+const runtimeContainer = { name: 'runtime', image: TEST_RUNTIME_IMAGE, imageID: '' };
 
 /** What a kubelet reports for a container that started and passes its readiness probe. */
 export function runningAndReady() {
@@ -53,9 +50,7 @@ export function runningAndReady() {
     ],
     containerStatuses: [
       {
-        name: 'runtime',
-        image: 'butterbase-functions/runtime:test',
-        imageID: '',
+        ...runtimeContainer,
         ready: true,
         started: true,
         restartCount: 0,
@@ -72,9 +67,7 @@ export function crashLooping(exitCode: number, message: string) {
     conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: now() }],
     containerStatuses: [
       {
-        name: 'runtime',
-        image: 'butterbase-functions/runtime:test',
-        imageID: '',
+        ...runtimeContainer,
         ready: false,
         started: false,
         restartCount: 5,
@@ -101,20 +94,25 @@ export async function setRevisionPods(
     return found.length > 0 ? found : undefined;
   });
   for (const pod of pods) {
-    const patched = await kubectl([
-      'patch',
-      'pod',
-      pod.metadata.name,
-      '-n',
-      namespace,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status }),
-    ]);
+    const patched = await reportPodStatus(namespace, pod.metadata.name, status);
     if (!patched.ok) throw new Error(patched.out);
   }
   return pods.map((pod) => pod.metadata.name);
+}
+
+/** Writes `status` on a pod through its /status subresource, as its kubelet would. */
+function reportPodStatus(namespace: string, pod: string, status: object) {
+  return kubectl([
+    'patch',
+    'pod',
+    pod,
+    '-n',
+    namespace,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status }),
+  ]);
 }
 
 /** The Events recorded on a Function with `reason`, once there is one (they are written in the background). */
@@ -151,17 +149,8 @@ export function podsComeUp(namespace: string, limitMs = 300_000): { stop(): Prom
       );
       for (const pod of list.items) {
         if (pod.status?.phase === 'Running' || pod.metadata.deletionTimestamp) continue;
-        await kubectl([
-          'patch',
-          'pod',
-          pod.metadata.name,
-          '-n',
-          namespace,
-          '--subresource=status',
-          '--type=merge',
-          '-p',
-          JSON.stringify({ status: runningAndReady() }),
-        ]);
+        // A refusal (the pod went in between) is left to the next round.
+        await reportPodStatus(namespace, pod.metadata.name, runningAndReady());
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
     }

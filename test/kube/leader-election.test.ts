@@ -4,17 +4,16 @@
  * the leader's Lease runs out and the standby takes over and reconciles; stopped with
  * SIGTERM, a leader hands the Lease back at once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { V1Lease } from '@kubernetes/client-node';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OPERATOR_ENV } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
-import { freeLoopbackPorts } from './ports.ts';
+import { startOperatorProcess } from './operator-fixture.ts';
 
-const REPO = path.join(import.meta.dirname, '../..');
 const namespace = butterbaseNamespace('leader');
 const LEASE = 'bbfn-operator-test';
 const LEASE_SECONDS = 4;
@@ -29,27 +28,13 @@ afterAll(async () => {
 });
 
 async function startOperator(identity: string) {
-  const [port, apiPort] = await freeLoopbackPorts(2);
-  const child = spawn(process.execPath, [path.join(REPO, 'operator/src/main.ts')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      KUBECONFIG: inject('kubeconfig'),
-      BBFN_RUNTIME_IMAGE: 'butterbase-functions/runtime:test',
-      BBFN_PUBLIC_BASE_URL: 'https://fn.example.com',
-      BBFN_OPERATOR_PORT: String(port),
-      BBFN_API_PORT: String(apiPort),
-      BBFN_LEASE_NAME: LEASE,
-      BBFN_LEASE_NAMESPACE: namespace,
-      BBFN_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),
-      POD_NAME: identity,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const { child, exited, url } = await startOperatorProcess({
+    [OPERATOR_ENV.leaseName]: LEASE,
+    [OPERATOR_ENV.leaseNamespace]: namespace,
+    [OPERATOR_ENV.leaseDurationSeconds]: String(LEASE_SECONDS),
+    [OPERATOR_ENV.podName]: identity,
   });
   operators.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${identity} to be ready`, 30_000, async () => (await fetch(`${url}/readyz`)).ok);
   const reconciled = async () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     return /^bbfn_operator_reconciles_total\{result="deployed"\} [1-9]/m.test(metrics);

@@ -6,33 +6,24 @@
  * that part is for the e2e cluster.
  */
 import * as k8s from '@kubernetes/client-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { functionId } from '../../api/v1alpha1/urls.ts';
 import { startClusterApi } from '../../management/cluster/api-server.ts';
 import { API_FIELD_MANAGER } from '../../management/cluster/cluster-backend.ts';
-import { FunctionController } from '../../operator/src/controller/function-controller.ts';
-import { Cluster } from '../../operator/src/kube/cluster.ts';
-import type { OperatorSettings } from '../../operator/src/settings.ts';
+import { connectMcpOverHttp } from '../support/mcp-client.ts';
+import { SEED_TOOL_NAMES } from '../support/seed-example.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
+import { startTestOperator, type TestOperator, testOperatorSettings } from './operator-fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
 
 const namespace = butterbaseNamespace('mgmt-api');
 let kubelet: { stop(): Promise<void> } | undefined;
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
 const KEY_A = 'bb_sk_kube_app_a_key';
 const KEY_A2 = 'bb_sk_kube_app_a_second';
 const KEY_B = 'bb_sk_kube_app_b_key';
@@ -80,7 +71,7 @@ spec:
   ].join('---\n');
 }
 
-let controller: FunctionController | undefined;
+let operator: TestOperator | undefined;
 let api: Awaited<ReturnType<typeof startClusterApi>> | undefined;
 
 const call = async (method: string, url: string, body?: unknown, key: string | null = KEY_A) => {
@@ -98,18 +89,15 @@ const call = async (method: string, url: string, body?: unknown, key: string | n
 beforeAll(async () => {
   const applied = await kubectl(['apply', '-n', namespace, '-f', '-'], manifests());
   expect(applied.ok, applied.out).toBe(true);
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(inject('kubeconfig'));
   const log = pino({ level: 'silent' });
-  controller = new FunctionController(kc, new Cluster(kc), settings, log);
-  await controller.start();
+  operator = await startTestOperator({ log });
   // No kubelet here: a deploy answers `deployed` once its pods run, so they are made to (function-pods.ts).
   kubelet = podsComeUp(namespace);
   apiKc = new CountingKubeConfig();
   apiKc.loadFromFile(inject('kubeconfig'));
   api = await startClusterApi({
     kc: apiKc,
-    publicBaseUrl: settings.publicBaseUrl,
+    publicBaseUrl: testOperatorSettings.publicBaseUrl,
     port: 0,
     address: '127.0.0.1',
     deployWaitMs: 30_000,
@@ -120,7 +108,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await kubelet?.stop();
   await api?.close();
-  await controller?.stop();
+  await operator?.stop();
 });
 
 describe('the management API in a cluster', () => {
@@ -257,19 +245,10 @@ describe('the management API in a cluster', () => {
   });
 
   it('serves the MCP tools at /mcp with the App key', async () => {
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${api!.url}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${KEY_B}` } },
-      }),
-    );
+    const client = await connectMcpOverHttp(new URL(`${api!.url}/mcp`), KEY_B);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual([
-        'deploy_function',
-        'invoke_function',
-        'manage_function',
-      ]);
+      expect(tools.map((t) => t.name).sort()).toEqual(SEED_TOOL_NAMES);
       const deployed = (await client.callTool({
         name: 'deploy_function',
         arguments: { app_id: 'app_kube_b', name: 'from-mcp', code: CODE, trigger: { type: 'http' } },

@@ -11,21 +11,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../local/postgres/embedded-postgres.ts';
 import { startClusterApi } from '../../management/cluster/api-server.ts';
-import { AppController } from '../../operator/src/controller/app-controller.ts';
-import { FunctionController } from '../../operator/src/controller/function-controller.ts';
-import { AppCluster } from '../../operator/src/kube/app-cluster.ts';
-import { Cluster } from '../../operator/src/kube/cluster.ts';
 import { MOUNT_DIR } from '../../operator/src/resources/revision.ts';
-import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { withClient } from '../../runtime-image/src/db/with-client.ts';
 import { RUNTIME_ENV } from '../../runtime-image/src/runtime-env.ts';
 import { launchPod, type PodProcess } from '../support/pod-process.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
+import {
+  startTestOperator,
+  type TestOperator,
+  testKubeConfig,
+  testOperatorSettings,
+} from './operator-fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
@@ -33,21 +34,13 @@ type Json = any;
 const POD_ENTRY = path.join(import.meta.dirname, '../../runtime-image/src/main.ts');
 const namespace = butterbaseNamespace('mgmt-invoke');
 const KEY = 'bb_sk_invoke_test_key';
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
 const CODE = `export async function handler(req, ctx) {
   console.log('hello', ctx.user ? ctx.user.id : 'service');
   return Response.json({ user: ctx.user });
 }`;
 
 let postgres: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-let controller: FunctionController | undefined;
-let apps: AppController | undefined;
+let operator: TestOperator | undefined;
 let api: Awaited<ReturnType<typeof startClusterApi>> | undefined;
 let pod: PodProcess | undefined;
 let podUrl = '';
@@ -95,8 +88,7 @@ beforeAll(async () => {
     jwt: 'a-test-jwt-secret-of-enough-length-0123456789',
     keys: KEY,
   };
-  kc = new k8s.KubeConfig();
-  kc.loadFromFile(inject('kubeconfig'));
+  kc = testKubeConfig();
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
     namespace,
@@ -120,14 +112,11 @@ beforeAll(async () => {
     },
   });
   const log = pino({ level: 'silent' });
-  const cluster = new Cluster(kc);
-  controller = new FunctionController(kc, cluster, settings, log);
   // The App reconciler bootstraps the app database and writes the pods' runtime Secret.
-  apps = new AppController(kc, cluster, new AppCluster(kc), log);
-  await Promise.all([controller.start(), apps.start()]);
+  operator = await startTestOperator({ apps: true, log });
   api = await startClusterApi({
     kc,
-    publicBaseUrl: settings.publicBaseUrl,
+    publicBaseUrl: testOperatorSettings.publicBaseUrl,
     port: 0,
     address: '127.0.0.1',
     deployWaitMs: 30_000,
@@ -139,8 +128,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pod?.stop();
   await api?.close();
-  await controller?.stop();
-  await apps?.stop();
+  await operator?.stop();
   await postgres?.stop();
   await rm(dir, { recursive: true, force: true });
 }, 60_000);

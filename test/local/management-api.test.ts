@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionId } from '../../api/v1alpha1/urls.ts';
 import { type Platform, startTestPlatform } from '../support/local-platform.ts';
+import { SEED_DEPLOY_INPUT } from '../support/seed-example.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
@@ -18,17 +19,6 @@ kind: App
 metadata: { name: other }
 spec: { appId: other }
 `;
-
-/** The seed's deploy_function example input, verbatim. */
-const SEED_INPUT = {
-  app_id: 'app_abc123',
-  name: 'send-welcome-email',
-  code: 'export async function handler(req, ctx) { ... }',
-  trigger: {
-    type: 'http',
-    config: { method: 'POST', path: '/welcome', auth: 'required' },
-  },
-};
 
 const WELCOME_CODE = `export async function handler(req, ctx) {
   const { email } = await req.json();
@@ -77,7 +67,7 @@ describe('the management API on the local platform', () => {
   }, 60_000);
 
   it('answers the seed example verbatim with the syntax error of its placeholder code, with line and column', async () => {
-    const { status, body } = await json(await api('POST', '/v1/app_abc123/functions', SEED_INPUT));
+    const { status, body } = await json(await api('POST', '/v1/app_abc123/functions', SEED_DEPLOY_INPUT));
     expect(status).toBe(400);
     expect(body.error.code).toBe('VALIDATION_SYNTAX_ERROR');
     expect(body.error.details).toMatchObject({ line: 1, column: expect.any(Number) });
@@ -85,7 +75,7 @@ describe('the management API on the local platform', () => {
 
   it("deploys the seed's example (its code filled in) and answers exactly the seed's output", async () => {
     const { status, body } = await json(
-      await api('POST', '/v1/app_abc123/functions', { ...SEED_INPUT, code: WELCOME_CODE }),
+      await api('POST', '/v1/app_abc123/functions', { ...SEED_DEPLOY_INPUT, code: WELCOME_CODE }),
     );
     expect(status).toBe(200);
     expect(body).toEqual({
@@ -115,7 +105,7 @@ describe('the management API on the local platform', () => {
     const first = await json(await api('GET', '/v1/app_abc123/functions/send-welcome-email'));
     const redeployed = await json(
       await api('PUT', '/v1/app_abc123/functions/send-welcome-email', {
-        ...SEED_INPUT,
+        ...SEED_DEPLOY_INPUT,
         code: WELCOME_CODE.replace("'welcome'", "'hello again'"),
         envVars: { GREETING: 'hi' },
       }),
@@ -131,7 +121,7 @@ describe('the management API on the local platform', () => {
 
     const broken = await json(
       await api('POST', '/v1/app_abc123/functions', {
-        ...SEED_INPUT,
+        ...SEED_DEPLOY_INPUT,
         code: 'export async function handler(req) {\n  return new Response(;\n}',
       }),
     );
@@ -141,7 +131,7 @@ describe('the management API on the local platform', () => {
       details: { line: 2, column: expect.any(Number) },
     });
     const noHandler = await json(
-      await api('POST', '/v1/app_abc123/functions', { ...SEED_INPUT, code: 'export const x = 1;' }),
+      await api('POST', '/v1/app_abc123/functions', { ...SEED_DEPLOY_INPUT, code: 'export const x = 1;' }),
     );
     expect(noHandler.body.error.code).toBe('VALIDATION_INVALID_SCHEMA');
     // The previous version keeps serving.
@@ -283,7 +273,11 @@ describe('the management API on the local platform', () => {
       [api('GET', '/v1/app_abc123/functions', undefined, null), 401, 'AUTH_REQUIRED'],
       [api('GET', '/v1/app_abc123/functions', undefined, 'bb_sk_wrong'), 401, 'AUTH_INVALID_API_KEY'],
       [
-        api('POST', '/v1/app_nope/functions', { ...SEED_INPUT, app_id: 'app_nope', code: WELCOME_CODE }),
+        api('POST', '/v1/app_nope/functions', {
+          ...SEED_DEPLOY_INPUT,
+          app_id: 'app_nope',
+          code: WELCOME_CODE,
+        }),
         404,
         'RESOURCE_NOT_FOUND',
       ],
@@ -295,23 +289,23 @@ describe('the management API on the local platform', () => {
       ],
       [api('POST', '/v1/app_abc123/functions', '{not json'), 400, 'VALIDATION_INVALID_REQUEST'],
       [
-        api('POST', '/v1/app_abc123/functions', { ...SEED_INPUT, extra: 1 }),
+        api('POST', '/v1/app_abc123/functions', { ...SEED_DEPLOY_INPUT, extra: 1 }),
         400,
         'VALIDATION_INVALID_REQUEST',
       ],
       [
-        api('POST', '/v1/app_abc123/functions', { ...SEED_INPUT, name: 'Bad_Name' }),
+        api('POST', '/v1/app_abc123/functions', { ...SEED_DEPLOY_INPUT, name: 'Bad_Name' }),
         400,
         'VALIDATION_INVALID_REQUEST',
       ],
       [
-        api('POST', '/v1/app_abc123/functions', { ...SEED_INPUT, app_id: 'other' }),
+        api('POST', '/v1/app_abc123/functions', { ...SEED_DEPLOY_INPUT, app_id: 'other' }),
         400,
         'VALIDATION_INVALID_REQUEST',
       ],
       [
         api('POST', '/v1/app_abc123/functions', {
-          ...SEED_INPUT,
+          ...SEED_DEPLOY_INPUT,
           name: 'squatter',
           code: WELCOME_CODE,
           trigger: { type: 'http', config: { path: '/functions' } },
@@ -320,13 +314,13 @@ describe('the management API on the local platform', () => {
         'VALIDATION_INVALID_REQUEST',
       ],
       [
-        api('POST', '/v1/app_abc123/functions', { ...SEED_INPUT, name: 'twin', code: WELCOME_CODE }),
+        api('POST', '/v1/app_abc123/functions', { ...SEED_DEPLOY_INPUT, name: 'twin', code: WELCOME_CODE }),
         409,
         'VALIDATION_ROUTE_CONFLICT',
       ],
       [
         api('POST', '/v1/app_abc123/functions', {
-          ...SEED_INPUT,
+          ...SEED_DEPLOY_INPUT,
           name: 's3',
           code: WELCOME_CODE,
           trigger: { type: 's3_upload' },

@@ -9,6 +9,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, startTestPlatform } from '../support/local-platform.ts';
+import { connectMcpOverHttp } from '../support/mcp-client.ts';
+import { SEED_TOOL_NAMES } from '../support/seed-example.ts';
 
 type ToolAnswer = {
   isError?: boolean;
@@ -54,11 +56,7 @@ describe('MCP (streamable HTTP at /mcp and stdio through bbfn mcp) and the bbfn 
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual([
-        'deploy_function',
-        'invoke_function',
-        'manage_function',
-      ]);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(SEED_TOOL_NAMES);
       const deploy = tools.find((tool) => tool.name === 'deploy_function')!;
       expect(deploy.description).toContain('export async function handler(request: Request, context: {');
       expect(deploy.description).toContain(
@@ -131,12 +129,7 @@ describe('MCP (streamable HTTP at /mcp and stdio through bbfn mcp) and the bbfn 
   it('refuses /mcp without a key, and a key of no app at each tool call', async () => {
     const response = await fetch(`${platform.url}/mcp`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(401);
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${platform.url}/mcp`), {
-        requestInit: { headers: { authorization: 'Bearer bb_sk_nobody' } },
-      }),
-    );
+    const client = await connectMcpOverHttp(new URL(`${platform.url}/mcp`), 'bb_sk_nobody');
     const answer = (await client.callTool({
       name: 'manage_function',
       arguments: { app_id: 'app_mcp', action: 'list' },

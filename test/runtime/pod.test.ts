@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUserToken } from '../../runtime-image/src/auth/jwt.ts';
 import { compileHandler } from '../../runtime-image/src/compile/compile.ts';
 import { migrate } from '../../runtime-image/src/db/migrate.ts';
-import { createTestDatabase } from '../../runtime-image/src/db/test-database.ts';
+import { createTestDatabase, type TestDatabase } from '../../runtime-image/src/db/test-database.ts';
 import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
 import { queryInvocations } from '../../runtime-image/src/invocations/query.ts';
 import type { InvocationWithLines } from '../../runtime-image/src/invocations/types.ts';
@@ -92,58 +92,82 @@ async function errorOf(response: Response): Promise<{ code: string; invocationId
   return ((await response.json()) as { error: { code: string; invocationId: string } }).error;
 }
 
+/** The record of an invocation, once the pod has written it (records are written after the response). */
+function stored(pool: pg.Pool, invocationId: string): Promise<InvocationWithLines> {
+  return waitFor('the invocation record', 10_000, async () => {
+    const [found] = await queryInvocations(pool, { appId: APP_ID, invocationId });
+    return found;
+  });
+}
+
+/** Runs `use` against a pod started with `env` once it serves; then stops it, and it must exit 0. */
+async function whileServing(
+  env: Record<string, string>,
+  use: (origin: string, pod: PodProcess) => Promise<void>,
+): Promise<void> {
+  const pod = launchPod(POD_ENTRY, env);
+  try {
+    await use(await pod.serving, pod);
+  } finally {
+    expect(await pod.stop()).toBe(0);
+  }
+}
+
+/**
+ * For a describe block: a pod serving one function with one serving worker (so a test's
+ * requests land beside each other), on a migrated test database of its own, with a pool
+ * to read its records; all of it removed after the block.
+ */
+function podOnTestDatabase(name: string, code: string, env: Record<string, string> = {}) {
+  const running = {} as { database: TestDatabase; pool: pg.Pool; pod: PodProcess; origin: string };
+  let dir: string | undefined;
+  beforeAll(async () => {
+    running.database = await createTestDatabase(inject('postgresUrl'), `pod${name}`);
+    await migrate(running.database.url);
+    running.pool = new pg.Pool({ connectionString: running.database.url, max: 2 });
+    dir = await mkdtemp(path.join(tmpdir(), `bbfn-pod-${name}-`));
+    running.pod = launchPod(POD_ENTRY, {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, name, code),
+      DATABASE_URL: running.database.url,
+      BBFN_MIGRATE: 'false',
+      BBFN_WORKERS: '1',
+      ...env,
+    });
+    running.origin = await running.pod.serving;
+  }, 60_000);
+  afterAll(async () => {
+    await running.pod?.stop();
+    await running.pool?.end();
+    await running.database?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return running;
+}
+
 describe('runtime pod', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let pool: pg.Pool;
-  let dir: string;
-  let pod: PodProcess;
+  const probe = podOnTestDatabase('probe', HANDLER, {
+    BBFN_JWT_SECRET: POD_JWT_SECRET,
+    BBFN_API_KEYS: POD_API_KEY,
+  });
   let base: string;
+  beforeAll(() => {
+    base = `${probe.origin}/v1/${APP_ID}/fn/probe`;
+  });
 
   /** Waits until the worker a test made retire has ended, so its closed connections don't leak into the next test. */
   async function retired(count: number): Promise<void> {
     await waitFor(
       `${count} retired serving workers`,
       10_000,
-      async () => pod.lines.filter((line) => line.msg === 'serving worker retired').length >= count,
+      async () => probe.pod.lines.filter((line) => line.msg === 'serving worker retired').length >= count,
     );
   }
-
-  async function stored(invocationId: string): Promise<InvocationWithLines> {
-    return await waitFor('the invocation record', 10_000, async () => {
-      const [found] = await queryInvocations(pool, { appId: APP_ID, invocationId });
-      return found;
-    });
-  }
-
-  beforeAll(async () => {
-    database = await createTestDatabase(inject('postgresUrl'), 'pod');
-    await migrate(database.url);
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    dir = await mkdtemp(path.join(tmpdir(), 'bbfn-pod-'));
-    pod = launchPod(POD_ENTRY, {
-      BBFN_FUNCTION_FILE: await writeFunction(dir, 'probe', HANDLER),
-      DATABASE_URL: database.url,
-      BBFN_JWT_SECRET: POD_JWT_SECRET,
-      BBFN_API_KEYS: POD_API_KEY,
-      BBFN_MIGRATE: 'false',
-      // One worker: the requests of a test land beside each other on purpose.
-      BBFN_WORKERS: '1',
-    });
-    base = `${await pod.serving}/v1/${APP_ID}/fn/probe`;
-  }, 60_000);
-
-  afterAll(async () => {
-    await pod?.stop();
-    await pool?.end();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('serves the handler, records each invocation with its lines, and has health and metrics', async () => {
     const response = await fetch(`${base}/hello`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ hello: 'world' });
-    const record = await stored(response.headers.get(INVOCATION_ID_HEADER)!);
+    const record = await stored(probe.pool, response.headers.get(INVOCATION_ID_HEADER)!);
     expect(record).toMatchObject({
       functionName: 'probe',
       outcome: 'ok',
@@ -163,7 +187,7 @@ describe('runtime pod', () => {
 
   it("keeps the database URL, the JWT secret and the API keys out of the handler's reach", async () => {
     const found = (await (await fetch(`${base}/secrets`)).json()) as Record<string, string>;
-    const secrets = [database.url, new URL(database.url).password, POD_JWT_SECRET, POD_API_KEY];
+    const secrets = [probe.database.url, new URL(probe.database.url).password, POD_JWT_SECRET, POD_API_KEY];
     for (const [how, text] of Object.entries(found))
       for (const secret of secrets) expect(text, how).not.toContain(secret);
     // Refused outright, not merely empty.
@@ -195,7 +219,10 @@ describe('runtime pod', () => {
     // The blocked worker retires meanwhile: requests on the connections kept alive to it
     // are answered (http/connection-drain.ts; pod-handover.test.ts puts load across it).
     for (let i = 0; i < 5; i++) expect((await fetch(`${base}/again`)).status).toBe(200);
-    expect(await stored(error.invocationId)).toMatchObject({ outcome: 'timeout', statusCode: 504 });
+    expect(await stored(probe.pool, error.invocationId)).toMatchObject({
+      outcome: 'timeout',
+      statusCode: 504,
+    });
     await retired(1);
   });
 
@@ -205,7 +232,7 @@ describe('runtime pod', () => {
     const error = await errorOf(bomb);
     expect(error.code).toBe('FUNCTION_MEMORY_LIMIT');
     for (let i = 0; i < 5; i++) expect((await fetch(`${base}/again`)).status).toBe(200);
-    expect(await stored(error.invocationId)).toMatchObject({ outcome: 'memory_limit' });
+    expect(await stored(probe.pool, error.invocationId)).toMatchObject({ outcome: 'memory_limit' });
     await retired(2);
     const metrics = await (await fetch(`${new URL(base).origin}/metrics`)).text();
     expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="blocked"} 1');
@@ -220,15 +247,15 @@ describe('runtime pod', () => {
   });
 
   it('counts Buffers against the memory limit: 600 MB of them fail with FUNCTION_MEMORY_LIMIT, and the pod stays small', async () => {
-    const retiredBefore = pod.lines.filter((line) => line.msg === 'serving worker retired').length;
+    const retiredBefore = probe.pod.lines.filter((line) => line.msg === 'serving worker retired').length;
     const buffers = await fetch(`${base}/buffers`);
     expect(buffers.status).toBe(500);
     const error = await errorOf(buffers);
     expect(error.code).toBe('FUNCTION_MEMORY_LIMIT');
     for (let i = 0; i < 3; i++) expect((await fetch(`${base}/again`)).status).toBe(200);
-    expect(await stored(error.invocationId)).toMatchObject({ outcome: 'memory_limit' });
+    expect(await stored(probe.pool, error.invocationId)).toMatchObject({ outcome: 'memory_limit' });
     await retired(retiredBefore + 1);
-    expect(residentMb(pod.child.pid!)).toBeLessThan(400);
+    expect(residentMb(probe.pod.child.pid!)).toBeLessThan(400);
   });
 });
 
@@ -257,34 +284,10 @@ const POISON_HANDLER = `export async function handler(req) {
 }`;
 
 describe('runtime pod whose handler poisons the realm it shares with the host', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let pool: pg.Pool;
-  let dir: string;
-  let pod: PodProcess;
-  let origin: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(inject('postgresUrl'), 'podpoison');
-    await migrate(database.url);
-    pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    dir = await mkdtemp(path.join(tmpdir(), 'bbfn-podpoison-'));
-    pod = launchPod(POD_ENTRY, {
-      BBFN_FUNCTION_FILE: await writeFunction(dir, 'poison', POISON_HANDLER),
-      DATABASE_URL: database.url,
-      BBFN_MIGRATE: 'false',
-      BBFN_WORKERS: '1',
-    });
-    origin = await pod.serving;
-  }, 60_000);
-
-  afterAll(async () => {
-    await pod?.stop();
-    await pool?.end();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const poisoned = podOnTestDatabase('poison', POISON_HANDLER);
 
   it("leaves the host's 404 and error bodies, /readyz, later responses' headers and the records as they were", async () => {
+    const { origin } = poisoned;
     const fn = `${origin}/v1/${APP_ID}/fn/poison`;
     expect(await (await fetch(`${fn}/merge`)).text()).toBe('merged');
 
@@ -320,10 +323,7 @@ describe('runtime pod whose handler poisons the realm it shares with the host', 
         invocationId: expect.any(String),
       },
     });
-    const record = await waitFor('the invocation record', 10_000, async () => {
-      const [found] = await queryInvocations(pool, { appId: APP_ID, invocationId: body.error.invocationId });
-      return found;
-    });
+    const record = await stored(poisoned.pool, body.error.invocationId);
     expect(record).toMatchObject({
       functionName: 'poison',
       outcome: 'error',
@@ -402,33 +402,30 @@ describe('runtime pod shutdown and start', () => {
 
   it('serves a websocket function: each message is an invocation answered on the socket', async () => {
     const code = `export async function handler(req, ctx) { return new Response('echo: ' + (await req.text())); }`;
-    const pod = launchPod(POD_ENTRY, {
-      BBFN_FUNCTION_FILE: await writeFunction(dir, 'echo', code, {
-        type: 'websocket',
-        config: { auth: 'none' },
-      }),
-    });
-    try {
-      const url = `${(await pod.serving).replace('http', 'ws')}/v1/${APP_ID}/fn/echo`;
-      const replies = await exchangeMessages(url, ['one', 'two']);
-      expect(replies).toEqual(['echo: one', 'echo: two']);
-    } finally {
-      expect(await pod.stop()).toBe(0);
-    }
+    const trigger = { type: 'websocket', config: { auth: 'none' } };
+    await whileServing(
+      { BBFN_FUNCTION_FILE: await writeFunction(dir, 'echo', code, trigger) },
+      async (origin) => {
+        const url = `${origin.replace('http', 'ws')}/v1/${APP_ID}/fn/echo`;
+        const replies = await exchangeMessages(url, ['one', 'two']);
+        expect(replies).toEqual(['echo: one', 'echo: two']);
+      },
+    );
   });
 
   it('serves a webhook function: verified with the secret from its environment, deduped in the app database', async () => {
     const code = `export async function handler(req, ctx) { return Response.json(ctx.webhook); }`;
-    const pod = launchPod(POD_ENTRY, {
-      BBFN_FUNCTION_FILE: await writeFunction(dir, 'hook', code, {
-        type: 'webhook',
-        config: { provider: 'github', secretRef: { name: 'hook', key: 'secret' } },
-      }),
+    const trigger = {
+      type: 'webhook',
+      config: { provider: 'github', secretRef: { name: 'hook', key: 'secret' } },
+    };
+    const env = {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'hook', code, trigger),
       BBFN_WEBHOOK_SECRET: 'pod-secret',
       DATABASE_URL: database.url,
-    });
-    try {
-      const url = `${await pod.serving}/v1/${APP_ID}/fn/hook`;
+    };
+    await whileServing(env, async (origin) => {
+      const url = `${origin}/v1/${APP_ID}/fn/hook`;
       const body = JSON.stringify({ zen: 'Design for failure.' });
       const send = (secret: string) =>
         fetch(url, {
@@ -447,39 +444,30 @@ describe('runtime pod shutdown and start', () => {
       expect(forged.status).toBe(401);
       const invocationId = forged.headers.get('x-bbfn-invocation-id')!;
       const readPool = new pg.Pool({ connectionString: database.url, max: 1 });
-      const record = await waitFor('the rejected record', 10_000, async () => {
-        const [found] = await queryInvocations(readPool, { appId: APP_ID, invocationId });
-        return found;
-      }).finally(() => readPool.end());
+      const record = await stored(readPool, invocationId).finally(() => readPool.end());
       expect(record).toMatchObject({
         trigger: 'webhook',
         outcome: 'rejected',
         errorCode: 'WEBHOOK_SIGNATURE_INVALID',
       });
-    } finally {
-      expect(await pod.stop()).toBe(0);
-    }
+    });
   }, 60_000);
 
   it('holds websocket messages sent right after open until the JWT is verified, and answers all 20', async () => {
     const code = `export async function handler(req, ctx) { return new Response(ctx.user.id + ': ' + (await req.text())); }`;
     const secret = 'pod-websocket-secret-0123456789abcdef';
-    const pod = launchPod(POD_ENTRY, {
-      BBFN_FUNCTION_FILE: await writeFunction(dir, 'echo', code, {
-        type: 'websocket',
-        config: { auth: 'required' },
-      }),
+    const trigger = { type: 'websocket', config: { auth: 'required' } };
+    const env = {
+      BBFN_FUNCTION_FILE: await writeFunction(dir, 'echo', code, trigger),
       BBFN_JWT_SECRET: secret,
-    });
-    try {
+    };
+    await whileServing(env, async (origin) => {
       const token = await signUserToken({ secret, userId: 'alice' });
-      const url = `${(await pod.serving).replace('http', 'ws')}/v1/${APP_ID}/fn/echo?access_token=${token}`;
+      const url = `${origin.replace('http', 'ws')}/v1/${APP_ID}/fn/echo?access_token=${token}`;
       // The pod verifies its first token here, loading jose first: the messages arrive meanwhile.
       const messages = Array.from({ length: 20 }, (_, i) => `m${i}`);
       expect(await exchangeMessages(url, messages)).toEqual(messages.map((m) => `alice: ${m}`));
-    } finally {
-      expect(await pod.stop()).toBe(0);
-    }
+    });
   }, 60_000);
 
   it('exits with the compile error, line and column, for a handler that does not compile', async () => {
@@ -502,18 +490,16 @@ describe('runtime pod shutdown and start', () => {
     );
     const bundleFile = path.join(dir, 'mounted.mjs');
     await writeFile(bundleFile, bundle.code);
-    const pod = launchPod(POD_ENTRY, {
+    const env = {
       // The source does not even compile: the pod must not look at it.
       BBFN_FUNCTION_FILE: await writeFunction(dir, 'mounted', 'export async function handler( {'),
       BBFN_BUNDLE_FILE: bundleFile,
-    });
-    try {
-      const res = await fetch(`${await pod.serving}/v1/${APP_ID}/fn/mounted`);
+    };
+    await whileServing(env, async (origin, pod) => {
+      const res = await fetch(`${origin}/v1/${APP_ID}/fn/mounted`);
       expect(await res.text()).toBe('from the bundle');
       expect(pod.lines.find((line) => line.msg === 'serving')).toMatchObject({ revision: bundle.shortHash });
-    } finally {
-      await pod.stop();
-    }
+    });
 
     const missing = launchPod(POD_ENTRY, {
       BBFN_FUNCTION_FILE: await writeFunction(dir, 'mounted', 'export async function handler() {}'),
