@@ -21,12 +21,12 @@ const namespace = `e2e-handover-${Date.now().toString(36)}`;
 const APP_ID = `app_handover_${Date.now().toString(36)}`;
 const HANDOVERS = 3;
 
-const manifests = `apiVersion: butterbase.ai/v1alpha1
+const app = `apiVersion: butterbase.ai/v1alpha1
 kind: App
 metadata: { name: handover }
 spec: { appId: ${APP_ID} }
----
-apiVersion: butterbase.ai/v1alpha1
+`;
+const fn = `apiVersion: butterbase.ai/v1alpha1
 kind: Function
 metadata: { name: handover }
 spec:
@@ -40,29 +40,49 @@ spec:
     }
 `;
 
-/** The Function's one running pod, once the operator reports the current generation deployed. */
+interface PodList {
+  items: { metadata: { name: string; deletionTimestamp?: string }; status?: { phase?: string } }[];
+}
+
+/**
+ * The Function's one serving pod, once the operator reports the current generation
+ * deployed and no pod of an older template is left.
+ */
 async function servingPod(): Promise<string> {
-  await waitFor('Function handover to be deployed', 120_000, async () => {
+  return waitFor('Function handover to be deployed on one pod', 120_000, async () => {
     const fn = JSON.parse(await kubectlOk(['-n', namespace, 'get', 'fn', 'handover', '-o', 'json'])) as {
       metadata: { generation: number };
       status?: { status?: string; observedGeneration?: number };
     };
-    return fn.status?.status === 'deployed' && fn.status.observedGeneration === fn.metadata.generation;
+    if (fn.status?.status !== 'deployed' || fn.status.observedGeneration !== fn.metadata.generation)
+      return undefined;
+    const pods = JSON.parse(
+      await kubectlOk([
+        '-n',
+        namespace,
+        'get',
+        'pods',
+        '-l',
+        'butterbase.ai/function=handover',
+        '-o',
+        'json',
+      ]),
+    ) as PodList;
+    const items = pods.items.filter((p) => !p.metadata.deletionTimestamp);
+    return items.length === pods.items.length && items.length === 1 && items[0]!.status?.phase === 'Running'
+      ? items[0]!.metadata.name
+      : undefined;
   });
-  const names = await kubectlOk([
-    ...['-n', namespace, 'get', 'pods', '-l', 'butterbase.ai/function=handover'],
-    ...['--field-selector', 'status.phase=Running', '-o', 'jsonpath={.items[*].metadata.name}'],
-  ]);
-  const pods = names.split(' ').filter(Boolean);
-  expect(pods).toHaveLength(1);
-  return pods[0]!;
 }
 
 let pod: string;
 
 beforeAll(async () => {
   await kubectlOk(['create', 'namespace', namespace]);
-  await kubectlOk(['-n', namespace, 'apply', '-f', '-'], manifests);
+  // The App first, Ready: its credentials revision would otherwise roll the pod once more.
+  await kubectlOk(['-n', namespace, 'apply', '-f', '-'], app);
+  await kubectlOk(['-n', namespace, 'wait', '--for=condition=Ready', 'app/handover', '--timeout=60s']);
+  await kubectlOk(['-n', namespace, 'apply', '-f', '-'], fn);
   pod = await servingPod();
 }, 180_000);
 
