@@ -16,6 +16,7 @@ import { AppController } from '../../operator/src/controller/app-controller.ts';
 import { FunctionController } from '../../operator/src/controller/function-controller.ts';
 import { AppCluster } from '../../operator/src/kube/app-cluster.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
+import { SecretWatch } from '../../operator/src/kube/secret-watch.ts';
 import { credentialsRevision } from '../../operator/src/resources/app-secret.ts';
 import { CREDENTIALS_ANNOTATION } from '../../operator/src/resources/runtime-pod.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
@@ -157,7 +158,7 @@ spec:
     }
 `);
   const cluster = new Cluster(kc);
-  apps = new AppController(kc, cluster, new AppCluster(kc), log);
+  apps = new AppController(kc, cluster, new AppCluster(kc), new SecretWatch(kc, log), log);
   functions = new FunctionController(kc, cluster, settings, log);
   await Promise.all([apps.start(), functions.start()]);
 });

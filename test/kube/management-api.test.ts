@@ -15,6 +15,7 @@ import { startClusterApi } from '../../management/cluster/api-server.ts';
 import { API_FIELD_MANAGER } from '../../management/cluster/cluster-backend.ts';
 import { FunctionController } from '../../operator/src/controller/function-controller.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
+import { SecretWatch } from '../../operator/src/kube/secret-watch.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
@@ -113,6 +114,7 @@ beforeAll(async () => {
     port: 0,
     address: '127.0.0.1',
     deployWaitMs: 30_000,
+    secretWatch: new SecretWatch(apiKc, log),
     log,
   });
 });

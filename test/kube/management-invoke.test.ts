@@ -18,12 +18,14 @@ import { AppController } from '../../operator/src/controller/app-controller.ts';
 import { FunctionController } from '../../operator/src/controller/function-controller.ts';
 import { AppCluster } from '../../operator/src/kube/app-cluster.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
+import { SecretWatch } from '../../operator/src/kube/secret-watch.ts';
 import { MOUNT_DIR } from '../../operator/src/resources/revision.ts';
 import type { OperatorSettings } from '../../operator/src/settings.ts';
 import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { withClient } from '../../runtime-image/src/db/with-client.ts';
 import { RUNTIME_ENV } from '../../runtime-image/src/runtime-env.ts';
 import { launchPod, type PodProcess } from '../support/pod-process.ts';
+import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
 
@@ -33,6 +35,7 @@ type Json = any;
 const POD_ENTRY = path.join(import.meta.dirname, '../../runtime-image/src/main.ts');
 const namespace = butterbaseNamespace('mgmt-invoke');
 const KEY = 'bb_sk_invoke_test_key';
+const ROTATED_KEY = 'bb_sk_invoke_test_key_rotated';
 const settings: OperatorSettings = {
   runtimeImage: 'butterbase-functions/runtime:test',
   imagePullPolicy: 'IfNotPresent',
@@ -52,12 +55,24 @@ let api: Awaited<ReturnType<typeof startClusterApi>> | undefined;
 let pod: PodProcess | undefined;
 let podUrl = '';
 let dir: string;
-let kc: k8s.KubeConfig;
+let kc: WatchCountingKubeConfig;
 
-const call = async (method: string, url: string, body?: unknown) => {
+/** The suite's connection, counting the watches of every Secret it opens (the operator's process has one). */
+class WatchCountingKubeConfig extends k8s.KubeConfig {
+  secretWatches = 0;
+  override async applySecurityAuthentication(
+    context: Parameters<k8s.KubeConfig['applySecurityAuthentication']>[0],
+  ) {
+    const url = new URL(context.getUrl());
+    if (url.pathname === '/api/v1/secrets' && url.searchParams.get('watch') === 'true') this.secretWatches++;
+    return super.applySecurityAuthentication(context);
+  }
+}
+
+const call = async (method: string, url: string, body?: unknown, key = KEY) => {
   const response = await fetch(`${api!.url}${url}`, {
     method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Json };
@@ -95,7 +110,7 @@ beforeAll(async () => {
     jwt: 'a-test-jwt-secret-of-enough-length-0123456789',
     keys: KEY,
   };
-  kc = new k8s.KubeConfig();
+  kc = new WatchCountingKubeConfig();
   kc.loadFromFile(inject('kubeconfig'));
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
@@ -122,8 +137,10 @@ beforeAll(async () => {
   const log = pino({ level: 'silent' });
   const cluster = new Cluster(kc);
   controller = new FunctionController(kc, cluster, settings, log);
-  // The App reconciler bootstraps the app database and writes the pods' runtime Secret.
-  apps = new AppController(kc, cluster, new AppCluster(kc), log);
+  // The App reconciler bootstraps the app database and writes the pods' runtime Secret. It
+  // and the API follow one Secret watch, as in the operator's process (main.ts).
+  const secretWatch = new SecretWatch(kc, log);
+  apps = new AppController(kc, cluster, new AppCluster(kc), secretWatch, log);
   await Promise.all([controller.start(), apps.start()]);
   api = await startClusterApi({
     kc,
@@ -131,6 +148,7 @@ beforeAll(async () => {
     port: 0,
     address: '127.0.0.1',
     deployWaitMs: 30_000,
+    secretWatch,
     log,
     serviceUrl: () => podUrl,
   });
@@ -185,4 +203,41 @@ describe('invoke_function and get_logs in a cluster', () => {
       outcome: 'ok',
     });
   }, 120_000);
+
+  it('follows one Secret watch with the App controller: a rotated API key reaches both through it', async () => {
+    expect(kc.secretWatches).toBe(1);
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const credentials = async () =>
+      (
+        (await custom.getNamespacedCustomObject({
+          group: 'butterbase.ai',
+          version: 'v1alpha1',
+          namespace,
+          plural: 'apps',
+          name: 'invoke',
+        })) as { status?: { credentialsRevision?: string } }
+      ).status?.credentialsRevision;
+    const before = await credentials();
+    expect(before).toBeTruthy();
+
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const secret = await core.readNamespacedSecret({ namespace, name: 'app-secrets' });
+    secret.data!.keys = Buffer.from(ROTATED_KEY).toString('base64');
+    await core.replaceNamespacedSecret({ namespace, name: 'app-secrets', body: secret });
+
+    // The API's SecretCache: the new key lets in, the old one no longer does.
+    await waitFor('the API to take the rotated key', 10_000, async () => {
+      const [rotated, old] = await Promise.all([
+        call('GET', '/v1/app_invoke/functions', undefined, ROTATED_KEY),
+        call('GET', '/v1/app_invoke/functions'),
+      ]);
+      return rotated.status === 200 && old.status === 401;
+    });
+    // The App controller: the same event re-reconciles the App, whose runtime Secret changes.
+    await waitFor('the App controller to follow the rotation', 30_000, async () => {
+      const now = await credentials();
+      return now !== undefined && now !== before;
+    });
+    expect(kc.secretWatches).toBe(1);
+  }, 60_000);
 });
