@@ -140,6 +140,9 @@ describe('a function pod with runtime.tcpMigrateReq', () => {
         load.stdin!.write('stop\n');
       }
       const { keptAlive, fresh } = await report;
+      console.log(
+        `e2e: ${HANDOVERS} hand-overs under load through the Service: ${fresh.requests} requests on fresh connections (${fresh.failures.length} failed), ${keptAlive.requests} on kept-alive ones (${keptAlive.failures.length} failed)`,
+      );
       expect(fresh.failures).toEqual([]);
       expect(keptAlive.failures).toEqual([]);
       // Load ran all along: requests on each kind of connection, through every hand-over.
