@@ -95,7 +95,7 @@ describe('a function pod with runtime.tcpMigrateReq', () => {
     const sysctls = await kubectlOk([
       ...['-n', namespace, 'get', 'pod', pod, '-o', 'jsonpath={.spec.securityContext.sysctls}'],
     ]);
-    expect(JSON.parse(sysctls)).toEqual([TCP_MIGRATE_REQ]);
+    expect(JSON.parse(sysctls || '[]')).toEqual([TCP_MIGRATE_REQ]);
     // Read by the pod's own Node (the image has no shell tools): what the kernel applies.
     const value = await kubectlOk([
       ...['-n', namespace, 'exec', pod, '--', 'node', '-p'],
