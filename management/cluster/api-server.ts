@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
+import type { SecretWatch } from '../../operator/src/kube/secret-watch.ts';
 import { BbfnError } from '../../runtime-image/src/errors.ts';
 import { sendError } from '../../runtime-image/src/http/http-errors.ts';
 import { registerManagementRoutes } from '../routes.ts';
@@ -13,6 +14,8 @@ export interface ClusterApiOptions {
   port: number;
   address?: string;
   deployWaitMs: number;
+  /** The process's one Secret watch (operator/src/kube/secret-watch.ts), shared with the App controller. */
+  secretWatch: SecretWatch;
   log: Logger;
   /** Where a function's pods answer; its Service's ClusterIP unless a test says otherwise. */
   serviceUrl?: (namespace: string, name: string) => string;
@@ -23,7 +26,7 @@ export interface ClusterApiOptions {
  * port (the chart's Service and ingress rules send the API's paths there).
  */
 export async function startClusterApi(options: ClusterApiOptions) {
-  const cache = new ClusterCache(options.kc, options.log);
+  const cache = new ClusterCache(options.kc, options.secretWatch, options.log);
   await cache.start();
   const backend = createClusterBackend({
     kc: options.kc,

@@ -10,8 +10,8 @@ import {
 import type { Logger } from 'pino';
 import type { AppResource } from '../../api/v1alpha1/app.types.ts';
 import { API_GROUP, API_VERSION } from '../../api/v1alpha1/group.ts';
-import { SecretWatch } from '../../operator/src/controller/secret-watch.ts';
 import { type Cached, restartingInformer } from '../../operator/src/kube/informers.ts';
+import type { SecretWatch } from '../../operator/src/kube/secret-watch.ts';
 import { FUNCTION_OBJECTS_SELECTOR } from '../../operator/src/resources/names.ts';
 import { type FoundApp, findApp } from './cluster-reads.ts';
 import { SecretCache, type SecretRef } from './secret-cache.ts';
@@ -21,6 +21,7 @@ import { SecretCache, type SecretRef } from './secret-cache.ts';
  * appId's namespace, keys and database), the Secrets they name, and the Functions'
  * Services and EndpointSlices (where to invoke) — kept from watches, so that a request
  * reads memory and not the API server. Changes arrive as watch events, within a second.
+ * Secret events come from the process's one Secret watch, which the App controller shares.
  */
 export class ClusterCache {
   private readonly apps: Cached<AppResource>;
@@ -28,10 +29,11 @@ export class ClusterCache {
   private readonly slices: Cached<V1EndpointSlice>;
   private readonly secrets: SecretCache;
   private readonly secretWatch: SecretWatch;
+  private unsubscribe: (() => void) | undefined;
   private readonly synced: Promise<void>;
   private stopped = false;
 
-  constructor(kc: KubeConfig, log: Logger) {
+  constructor(kc: KubeConfig, secretWatch: SecretWatch, log: Logger) {
     const custom = kc.makeApiClient(CustomObjectsApi);
     const core = kc.makeApiClient(CoreV1Api);
     const stopped = () => this.stopped;
@@ -72,13 +74,13 @@ export class ClusterCache {
     this.services = services.informer;
     this.slices = slices.informer;
     this.secrets = new SecretCache((namespace, name) => core.readNamespacedSecret({ namespace, name }));
-    this.secretWatch = new SecretWatch(kc, (type, secret) => this.secrets.observe(type, secret), log);
+    this.secretWatch = secretWatch;
     this.synced = Promise.all([apps.synced, services.synced, slices.synced]).then(() => {});
   }
 
   /** Starts the watches; resolves once Apps and Services are listed. */
   async start(): Promise<void> {
-    this.secretWatch.start();
+    this.unsubscribe = this.secretWatch.subscribe((type, secret) => this.secrets.observe(type, secret));
     await Promise.all([this.apps.start(), this.services.start(), this.slices.start()]);
     await this.synced;
     // The informers fill their caches just after their list resolves.
@@ -87,7 +89,7 @@ export class ClusterCache {
 
   stop(): void {
     this.stopped = true;
-    this.secretWatch.stop();
+    this.unsubscribe?.();
     void this.apps.stop();
     void this.services.stop();
     void this.slices.stop();

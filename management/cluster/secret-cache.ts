@@ -1,5 +1,5 @@
 import { ApiException, type V1Secret } from '@kubernetes/client-node';
-import type { SecretEvent } from '../../operator/src/controller/secret-watch.ts';
+import type { SecretEvent } from '../../operator/src/kube/secret-watch.ts';
 
 export interface SecretRef {
   name: string;

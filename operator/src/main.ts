@@ -17,6 +17,7 @@ import { AppController } from './controller/app-controller.ts';
 import { FunctionController } from './controller/function-controller.ts';
 import { AppCluster } from './kube/app-cluster.ts';
 import { Cluster } from './kube/cluster.ts';
+import { SecretWatch } from './kube/secret-watch.ts';
 import { shareConnections } from './kube/shared-connections.ts';
 import { LeaseElector } from './leader/lease-elector.ts';
 import { createOperatorMetrics } from './metrics.ts';
@@ -52,7 +53,9 @@ try {
     resyncSeconds,
     concurrency,
   });
-  const appController = new AppController(kc, cluster, new AppCluster(kc), log);
+  // One watch of every Secret for the process: the App controller and the management API both follow it.
+  const secretWatch = new SecretWatch(kc, log);
+  const appController = new AppController(kc, cluster, new AppCluster(kc), secretWatch, log);
   const elector = leaderElection.enabled ? new LeaseElector(kc, leaderElection, log) : undefined;
   let reconciling = false;
   let stopping = false;
@@ -94,6 +97,7 @@ try {
     publicBaseUrl: settings.publicBaseUrl,
     port: apiSettings.port,
     deployWaitMs: apiSettings.deployWaitMs,
+    secretWatch,
     log,
   });
 

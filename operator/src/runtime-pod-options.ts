@@ -18,6 +18,7 @@ export const runtimePodOptionsSchema = z.strictObject({
   affinity: z.looseObject({}).optional(),
   imagePullSecrets: z.array(z.strictObject({ name: z.string().min(1) })).optional(),
   priorityClassName: z.string().min(1).optional(),
+  tcpMigrateReq: z.boolean().optional(),
   securityContext: z
     .looseObject({
       runAsNonRoot: z.literal(true, { error: 'function pods never run as root' }).optional(),
@@ -36,6 +37,11 @@ export interface RuntimePodOptions {
   affinity?: V1Affinity;
   imagePullSecrets?: V1LocalObjectReference[];
   priorityClassName?: string;
+  /**
+   * Serving pods set net.ipv4.tcp_migrate_req=1 (runtime-pod.ts): an unsafe sysctl, so only
+   * where every node's kubelet allows it (allowedUnsafeSysctls), else their pods are refused.
+   */
+  tcpMigrateReq?: boolean;
   /** Merged over the runtime pod's own security context (runtime-pod.ts). */
   securityContext?: V1PodSecurityContext;
 }

@@ -158,4 +158,24 @@ runtime:
     expect(env).not.toHaveProperty('BBFN_RUNTIME_POD');
     expect(functionObjectsUnder(env).pod).not.toHaveProperty('nodeSelector');
   });
+
+  it('for runtime.tcpMigrateReq: serving function pods set net.ipv4.tcp_migrate_req=1 through the operator', async () => {
+    const enabled = ['--set', 'runtime.tcpMigrateReq=true'];
+    const linted = await lint(enabled);
+    expect(linted.ok, linted.out).toBe(true);
+    const env = operatorEnv(await render(enabled));
+    expect(JSON.parse(env.BBFN_RUNTIME_POD!)).toEqual({ tcpMigrateReq: true });
+    expect(functionObjectsUnder(env).pod.securityContext!.sysctls).toEqual([
+      { name: 'net.ipv4.tcp_migrate_req', value: '1' },
+    ]);
+    // Off (the default) and false alike: the operator is told nothing, the pods set no sysctl.
+    for (const values of [[], ['--set', 'runtime.tcpMigrateReq=false']]) {
+      const off = operatorEnv(await render(values));
+      expect(off).not.toHaveProperty('BBFN_RUNTIME_POD');
+      expect(functionObjectsUnder(off).pod.securityContext).not.toHaveProperty('sysctls');
+    }
+    const wrong = await template(['--set-string', 'runtime.tcpMigrateReq=yes']);
+    expect(wrong.ok).toBe(false);
+    expect(wrong.out).toContain('tcpMigrateReq');
+  });
 });

@@ -14,7 +14,10 @@ export const PUBLIC_HOST = 'fn.bbfn-e2e.test';
 /** Apps whose management API routes get a rule on the ingress (management.test.ts). */
 export const API_APP_IDS = ['app_abc123', 'app_e2e_other'];
 
-/** The values of the e2e release: this checkout's images (never pulled), the cluster's ingress class. */
+/**
+ * The values of the e2e release: this checkout's images (never pulled), the cluster's ingress
+ * class, and function pods with net.ipv4.tcp_migrate_req=1 (the cluster's kubelets must allow it).
+ */
 // biome-ignore format: flags and their values read best in pairs
 export const releaseValues = (ingressClass: string) => [
   '--set', `publicBaseUrl=http://${PUBLIC_HOST}`,
@@ -26,6 +29,8 @@ export const releaseValues = (ingressClass: string) => [
   '--set', `runtime.image.repository=${E2E_IMAGES.runtime.repository}`,
   '--set', `runtime.image.tag=${E2E_IMAGES.runtime.tag}`,
   '--set', 'runtime.image.pullPolicy=Never',
+  // The node's kubelet allows the sysctl (node-config.ts; kind.sh's likewise): listener-handover.test.ts.
+  '--set', 'runtime.tcpMigrateReq=true',
 ];
 
 export interface HelmTarget {

@@ -17,7 +17,9 @@ Installs this checkout's chart (charts/butterbase-functions) as release "${RELEA
 namespace ${SYSTEM_NAMESPACE} of the cluster KUBECONFIG names, as the e2e suite expects it:
 publicBaseUrl http://${PUBLIC_HOST}, the ingress class given, the images
 ${E2E_IMAGES.operator.repository}:${E2E_IMAGES.operator.tag} and ${E2E_IMAGES.runtime.repository}:${E2E_IMAGES.runtime.tag}
-(pullPolicy Never: load them into the cluster first), and waits for the operator.
+(pullPolicy Never: load them into the cluster first), runtime.tcpMigrateReq=true (every
+node's kubelet must allow the unsafe sysctl net.ipv4.tcp_migrate_req: allowedUnsafeSysctls),
+and waits for the operator.
 test/e2e/kind.sh runs it; the e2e global setup does the same on the node it builds.
 
 Environment: KUBECONFIG (required); KUBECTL, HELM: binaries to use (default: the pinned

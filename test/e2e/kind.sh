@@ -112,6 +112,9 @@ nodes:
         nodeRegistration:
           kubeletExtraArgs:
             node-labels: "ingress-ready=true"
+      - |
+        kind: KubeletConfiguration
+        allowedUnsafeSysctls: ["net.ipv4.tcp_migrate_req"]
     extraPortMappings:
       - { containerPort: 80, hostPort: $http_port, listenAddress: 127.0.0.1, protocol: TCP }
 EOF

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { TCP_MIGRATE_REQ } from '../../operator/src/resources/runtime-pod.ts';
 import { leaf, type Pki } from '../kube/certs.ts';
 import { writeKubeconfig } from '../kube/kubeconfig.ts';
 import { NODE_NAME, NODE_NETWORK } from './network.ts';
@@ -120,6 +121,8 @@ export async function writeKubeletConfig(
     imageGCLowThresholdPercent: 99,
     nodeStatusReportFrequency: '10s',
     podCIDR: NODE_NETWORK.podCidr,
+    // The e2e install sets runtime.tcpMigrateReq: function pods may set this unsafe sysctl.
+    allowedUnsafeSysctls: [TCP_MIGRATE_REQ.name],
     // Inside the run directory, not /var/log/pods (its /var/log/containers links host.sh removes).
     podLogsDir: path.join(path.dirname(file), 'pod-logs'),
   };

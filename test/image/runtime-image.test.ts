@@ -6,7 +6,7 @@
  * registry is reachable on the test machines), with a real Docker engine.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -18,7 +18,7 @@ import { INVOCATION_ID_HEADER } from '../../runtime-image/src/host/invoker.ts';
 import { freeLoopbackPorts } from '../kube/ports.ts';
 import { type PodProcess, watchPod } from '../support/pod-process.ts';
 import { waitFor } from '../support/wait.ts';
-import { lockedDownRun } from './docker.ts';
+import { docker, lockedDownRun } from './docker.ts';
 import { containerUids, imageUnderTest } from './image-fixture.ts';
 
 const HANDLER = `export async function handler(req, ctx) {
@@ -111,7 +111,7 @@ describe('runtime image', () => {
   });
 
   it("serves under the command line the operator gives it: the permission flags for the pod's paths, a mounted bundle and spool", async () => {
-    const mounted = path.join(work, 'revision');
+    const mounted = path.join(image.work, 'revision');
     await mkdir(mounted, { mode: 0o755 });
     const trigger = { type: 'http', config: { method: 'GET', auth: 'none' } };
     const definition = {
@@ -126,11 +126,11 @@ describe('runtime image', () => {
     await writeFile(path.join(mounted, BUNDLE_FILE), bundle, { mode: 0o644 });
     const [node, ...args] = runtimeCommand('serve');
     const run = lockedDownRun({
-      name: `${name}-operator`,
-      image: tag,
+      name: `${image.name}-operator`,
+      image: image.tag,
       mounts: { [mounted]: MOUNT_DIR },
       env: {
-        PORT: String(await freePort()),
+        PORT: String((await freeLoopbackPorts(1))[0]),
         BBFN_LISTEN_ADDRESS: '127.0.0.1',
         BBFN_FUNCTION_FILE: `${MOUNT_DIR}/${FUNCTION_FILE}`,
         BBFN_BUNDLE_FILE: `${MOUNT_DIR}/${BUNDLE_FILE}`,
@@ -150,12 +150,12 @@ describe('runtime image', () => {
       const served = await operatorPod.serving;
       const response = await fetch(`${served}/v1/image/fn/answer`, { signal: AbortSignal.timeout(15_000) });
       expect(await response.json()).toMatchObject({ role: 'butterbase_user', answer: 42 });
-      const pid = await docker(['inspect', '--format', '{{.State.Pid}}', `${name}-operator`]);
+      const pid = await docker(['inspect', '--format', '{{.State.Pid}}', `${image.name}-operator`]);
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
       expect(cmdline).toContain('--permission');
     } finally {
       await operatorPod.stop();
-      await docker(['rm', '-f', `${name}-operator`]).catch(() => {});
+      await docker(['rm', '-f', `${image.name}-operator`]).catch(() => {});
     }
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { functionId } from '../../api/v1alpha1/urls.ts';
 import { startClusterApi } from '../../management/cluster/api-server.ts';
 import { API_FIELD_MANAGER } from '../../management/cluster/cluster-backend.ts';
+import { SecretWatch } from '../../operator/src/kube/secret-watch.ts';
 import { connectMcpOverHttp } from '../support/mcp-client.ts';
 import { SEED_TOOL_NAMES } from '../support/seed-example.ts';
 import { waitFor } from '../support/wait.ts';
@@ -101,6 +102,7 @@ beforeAll(async () => {
     port: 0,
     address: '127.0.0.1',
     deployWaitMs: 30_000,
+    secretWatch: new SecretWatch(apiKc, log),
     log,
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../local/postgres/embedded-postgres.ts';
 import { startClusterApi } from '../../management/cluster/api-server.ts';
 import { MOUNT_DIR } from '../../operator/src/resources/revision.ts';
@@ -19,14 +19,10 @@ import { databaseUrl } from '../../runtime-image/src/db/database-url.ts';
 import { withClient } from '../../runtime-image/src/db/with-client.ts';
 import { RUNTIME_ENV } from '../../runtime-image/src/runtime-env.ts';
 import { launchPod, type PodProcess } from '../support/pod-process.ts';
+import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
-import {
-  startTestOperator,
-  type TestOperator,
-  testKubeConfig,
-  testOperatorSettings,
-} from './operator-fixture.ts';
+import { startTestOperator, type TestOperator, testOperatorSettings } from './operator-fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are JSON, read loosely and asserted on
 type Json = any;
@@ -34,6 +30,7 @@ type Json = any;
 const POD_ENTRY = path.join(import.meta.dirname, '../../runtime-image/src/main.ts');
 const namespace = butterbaseNamespace('mgmt-invoke');
 const KEY = 'bb_sk_invoke_test_key';
+const ROTATED_KEY = 'bb_sk_invoke_test_key_rotated';
 const CODE = `export async function handler(req, ctx) {
   console.log('hello', ctx.user ? ctx.user.id : 'service');
   return Response.json({ user: ctx.user });
@@ -45,12 +42,24 @@ let api: Awaited<ReturnType<typeof startClusterApi>> | undefined;
 let pod: PodProcess | undefined;
 let podUrl = '';
 let dir: string;
-let kc: k8s.KubeConfig;
+let kc: WatchCountingKubeConfig;
 
-const call = async (method: string, url: string, body?: unknown) => {
+/** The suite's connection, counting the watches of every Secret it opens (the operator's process has one). */
+class WatchCountingKubeConfig extends k8s.KubeConfig {
+  secretWatches = 0;
+  override async applySecurityAuthentication(
+    context: Parameters<k8s.KubeConfig['applySecurityAuthentication']>[0],
+  ) {
+    const url = new URL(context.getUrl());
+    if (url.pathname === '/api/v1/secrets' && url.searchParams.get('watch') === 'true') this.secretWatches++;
+    return super.applySecurityAuthentication(context);
+  }
+}
+
+const call = async (method: string, url: string, body?: unknown, key = KEY) => {
   const response = await fetch(`${api!.url}${url}`, {
     method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Json };
@@ -88,7 +97,8 @@ beforeAll(async () => {
     jwt: 'a-test-jwt-secret-of-enough-length-0123456789',
     keys: KEY,
   };
-  kc = testKubeConfig();
+  kc = new WatchCountingKubeConfig();
+  kc.loadFromFile(inject('kubeconfig'));
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
     namespace,
@@ -112,14 +122,17 @@ beforeAll(async () => {
     },
   });
   const log = pino({ level: 'silent' });
-  // The App reconciler bootstraps the app database and writes the pods' runtime Secret.
-  operator = await startTestOperator({ apps: true, log });
+  // The App reconciler bootstraps the app database and writes the pods' runtime Secret. It
+  // and the API follow one Secret watch, as in the operator's process (main.ts).
+  operator = await startTestOperator({ apps: true, log, kc });
+  const { secretWatch } = operator;
   api = await startClusterApi({
     kc,
     publicBaseUrl: testOperatorSettings.publicBaseUrl,
     port: 0,
     address: '127.0.0.1',
     deployWaitMs: 30_000,
+    secretWatch,
     log,
     serviceUrl: () => podUrl,
   });
@@ -173,4 +186,41 @@ describe('invoke_function and get_logs in a cluster', () => {
       outcome: 'ok',
     });
   }, 120_000);
+
+  it('follows one Secret watch with the App controller: a rotated API key reaches both through it', async () => {
+    expect(kc.secretWatches).toBe(1);
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const credentials = async () =>
+      (
+        (await custom.getNamespacedCustomObject({
+          group: 'butterbase.ai',
+          version: 'v1alpha1',
+          namespace,
+          plural: 'apps',
+          name: 'invoke',
+        })) as { status?: { credentialsRevision?: string } }
+      ).status?.credentialsRevision;
+    const before = await credentials();
+    expect(before).toBeTruthy();
+
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const secret = await core.readNamespacedSecret({ namespace, name: 'app-secrets' });
+    secret.data!.keys = Buffer.from(ROTATED_KEY).toString('base64');
+    await core.replaceNamespacedSecret({ namespace, name: 'app-secrets', body: secret });
+
+    // The API's SecretCache: the new key lets in, the old one no longer does.
+    await waitFor('the API to take the rotated key', 10_000, async () => {
+      const [rotated, old] = await Promise.all([
+        call('GET', '/v1/app_invoke/functions', undefined, ROTATED_KEY),
+        call('GET', '/v1/app_invoke/functions'),
+      ]);
+      return rotated.status === 200 && old.status === 401;
+    });
+    // The App controller: the same event re-reconciles the App, whose runtime Secret changes.
+    await waitFor('the App controller to follow the rotation', 30_000, async () => {
+      const now = await credentials();
+      return now !== undefined && now !== before;
+    });
+    expect(kc.secretWatches).toBe(1);
+  }, 60_000);
 });

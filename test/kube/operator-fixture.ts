@@ -15,6 +15,7 @@ import {
 } from '../../operator/src/controller/function-controller.ts';
 import { AppCluster } from '../../operator/src/kube/app-cluster.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
+import { SecretWatch } from '../../operator/src/kube/secret-watch.ts';
 import { OPERATOR_ENV, type OperatorSettings } from '../../operator/src/settings.ts';
 import { waitFor } from '../support/wait.ts';
 import { freeLoopbackPorts } from './ports.ts';
@@ -44,27 +45,36 @@ export interface TestOperator {
   readonly functions: FunctionController;
   /** Only when asked for (`apps: true`): the suites that need no app database leave it out. */
   readonly apps: AppController | undefined;
+  /** The process's one Secret watch (main.ts): the App controller's, for the API to share. */
+  readonly secretWatch: SecretWatch;
   stop(): Promise<void>;
 }
 
 /**
  * The operator's controllers in this process, started (their caches synced): the Function
- * controller and, with `apps`, the App controller, sharing one Cluster as main.ts's do.
- * Silent unless given a log.
+ * controller and, with `apps`, the App controller, sharing one Cluster and one Secret
+ * watch as main.ts's do. Silent unless given a log; `kc` replaces the harness's admin
+ * kubeconfig (a suite that counts its requests, say).
  */
 export async function startTestOperator(
-  options: FunctionControllerOptions & { apps?: boolean; log?: Logger } = {},
+  options: FunctionControllerOptions & { apps?: boolean; log?: Logger; kc?: k8s.KubeConfig } = {},
 ): Promise<TestOperator> {
-  const { apps: withApps = false, log = pino({ level: 'silent' }), ...controllerOptions } = options;
-  const kc = testKubeConfig();
+  const {
+    apps: withApps = false,
+    log = pino({ level: 'silent' }),
+    kc = testKubeConfig(),
+    ...controllerOptions
+  } = options;
   const cluster = new Cluster(kc);
+  const secretWatch = new SecretWatch(kc, log);
   const functions = new FunctionController(kc, cluster, testOperatorSettings, log, controllerOptions);
-  const apps = withApps ? new AppController(kc, cluster, new AppCluster(kc), log) : undefined;
+  const apps = withApps ? new AppController(kc, cluster, new AppCluster(kc), secretWatch, log) : undefined;
   await Promise.all([functions.start(), apps?.start()]);
   return {
     kc,
     functions,
     apps,
+    secretWatch,
     async stop() {
       await Promise.all([functions.stop(), apps?.stop()]);
     },

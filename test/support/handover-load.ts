@@ -3,15 +3,20 @@
  * its own process so that it can run in the pod's network namespace (nsenter): clients
  * on kept-alive connections and clients opening a fresh connection per request, back to
  * back, until told to stop; every failure is kept with what it was.
- * Usage: node handover-load.ts <function URL>; stdin: `loop` (one GET …/loop on a fresh
- * connection, to block a worker), `stop` (prints the counts as one JSON line and exits).
+ * Usage: node handover-load.ts <function URL> [<own network prefix>]; stdin: `loop` (one
+ * GET …/loop on a fresh connection, to block a worker), `stop` (prints the counts as one
+ * JSON line and exits). The URL is on loopback, or in a network the calling test made
+ * itself and names as an address prefix (the e2e node's Services: test/e2e/network.ts).
  * Bounded on its own: 60 s and 50,000 requests per client at most.
  */
 import { Agent, get } from 'node:http';
 import { createInterface } from 'node:readline';
 
 const base = new URL(process.argv[2]!);
-if (!['127.0.0.1', 'localhost'].includes(base.hostname)) throw new Error(`not a loopback URL: ${base}`);
+const ownNetwork = process.argv[3];
+const allowed =
+  ['127.0.0.1', 'localhost'].includes(base.hostname) || (ownNetwork && base.hostname.startsWith(ownNetwork));
+if (!allowed) throw new Error(`not a loopback URL nor one in the test's own network: ${base}`);
 const CLIENTS = 4;
 const deadline = Date.now() + 60_000;
 

@@ -15,6 +15,7 @@ import { API_KEY_PREFIX, isApiKeyShaped } from '../../../runtime-image/src/auth/
 import { authenticatorUrl } from '../../../runtime-image/src/db/authenticator.ts';
 import type { AppCluster } from '../kube/app-cluster.ts';
 import type { Cluster } from '../kube/cluster.ts';
+import { firstLine, type SecretEvent, type SecretWatch } from '../kube/secret-watch.ts';
 import { bootstrapOutcome, invalidDatabaseUrl } from '../reconcile/app-database.ts';
 import {
   type ApiKeysOutcome,
@@ -28,7 +29,6 @@ import {
   credentialsRevision,
   parseApiKeys,
 } from '../resources/app-secret.ts';
-import { firstLine, type SecretEvent, SecretWatch } from './secret-watch.ts';
 import { WorkQueue } from './work-queue.ts';
 
 type Stored = KubernetesObject & { spec?: unknown; status?: AppStatus };
@@ -43,13 +43,15 @@ class RetryLater extends Error {}
  * Reconciles Apps: bootstraps each App's database with its admin connection and runs
  * its migrations (reconcile/app-database.ts), writes the App's runtime Secret (its
  * authenticator login, API keys and JWT secret, resources/app-secret.ts) and its status
- * (reconcile/app-status.ts) with Events. Watches the Secrets the Apps name, so an
- * edited API key, JWT secret or database URL is picked up at once; the status's new credentials
- * revision then rolls the Functions' pods (the Function controller watches Apps).
+ * (reconcile/app-status.ts) with Events. Follows the Secrets the Apps name (on the
+ * process's one Secret watch, shared with the management API), so an edited API key, JWT
+ * secret or database URL is picked up at once; the status's new credentials revision then
+ * rolls the Functions' pods (the Function controller watches Apps).
  */
 export class AppController {
   private readonly apps;
   private readonly secrets: SecretWatch;
+  private unsubscribe: (() => void) | undefined;
   private readonly queue: WorkQueue;
   private readonly synced: Promise<void>;
   /** resourceVersion of each Secret an App names, as last seen: a replayed ADDED is no news. */
@@ -63,8 +65,9 @@ export class AppController {
   private readonly appCluster: AppCluster;
   private readonly log: Logger;
 
-  constructor(kc: KubeConfig, cluster: Cluster, appCluster: AppCluster, log: Logger) {
+  constructor(kc: KubeConfig, cluster: Cluster, appCluster: AppCluster, secrets: SecretWatch, log: Logger) {
     this.cluster = cluster;
+    this.secrets = secrets;
     this.appCluster = appCluster;
     this.log = log;
     const custom = kc.makeApiClient(CustomObjectsApi);
@@ -103,14 +106,14 @@ export class AppController {
         if (!this.stopped) void this.apps.start().catch(() => {});
       }, 5_000).unref();
     });
-    this.secrets = new SecretWatch(kc, (type, secret) => this.secretChanged(type, secret), log);
   }
 
   async start(): Promise<void> {
     await this.apps.start();
     await this.synced;
     await new Promise((resolve) => setImmediate(resolve));
-    this.secrets.start();
+    // Before the first reconcile, which reads the Secrets: a change after that read is an event.
+    this.unsubscribe = this.secrets.subscribe((type, secret) => this.secretChanged(type, secret));
     this.queue.resume();
     this.resync = setInterval(() => {
       for (const app of this.apps.list()) this.queue.add(keyOf(app));
@@ -121,7 +124,7 @@ export class AppController {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.resync);
-    this.secrets.stop();
+    this.unsubscribe?.();
     this.queue.stop();
     await this.apps.stop();
   }

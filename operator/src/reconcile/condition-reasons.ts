@@ -38,6 +38,8 @@ export const RUNTIME_REASON = {
   imagePullFailed: 'ImagePullFailed',
   /** CreateContainerConfigError, CreateContainerError, RunContainerError. */
   containerFailed: 'ContainerFailed',
+  /** The node's kubelet refused the pod (SysctlForbidden: an unsafe sysctl it does not allow). */
+  podRejected: 'PodRejected',
   /** The Deployment's progress deadline passed without the rollout finishing. */
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',
   /** cron: the last Job of the current revision failed. */

@@ -104,6 +104,26 @@ describe('deploymentOutcome', () => {
       },
     ],
     [
+      'a pod its node refused: an unsafe sysctl the kubelet does not allow',
+      deployment(2, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0 }),
+      [
+        {
+          metadata: { name: 'fn-hello-abc', ...annotations('r2') },
+          status: {
+            phase: 'Failed',
+            reason: 'SysctlForbidden',
+            message: 'Pod was rejected: forbidden sysctl: "net.ipv4.tcp_migrate_req" not allowlisted',
+          },
+        },
+      ],
+      {
+        phase: 'failed',
+        reason: 'PodRejected',
+        message:
+          'Pod fn-hello-abc was refused by its node: SysctlForbidden: Pod was rejected: forbidden sysctl: "net.ipv4.tcp_migrate_req" not allowlisted',
+      },
+    ],
+    [
       'a crash-looping pod of an older revision does not fail the new one',
       deployment(2, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0 }),
       [{ ...crashLooping, metadata: { name: 'old', ...annotations('r1') } }],

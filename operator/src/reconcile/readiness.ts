@@ -18,6 +18,12 @@ const MAX_MESSAGE = 1000;
 
 const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 const CONTAINER_START = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+/**
+ * Why a kubelet refused a pod before running it (phase Failed, no container started): a
+ * pod setting an unsafe sysctl its kubelet does not allow (the chart's runtime.tcpMigrateReq).
+ * Its ReplicaSet makes another, refused the same way, so the rollout never goes on.
+ */
+const NODE_REFUSED = new Set(['SysctlForbidden']);
 
 /**
  * An http or websocket Function's Deployment, judged as `kubectl rollout status` judges
@@ -94,11 +100,17 @@ export function cronJobOutcome(cronJob: V1CronJob, jobs: readonly V1Job[], pods:
 /**
  * The first pod of `revision` whose container cannot run, as a failure with the
  * kubelet's reason: a crash loop (with the last exit code and termination message),
- * an image that cannot be pulled, a container that cannot be created.
+ * an image that cannot be pulled, a container that cannot be created, a pod the node refused.
  */
 export function podFailure(pods: readonly V1Pod[], revision: string): Outcome | undefined {
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.[REVISION_KEY] !== revision) continue;
+    const refused = pod.status?.phase === 'Failed' ? pod.status.reason : undefined;
+    if (refused && NODE_REFUSED.has(refused))
+      return failure(
+        RUNTIME_REASON.podRejected,
+        `Pod ${pod.metadata?.name ?? ''} was refused by its node: ${refused}${suffix(pod.status?.message)}`,
+      );
     const containers = [
       ...(pod.status?.initContainerStatuses ?? []),
       ...(pod.status?.containerStatuses ?? []),

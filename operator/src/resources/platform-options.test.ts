@@ -1,7 +1,8 @@
 /**
  * What a platform team sets in the chart (runtime.* scheduling values, ingress.tls and
  * ingress.annotations) reaches the objects the operator builds for every Function: the
- * pod template of its Deployment and CronJob, and its Ingress.
+ * pod template of its Deployment and CronJob, and its Ingress. runtime.tcpMigrateReq sets
+ * the unsafe sysctl net.ipv4.tcp_migrate_req on serving pods only.
  */
 import type { V1CronJob, V1Deployment, V1Ingress, V1PodSpec } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/fun
 import { loadOperatorSettings, type OperatorSettings } from '../settings.ts';
 import { functionObjects } from './function-objects.ts';
 import { revisionOf } from './revision.ts';
+import { TCP_MIGRATE_REQ } from './runtime-pod.ts';
 
 const app: AppResource = appSchema.parse({
   apiVersion: 'butterbase.ai/v1alpha1',
@@ -99,5 +101,57 @@ describe("the platform's options on Function objects", () => {
     const ingress = byKind<V1Ingress>(objects, 'Ingress');
     expect(ingress.metadata).not.toHaveProperty('annotations');
     expect(ingress.spec).not.toHaveProperty('tls');
+  });
+
+  it('set net.ipv4.tcp_migrate_req=1 on serving pods when enabled, beside sysctls of the platform', () => {
+    const settingsWith = (runtimePod: object) =>
+      loadOperatorSettings({
+        BBFN_RUNTIME_IMAGE: 'runtime:1',
+        BBFN_PUBLIC_BASE_URL: 'https://a.example.com',
+        BBFN_RUNTIME_POD: JSON.stringify(runtimePod),
+      }).settings;
+    const podsOf = (settings: OperatorSettings) => ({
+      serving: byKind<V1Deployment>(objectsOf(fn({ type: 'http' }), settings), 'Deployment').spec!.template
+        .spec!,
+      cron: byKind<V1CronJob>(
+        objectsOf(fn({ type: 'cron', config: { schedule: '0 9 * * *' } }), settings),
+        'CronJob',
+      ).spec!.jobTemplate.spec!.template.spec!,
+    });
+
+    const enabled = podsOf(settingsWith({ tcpMigrateReq: true }));
+    expect(enabled.serving.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+      sysctls: [{ name: 'net.ipv4.tcp_migrate_req', value: '1' }],
+    });
+    // A CronJob's pod listens on no port: nothing to hand over, so no unsafe sysctl to allow.
+    expect(enabled.cron.securityContext).not.toHaveProperty('sysctls');
+
+    const platformSysctl = { name: 'net.ipv4.tcp_syncookies', value: '1' };
+    const both = podsOf(
+      settingsWith({ tcpMigrateReq: true, securityContext: { sysctls: [platformSysctl] } }),
+    );
+    expect(both.serving.securityContext!.sysctls).toEqual([platformSysctl, TCP_MIGRATE_REQ]);
+    expect(both.cron.securityContext!.sysctls).toEqual([platformSysctl]);
+    // The platform's own value for it wins: it is not set twice.
+    const own = { name: TCP_MIGRATE_REQ.name, value: '0' };
+    const theirs = podsOf(settingsWith({ tcpMigrateReq: true, securityContext: { sysctls: [own] } }));
+    expect(theirs.serving.securityContext!.sysctls).toEqual([own]);
+
+    for (const off of [{ tcpMigrateReq: false }, {}])
+      expect(podsOf(settingsWith(off)).serving.securityContext).not.toHaveProperty('sysctls');
+  });
+
+  it('refuse a tcpMigrateReq that is not a boolean', () => {
+    expect(() =>
+      loadOperatorSettings({
+        BBFN_RUNTIME_IMAGE: 'runtime:1',
+        BBFN_PUBLIC_BASE_URL: 'https://a.example.com',
+        BBFN_RUNTIME_POD: JSON.stringify({ tcpMigrateReq: 'yes' }),
+      }),
+    ).toThrow(/BBFN_RUNTIME_POD \(tcpMigrateReq\)/);
   });
 });

@@ -1,4 +1,11 @@
-import type { V1Container, V1EnvVar, V1PodSpec, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1EnvVar,
+  V1PodSecurityContext,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1Sysctl,
+} from '@kubernetes/client-node';
 import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../../../runtime-image/src/host/background-limits.ts';
@@ -20,6 +27,15 @@ const RUNTIME_USER = 10001;
 const RUNTIME_OVERHEAD_MB = 96;
 
 export type RuntimeRole = 'serve' | 'run-once';
+
+/**
+ * With it, the kernel hands the connections a retiring serving worker's SO_REUSEPORT
+ * listener had queued, not yet accepted, to the pod's other listeners instead of resetting
+ * them (Linux >= 5.14; runtime-image/src/http/connection-drain.ts). Kubernetes counts it as
+ * unsafe: a kubelet refuses the pod unless its allowedUnsafeSysctls names it, so it is set
+ * only when the platform says so (the chart's runtime.tcpMigrateReq).
+ */
+export const TCP_MIGRATE_REQ: V1Sysctl = { name: 'net.ipv4.tcp_migrate_req', value: '1' };
 
 /** The pod template's hash of the App's runtime Secret (App status.credentialsRevision). */
 export const CREDENTIALS_ANNOTATION = 'butterbase.ai/credentials';
@@ -102,14 +118,7 @@ export function runtimePodTemplate(
     automountServiceAccountToken: false,
     // The handler sees its envVars only; service links would add every Service's address.
     enableServiceLinks: false,
-    // The platform's additions (runtime-pod-options.ts refuses any that would loosen this).
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: RUNTIME_USER,
-      runAsGroup: RUNTIME_USER,
-      seccompProfile: { type: 'RuntimeDefault' },
-      ...settings.runtimePod?.securityContext,
-    },
+    securityContext: podSecurityContext(role, settings.runtimePod),
     ...placement(settings.runtimePod),
     // SIGTERM: finish requests and ctx.waitUntil work (capped), flush the invocation log.
     terminationGracePeriodSeconds:
@@ -127,6 +136,23 @@ export function runtimePodTemplate(
       },
     },
     spec,
+  };
+}
+
+/** The tenant boundary, with the platform's additions (runtime-pod-options.ts refuses any that would loosen it). */
+function podSecurityContext(role: RuntimeRole, options: RuntimePodOptions | undefined): V1PodSecurityContext {
+  const added = options?.securityContext;
+  const sysctls = [...(added?.sysctls ?? [])];
+  // Only serving pods hand listeners over; a sysctl the platform set itself is left as it is.
+  if (role === 'serve' && options?.tcpMigrateReq && !sysctls.some((s) => s.name === TCP_MIGRATE_REQ.name))
+    sysctls.push(TCP_MIGRATE_REQ);
+  return {
+    runAsNonRoot: true,
+    runAsUser: RUNTIME_USER,
+    runAsGroup: RUNTIME_USER,
+    seccompProfile: { type: 'RuntimeDefault' },
+    ...added,
+    ...(sysctls.length > 0 ? { sysctls } : {}),
   };
 }
 
