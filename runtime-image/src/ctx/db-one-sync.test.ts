@@ -147,3 +147,58 @@ describe('ctx.db.query in one protocol cycle', () => {
     expect(await backendPid(pool)).toBe(pid);
   });
 });
+
+describe('ctx.db.query with statements prepared per connection', () => {
+  const prepared = async (pool: pg.Pool) =>
+    (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0]!.n;
+
+  it('prepares a text on its first success and keeps each caller to their role and rows', async () => {
+    const pool = singleConnection();
+    const sql = 'SELECT current_user AS role, body FROM notes ORDER BY body';
+    const as = (caller: Caller) =>
+      createFunctionDb(pool, caller, roles)
+        .query(sql)
+        .then((r) => r.rows);
+    expect(await as(alice)).toEqual([{ role: 'butterbase_user', body: 'a1' }]);
+    expect(await prepared(pool)).toBe(1);
+    // Past the 5 custom plans after which Postgres may switch to its generic plan.
+    for (let i = 0; i < 8; i++) {
+      expect(await as(i % 2 ? bob : alice)).toEqual([{ role: 'butterbase_user', body: i % 2 ? 'b1' : 'a1' }]);
+    }
+    expect(await as(service)).toEqual([
+      { role: 'butterbase_service', body: 'a1' },
+      { role: 'butterbase_service', body: 'b1' },
+    ]);
+    expect(await as(alice)).toEqual([{ role: 'butterbase_user', body: 'a1' }]);
+    expect(await prepared(pool)).toBe(1);
+  });
+
+  it('sends a statement again when a handler deallocated it or DDL changed its columns', async () => {
+    const pool = singleConnection();
+    await admin.query(
+      'CREATE TABLE shapes (id int PRIMARY KEY); GRANT SELECT ON shapes TO butterbase_service',
+    );
+    await admin.query('INSERT INTO shapes VALUES (1)');
+    const db = createFunctionDb(pool, service, roles);
+    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1 }]);
+    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1 }]);
+    await admin.query("ALTER TABLE shapes ADD COLUMN name text NOT NULL DEFAULT 'one'");
+    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1, name: 'one' }]);
+    await db.query('DEALLOCATE ALL');
+    expect(await prepared(pool)).toBe(0);
+    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1, name: 'one' }]);
+    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1, name: 'one' }]);
+  });
+
+  it('prepares at most 100 statements a connection, and a failed first use never leaves one in use', async () => {
+    const pool = singleConnection();
+    const db = createFunctionDb(pool, alice, roles);
+    await expect(db.query('SELECT no_such_column FROM notes')).rejects.toMatchObject({ code: '42703' });
+    await expect(db.query('SELECT no_such_column FROM notes')).rejects.toMatchObject({ code: '42703' });
+    for (let i = 0; i < 120; i++) {
+      expect((await db.query(`SELECT ${i} AS n`)).rows).toEqual([{ n: i }]);
+    }
+    expect(await prepared(pool)).toBeLessThanOrEqual(100);
+    expect((await db.query('SELECT 119 AS n')).rows).toEqual([{ n: 119 }]);
+  });
+});

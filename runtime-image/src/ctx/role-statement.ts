@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isStalePrepared, preparedName } from './prepared-names.ts';
 
 /**
  * A handler's statement preceded by the statements that set its role and claims, all
@@ -95,12 +96,7 @@ class RoleStatement extends PgQuery {
   }
 }
 
-/**
- * Runs `statement` (extended protocol) after `settings` (each one statement without
- * parameters), in one transaction and one round trip. Rejects with SettingsFailed when
- * a setting failed or nothing could be sent, with the statement's own error otherwise.
- */
-export function queryWithSettings(
+function send(
   client: pg.ClientBase,
   settings: readonly string[],
   statement: pg.QueryConfig,
@@ -111,4 +107,29 @@ export function queryWithSettings(
     );
     client.query(query as unknown as pg.Submittable);
   });
+}
+
+/**
+ * Runs `statement` (extended protocol) after `settings` (each one statement without
+ * parameters), in one transaction and one round trip, as a statement prepared on this
+ * connection when it has been seen on it before (prepared-names.ts). Rejects with
+ * SettingsFailed when a setting failed or nothing could be sent, with the statement's
+ * own error otherwise.
+ */
+export async function queryWithSettings(
+  client: pg.ClientBase,
+  settings: readonly string[],
+  statement: pg.QueryConfig,
+): Promise<pg.QueryResult> {
+  const prepared = preparedName(client, statement.text);
+  try {
+    const result = await send(client, settings, { ...statement, name: prepared.name });
+    prepared.confirm();
+    return result;
+  } catch (error) {
+    if (!prepared.reused || !isStalePrepared(error)) throw error;
+    // Refused at Bind, before it ran, and rolled back at the Sync: send it again as new.
+    prepared.forget();
+    return await send(client, settings, statement);
+  }
 }
