@@ -173,21 +173,29 @@ describe('ctx.db.query with statements prepared per connection', () => {
     expect(await prepared(pool)).toBe(1);
   });
 
-  it('sends a statement again when a handler deallocated it or DDL changed its columns', async () => {
+  it('sends a statement again when a handler deallocated it, DDL changed its columns or a handler took its name', async () => {
     const pool = singleConnection();
     await admin.query(
       'CREATE TABLE shapes (id int PRIMARY KEY); GRANT SELECT ON shapes TO butterbase_service',
     );
     await admin.query('INSERT INTO shapes VALUES (1)');
     const db = createFunctionDb(pool, service, roles);
-    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1 }]);
-    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1 }]);
-    await admin.query("ALTER TABLE shapes ADD COLUMN name text NOT NULL DEFAULT 'one'");
-    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1, name: 'one' }]);
+    const shapes = async () => (await db.query('SELECT * FROM shapes')).rows;
+    // Names in order: bbfn_1 (the SELECT), bbfn_2 (DEALLOCATE ALL), bbfn_3 (the SELECT
+    // again), bbfn_4 (the PREPARE), and the SELECT's next would be bbfn_5.
+    expect(await shapes()).toEqual([{ id: 1 }]);
+    expect(await shapes()).toEqual([{ id: 1 }]);
     await db.query('DEALLOCATE ALL');
     expect(await prepared(pool)).toBe(0);
-    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1, name: 'one' }]);
-    expect((await db.query('SELECT * FROM shapes')).rows).toEqual([{ id: 1, name: 'one' }]);
+    expect(await shapes()).toEqual([{ id: 1 }]);
+    expect(await shapes()).toEqual([{ id: 1 }]);
+    expect(await prepared(pool)).toBe(1);
+    await admin.query("ALTER TABLE shapes ADD COLUMN name text NOT NULL DEFAULT 'one'");
+    expect(await shapes()).toEqual([{ id: 1, name: 'one' }]);
+    // A handler's own statement under the name the next new text gets.
+    await db.query('PREPARE bbfn_5 AS SELECT 1');
+    expect(await shapes()).toEqual([{ id: 1, name: 'one' }]);
+    expect(await shapes()).toEqual([{ id: 1, name: 'one' }]);
   });
 
   it('prepares at most 100 statements a connection, and a failed first use never leaves one in use', async () => {

@@ -55,12 +55,13 @@ export function preparedName(client: pg.ClientBase, text: string): PreparedName 
 }
 
 /**
- * The errors of a statement the server no longer has, or whose cached plan Postgres
- * refuses after DDL changed its result columns: both are raised at Bind, before the
- * statement runs, so sending it again unnamed is safe.
+ * Errors that concern the name, not the statement, all raised before it runs: the server
+ * no longer has it (a handler's DEALLOCATE), Postgres refuses its cached plan after DDL
+ * changed its result columns, or a new name is taken (a handler's own PREPARE bbfn_…).
  */
-export function isStalePrepared(error: unknown): boolean {
+export function isRefusedName(prepared: PreparedName, error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (!prepared.reused) return prepared.name !== undefined && code === '42P05';
   if (code === '26000') return true;
   return (
     code === '0A000' &&

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isStalePrepared, preparedName } from './prepared-names.ts';
+import { isRefusedName, preparedName } from './prepared-names.ts';
 
 /**
  * A handler's statement preceded by the statements that set its role and claims, all
@@ -127,8 +127,8 @@ export async function queryWithSettings(
     prepared.confirm();
     return result;
   } catch (error) {
-    if (!prepared.reused || !isStalePrepared(error)) throw error;
-    // Refused at Bind, before it ran, and rolled back at the Sync: send it again as new.
+    if (!isRefusedName(prepared, error)) throw error;
+    // Refused at Parse or Bind, before it ran, and rolled back at the Sync: send it again unnamed.
     prepared.forget();
     return await send(client, settings, statement);
   }
