@@ -8,7 +8,7 @@ import { isRefusedName, preparedName } from './prepared-names.ts';
  * on three Syncs made the backend finish three protocol cycles and the client parse
  * and dispatch three replies.
  *
- * Why this is safe (each point has a test in db.test.ts):
+ * Why this is safe (each point has a test in db-one-sync.test.ts):
  * - Until the Sync, everything is one transaction: `SET LOCAL` holds for the statement
  *   and is undone at the Sync, committed or not.
  * - After an error Postgres skips every message up to the Sync: a failed setting means
