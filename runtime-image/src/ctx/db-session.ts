@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { databaseUnavailable, isConnectionError } from '../db/connection-errors.ts';
+import { queryWithSettings, SettingsFailed } from './role-statement.ts';
 
 /**
  * One pooled connection inside a transaction that runs as a function role with the
@@ -14,21 +15,27 @@ export interface RoleSession {
 }
 
 /**
- * The simple-protocol text that opens a session: one round trip for BEGIN and the
- * settings. `RESET ALL` / `RESET ROLE` undo session-level state an earlier handler
- * may have left on this pooled connection (`SET search_path`, `SET statement_timeout`,
- * `set_config(…, false)`), so one caller's settings never leak into another's queries.
- * Values are escaped literals; role names are also validated identifiers (db/roles.ts).
- * `SET LOCAL` rather than `SELECT set_config(…, true)`: the same transaction-local
- * settings without a query to plan or a row to send back and parse (~2% less backend
- * CPU a transaction, measured on one connection).
+ * The statements that give a transaction its role and claims. `RESET ALL` / `RESET ROLE`
+ * undo session-level state an earlier handler may have left on this pooled connection
+ * (`SET search_path`, `SET statement_timeout`, `set_config(…, false)`), so one caller's
+ * settings never leak into another's queries. Values are escaped literals; role names
+ * are also validated identifiers (db/roles.ts). `SET LOCAL` rather than
+ * `SELECT set_config(…, true)`: the same transaction-local settings without a query to
+ * plan or a row to send back and parse (~2% less backend CPU a transaction, measured
+ * on one connection).
  */
-export function beginSql(role: string, claimsJson: string): string {
-  return (
-    'BEGIN; RESET ALL; RESET ROLE; ' +
-    `SET LOCAL ROLE ${pg.escapeIdentifier(role)}; ` +
-    `SET LOCAL request.jwt.claims = ${pg.escapeLiteral(claimsJson)}`
-  );
+export function sessionSettings(role: string, claimsJson: string): readonly string[] {
+  return [
+    'RESET ALL',
+    'RESET ROLE',
+    `SET LOCAL ROLE ${pg.escapeIdentifier(role)}`,
+    `SET LOCAL request.jwt.claims = ${pg.escapeLiteral(claimsJson)}`,
+  ];
+}
+
+/** The simple-protocol text that opens an explicit transaction with those settings: one round trip. */
+export function beginSql(settings: readonly string[]): string {
+  return `BEGIN; ${settings.join('; ')}`;
 }
 
 /** Checks out a connection, mapping any failure to connect to DATABASE_UNAVAILABLE. */
@@ -79,63 +86,35 @@ export async function openSession(pool: pg.Pool, sql: string): Promise<RoleSessi
 // pg reports these without writing anything to the socket.
 const NOT_SENT = ['is not queryable'];
 
-/** The part of pg's client that writes to the server, as pg's own extended queries cork it. */
-interface CorkableClient {
-  connection?: { stream?: { cork?: () => void; uncork?: () => void } };
-}
-
 /**
- * Runs `send` with the connection's socket corked, so that the queries it submits (pg
- * writes a pipelined query as soon as it is submitted) leave in one write. Written as
- * three, a `ctx.db` query woke the database's backend up to three times, and the
- * syscalls were the serving thread's largest cost in a CPU profile of the db bench.
- * Measured there (2 vCPUs, loaded by other work), CPU per request: the serving thread
- * ~410–560 µs → ~330–350, the Postgres backend ~1,140–1,250 µs → ~1,030–1,090.
+ * One statement in a transaction of its own, with the settings before it, in one
+ * network round trip, one write and one protocol cycle (role-statement.ts).
  */
-function inOneWrite<T>(client: pg.PoolClient, send: () => T): T {
-  const stream = (client as CorkableClient).connection?.stream;
-  stream?.cork?.();
-  try {
-    return send();
-  } finally {
-    stream?.uncork?.();
-  }
-}
-
-/**
- * One statement in a transaction of its own, in one network round trip and one write
- * (inOneWrite): BEGIN with the settings, the statement and COMMIT are written back to back on a pipelining
- * connection (pg `pipeline: true`). Postgres still runs them in order and each has
- * its own Sync: if the opening fails, the transaction is aborted and the statement is
- * refused (25P02), so it can never run without the role; if the statement fails,
- * COMMIT only rolls back.
- */
-export async function runPipelined(
+export async function runWithSettings(
   pool: pg.Pool,
-  sql: string,
+  settings: readonly string[],
   statement: pg.QueryConfig,
 ): Promise<pg.QueryResult> {
   for (let attempt = 1; ; attempt++) {
     const session = await checkout(pool);
-    const { client } = session;
-    const [opened, ran, committed] = await Promise.allSettled(
-      inOneWrite(client, () => [client.query(sql), client.query(statement), client.query('COMMIT')]),
-    );
-    if (opened.status === 'rejected') {
-      releaseSession(session, opened.reason);
+    let result: pg.QueryResult;
+    try {
+      result = await queryWithSettings(session.client, settings, statement);
+    } catch (error) {
+      releaseSession(session, error);
+      if (!(error instanceof SettingsFailed)) {
+        throw isConnectionError(error) ? databaseUnavailable(error) : error;
+      }
+      const { cause } = error;
       // A connection found dead before anything was written (restarted server) is
       // replaced once; nothing of the handler's ran on it.
-      const unsent =
-        opened.reason instanceof Error && NOT_SENT.some((m) => opened.reason.message.includes(m));
+      const unsent = cause instanceof Error && NOT_SENT.some((m) => cause.message.includes(m));
       if (unsent && attempt < 2) continue;
       // Otherwise the platform's setup (role missing, login not a member) or the network.
-      throw databaseUnavailable(opened.reason);
+      throw databaseUnavailable(cause);
     }
-    const failure =
-      ran.status === 'rejected' ? ran.reason : committed.status === 'rejected' ? committed.reason : undefined;
-    releaseSession(session, failure);
-    if (failure !== undefined) throw isConnectionError(failure) ? databaseUnavailable(failure) : failure;
-    return (ran as PromiseFulfilledResult<pg.QueryResult>).value;
+    releaseSession(session);
+    return result;
   }
 }
 

@@ -150,7 +150,7 @@ describe('ctx.db on a pipelining pool', () => {
 });
 
 describe('ctx.db on a pool without pipelining', () => {
-  it('gives the same answers, one round trip per step', async () => {
+  it('gives the same answers', async () => {
     const plain = createPool(database.url, { max: 2, pipeline: false });
     try {
       const read = (caller: Caller) =>

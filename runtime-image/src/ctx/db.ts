@@ -10,7 +10,8 @@ import {
   openSession,
   type RoleSession,
   releaseSession,
-  runPipelined,
+  runWithSettings,
+  sessionSettings,
 } from './db-session.ts';
 
 /** Who an invocation runs for; decides the role and the JWT claims of every `ctx.db` query. */
@@ -32,15 +33,15 @@ export interface FunctionDb extends DbQueryable {
 }
 
 /** The role and claims a caller's transactions run with; anonymous never gets the service role. */
-function sessionSql(caller: Caller, roles: DatabaseRoles): string {
+function settingsFor(caller: Caller, roles: DatabaseRoles): readonly string[] {
   switch (caller.kind) {
     case 'user':
       // `sub` is forced to the verified user id so butterbase.user_id() and ctx.user.id agree.
-      return beginSql(roles.user, JSON.stringify({ ...caller.claims, sub: caller.userId }));
+      return sessionSettings(roles.user, JSON.stringify({ ...caller.claims, sub: caller.userId }));
     case 'anonymous':
-      return beginSql(roles.user, '{}');
+      return sessionSettings(roles.user, '{}');
     case 'service':
-      return beginSql(roles.service, '{}');
+      return sessionSettings(roles.service, '{}');
     default:
       throw new TypeError(`Unknown caller kind ${JSON.stringify((caller as { kind?: unknown }).kind)}`);
   }
@@ -80,18 +81,17 @@ function rolledBack(cause: unknown): Error {
 
 /**
  * `ctx.db` for one invocation. Every `query` is its own short transaction (as in
- * PostgREST): BEGIN and the role/claims settings, the statement, COMMIT, written
- * back to back on a pipelining connection (one network round trip). SQL errors (syntax, constraint, RLS) reach the handler as the original pg
- * error; an unreachable database is DATABASE_UNAVAILABLE (503).
+ * PostgREST): the role/claims settings and the statement, before one Sync (one network
+ * round trip, one reply; role-statement.ts). SQL errors (syntax, constraint, RLS) reach
+ * the handler as the original pg error; an unreachable database is DATABASE_UNAVAILABLE (503).
  *
  * In a sandbox the connection's session user is the authenticator (db/authenticator.ts),
  * which holds no privilege of its own: SQL such as `RESET ROLE` in a handler's own text
  * leaves the function role for a role that can read nothing.
  */
 export function createFunctionDb(pool: pg.Pool, caller: Caller, roles: DatabaseRoles): FunctionDb {
-  const openSql = sessionSql(caller, roles);
-  // createPool() turns pipelining on; a pool made elsewhere still works, one round trip per step.
-  const pipelined = (pool.options as { pipeline?: boolean }).pipeline === true;
+  const settings = settingsFor(caller, roles);
+  const openSql = beginSql(settings);
 
   // `failure` collects the last SQL error of a transaction() for a silent rollback's cause.
   async function inTransaction<T>(
@@ -123,8 +123,7 @@ export function createFunctionDb(pool: pg.Pool, caller: Caller, roles: DatabaseR
     async query(text, params) {
       // Validated before a connection is taken, so a bad call costs no round trip.
       const values = validate(text, params);
-      if (pipelined) return toDbResult(await runPipelined(pool, openSql, extendedQuery(text, values)));
-      return await inTransaction((session) => runStatement(session, text, values));
+      return toDbResult(await runWithSettings(pool, settings, extendedQuery(text, values)));
     },
     async transaction(fn) {
       if (typeof fn !== 'function') {

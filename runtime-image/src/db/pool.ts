@@ -15,8 +15,10 @@ export interface PoolOptions {
   idleInTransactionTimeoutMillis?: number;
   applicationName?: string;
   /**
-   * Write queries without waiting for the previous answer (pg pipelining), so a
-   * `ctx.db.query` costs one network round trip instead of three. Default true.
+   * Write queries without waiting for the previous answer (pg pipelining). Default true.
+   * A `ctx.db.query` is one round trip either way (its settings and statement are one
+   * submitted query, ctx/role-statement.ts); this lets a caller's next query go out
+   * while the server still answers an earlier one.
    */
   pipeline?: boolean;
   /**
