@@ -109,18 +109,21 @@ describe('the management API through the ingress', () => {
     });
   });
 
+  /** The seed's output for the welcome function, deployed. */
+  const welcomeDeployed = () => ({
+    function_id: functionId(APP_ID, 'send-welcome-email'),
+    name: 'send-welcome-email',
+    url,
+    status: 'deployed',
+  });
+
   it("deploys the seed's example (its code filled in) into the seed's output, and deployed means serving", async () => {
     const { status, body } = await api('POST', `/v1/${APP_ID}/functions`, {
       ...SEED_DEPLOY_INPUT,
       ...welcome,
     });
     expect(status, JSON.stringify(body)).toBe(200);
-    expect(body).toEqual({
-      function_id: functionId(APP_ID, 'send-welcome-email'),
-      name: 'send-welcome-email',
-      url,
-      status: 'deployed',
-    });
+    expect(body).toEqual(welcomeDeployed());
     // `deployed` is the new revision serving at its pods: invoke, through the API, reaches it
     // at once. The shared ingress routes a new Ingress once its controller has applied it
     // (Traefik batches provider changes, 2 s by default; under load a 404 was seen right
@@ -181,12 +184,7 @@ describe('the management API through the ingress', () => {
       ...SEED_DEPLOY_INPUT,
       code,
     });
-    expect(body).toEqual({
-      function_id: functionId(APP_ID, 'send-welcome-email'),
-      name: 'send-welcome-email',
-      url,
-      status: 'deployed',
-    });
+    expect(body).toEqual(welcomeDeployed());
     const invoked = await api('POST', `/v1/${APP_ID}/functions/send-welcome-email/invoke`, {
       method: 'POST',
       body: '{}',

@@ -27,6 +27,15 @@ const HANDLER = `export async function handler(req, ctx) {
   return Response.json({ ...rows[0], user: ctx.user, env: ctx.env });
 }`;
 
+/** The function as the operator mounts it (function.json). */
+const DEFINITION = {
+  name: 'answer',
+  appId: 'image',
+  code: HANDLER,
+  trigger: { type: 'http', config: { method: 'GET', auth: 'none' } },
+  envVars: { GREETING: 'hi' },
+};
+
 describe('runtime image', () => {
   const image = imageUnderTest('runtime');
   let database: TestDatabase | undefined;
@@ -38,15 +47,7 @@ describe('runtime image', () => {
     // Mounted read-only, as the operator mounts a ConfigMap; readable by the image's user.
     const mounted = path.join(image.work, 'function');
     await mkdir(mounted, { mode: 0o755 });
-    const trigger = { type: 'http', config: { method: 'GET', auth: 'none' } };
-    const definition = {
-      name: 'answer',
-      appId: 'image',
-      code: HANDLER,
-      trigger,
-      envVars: { GREETING: 'hi' },
-    };
-    await writeFile(path.join(mounted, 'function.json'), JSON.stringify(definition), { mode: 0o644 });
+    await writeFile(path.join(mounted, 'function.json'), JSON.stringify(DEFINITION), { mode: 0o644 });
     // mkdtemp made the parent root-only.
     await chmod(image.work, 0o755);
 
@@ -113,15 +114,7 @@ describe('runtime image', () => {
   it("serves under the command line the operator gives it: the permission flags for the pod's paths, a mounted bundle and spool", async () => {
     const mounted = path.join(image.work, 'revision');
     await mkdir(mounted, { mode: 0o755 });
-    const trigger = { type: 'http', config: { method: 'GET', auth: 'none' } };
-    const definition = {
-      name: 'answer',
-      appId: 'image',
-      code: HANDLER,
-      trigger,
-      envVars: { GREETING: 'hi' },
-    };
-    await writeFile(path.join(mounted, FUNCTION_FILE), JSON.stringify(definition), { mode: 0o644 });
+    await writeFile(path.join(mounted, FUNCTION_FILE), JSON.stringify(DEFINITION), { mode: 0o644 });
     const bundle = (await compileHandler(HANDLER, { filename: 'answer.ts' })).code;
     await writeFile(path.join(mounted, BUNDLE_FILE), bundle, { mode: 0o644 });
     const [node, ...args] = runtimeCommand('serve');
