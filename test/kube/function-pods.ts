@@ -89,15 +89,19 @@ export async function setRevisionPods(
   revision: string,
   status: object,
 ): Promise<string[]> {
-  const pods = await waitFor(`a pod of ${fn} revision ${revision}`, 30_000, async () => {
-    const found = await podsOf(namespace, fn, revision);
-    return found.length > 0 ? found : undefined;
+  // A pod can go between the list and the patch (a ReplicaSet of a changed template
+  // replaced it): then the pods are listed again.
+  return waitFor(`the pods of ${fn} revision ${revision} to take the status`, 30_000, async () => {
+    const pods = await podsOf(namespace, fn, revision);
+    if (pods.length === 0) return undefined;
+    for (const pod of pods) {
+      const patched = await reportPodStatus(namespace, pod.metadata.name, status);
+      if (patched.ok) continue;
+      if (/NotFound/.test(patched.out)) return undefined;
+      throw new Error(patched.out);
+    }
+    return pods.map((pod) => pod.metadata.name);
   });
-  for (const pod of pods) {
-    const patched = await reportPodStatus(namespace, pod.metadata.name, status);
-    if (!patched.ok) throw new Error(patched.out);
-  }
-  return pods.map((pod) => pod.metadata.name);
 }
 
 /** Writes `status` on a pod through its /status subresource, as its kubelet would. */

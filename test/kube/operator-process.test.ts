@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
-import { runningAndReady, servedRevision, setRevisionPods } from './function-pods.ts';
+import { podsComeUp } from './function-pods.ts';
 import { applyExamples, kubectl } from './kubectl.ts';
 import { startOperatorProcess } from './operator-fixture.ts';
 
@@ -21,9 +21,14 @@ describe('the operator process', () => {
       const status = async () =>
         (await kubectl(['get', 'fn', 'hello', '-n', namespace, '-o', 'jsonpath={.status.status}'])).out;
       await waitFor('hello to be rolling out', 30_000, async () => (await status()) === 'pending');
-      // No kubelet here: the pod's status is written as one would (function-pods.ts).
-      await setRevisionPods(namespace, 'hello', await servedRevision(namespace, 'hello'), runningAndReady());
-      await waitFor('hello to be deployed', 30_000, async () => (await status()) === 'deployed');
+      // No kubelet here: pods' status is written as one would (function-pods.ts), for every
+      // pod that comes: the App's credentials can roll the first one while it starts.
+      const kubelet = podsComeUp(namespace);
+      try {
+        await waitFor('hello to be deployed', 30_000, async () => (await status()) === 'deployed');
+      } finally {
+        await kubelet.stop();
+      }
       expect((await kubectl(['get', 'deploy', 'fn-hello', '-n', namespace])).ok).toBe(true);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toMatch(/^bbfn_operator_reconciles_total\{result="deployed"\} [1-9]/m);
