@@ -42,11 +42,12 @@ const PAGE = 100;
 // takes both from the same clock, one right after the other (host/invoker.ts).
 const ID_TIME_MARGIN_MS = 1_000;
 
-/** `WHERE` conditions over the batch columns, with their parameters from $1. */
-function conditionsFor(filter: BatchFilter) {
-  const where = ['app_id = $1'];
-  const params: unknown[] = [filter.appId];
-  const add = (condition: string, ...values: unknown[]) => {
+/**
+ * Adds a `WHERE` condition to `where`, its `?` placeholders numbered after the
+ * parameters already in `params`, to which its values are appended.
+ */
+export function conditionAdder(where: string[], params: unknown[]) {
+  return (condition: string, ...values: unknown[]) => {
     let text = condition;
     for (const value of values) {
       params.push(value);
@@ -54,6 +55,13 @@ function conditionsFor(filter: BatchFilter) {
     }
     where.push(text);
   };
+}
+
+/** `WHERE` conditions over the batch columns, with their parameters from $1. */
+function conditionsFor(filter: BatchFilter) {
+  const where = ['app_id = $1'];
+  const params: unknown[] = [filter.appId];
+  const add = conditionAdder(where, params);
   if (filter.functionName !== undefined) add('function_name = ?', filter.functionName);
   if (filter.since !== undefined) add('last_started_at >= ?', filter.since);
   return { where, params, add };

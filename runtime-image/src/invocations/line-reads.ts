@@ -2,8 +2,8 @@ import type pg from 'pg';
 import { MAX_TIMEOUT_SECONDS } from '../../../api/v1alpha1/function-limits.ts';
 import { databaseUnavailable, isConnectionError } from '../db/connection-errors.ts';
 import { BACKGROUND_LIMIT_MS, drainLimitFor } from '../host/background-limits.ts';
-import { recordById } from './batch-reads.ts';
-import { levelsFrom } from './query.ts';
+import { conditionAdder, recordById } from './batch-reads.ts';
+import { INVOCATION_ID, levelsFrom } from './query.ts';
 import { type BatchRowFields, decodeRecord, type EncodedRecord } from './record-codec.ts';
 import type { InvocationRecord, LogLevel, LogLine } from './types.ts';
 
@@ -36,7 +36,6 @@ export const LINE_LAG_MS = MAX_TIMEOUT_SECONDS * 1000 + drainLimitFor(BACKGROUND
 
 // Batch rows whose records one query joins with their lines (up to 500 records each).
 const BATCHES_PER_QUERY = 20;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface BatchPage {
   id: string;
@@ -99,7 +98,7 @@ export async function queryLines(pool: pg.Pool, query: LineQuery): Promise<Found
 
 async function linesOfOne(pool: pg.Pool, query: LineQuery): Promise<FoundLine[]> {
   const id = query.invocationId!.toLowerCase();
-  if (!UUID.test(id)) return [];
+  if (!INVOCATION_ID.test(id)) return [];
   const [record] = await recordById(pool, { appId: query.appId, functionName: query.functionName }, id);
   if (!record) return [];
   const params: unknown[] = [id];
@@ -151,14 +150,7 @@ async function batchPage(
 ): Promise<BatchPage[]> {
   const params: unknown[] = [query.appId, query.functionName];
   const where = ['app_id = $1', 'function_name = $2'];
-  const add = (condition: string, ...values: unknown[]) => {
-    let text = condition;
-    for (const value of values) {
-      params.push(value);
-      text = text.replace('?', `$${params.length}`);
-    }
-    where.push(text);
-  };
+  const add = conditionAdder(where, params);
   // A line is printed at or after its invocation's start, and at most LINE_LAG_MS after.
   if (query.until) add('first_started_at <= ?', query.until);
   if (query.since) add('last_started_at >= ?', new Date(query.since.getTime() - LINE_LAG_MS));

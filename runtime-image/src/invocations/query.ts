@@ -17,7 +17,8 @@ export interface InvocationQuery {
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What an invocation id looks like; anything else finds nothing. */
+export const INVOCATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface LineRow {
   invocation_id: string;
@@ -48,7 +49,7 @@ export async function queryInvocations(
   const levels = levelsFrom(query.level);
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
   // An id that is not a uuid matches nothing stored.
-  if (query.invocationId !== undefined && !UUID.test(query.invocationId)) return [];
+  if (query.invocationId !== undefined && !INVOCATION_ID.test(query.invocationId)) return [];
 
   const filter = { appId: query.appId, functionName: query.functionName, since: query.since };
 
