@@ -1,9 +1,11 @@
 import autocannon from 'autocannon';
+import { latencyRecorder } from './latency.ts';
 
 export interface LoadResult {
   requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
+  /** Latency percentiles in µs, from autocannon's per-response figures (see latency.ts). */
+  p50Us: number;
+  p99Us: number;
   errors: number;
   non2xx: number;
 }
@@ -15,16 +17,24 @@ export async function runLoad(
 ): Promise<LoadResult> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url))
     throw new Error(`refusing to load a non-loopback URL: ${url}`);
-  const result = await autocannon({
-    url,
-    connections: options.connections,
-    duration: options.durationSeconds,
-    headers: options.headers ?? {},
+  const latencies = latencyRecorder();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
+      {
+        url,
+        connections: options.connections,
+        duration: options.durationSeconds,
+        headers: options.headers ?? {},
+      },
+      (error, finished) => (error ? reject(error) : resolve(finished)),
+    );
+    // Every response, whatever its status, as autocannon's own latency figures count them.
+    run.on('response', (_client, _status, _bytes, milliseconds) => latencies.record(milliseconds));
   });
   return {
     requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
+    p50Us: latencies.percentileUs(50),
+    p99Us: latencies.percentileUs(99),
     errors: result.errors,
     non2xx: result.non2xx,
   };
@@ -34,8 +44,8 @@ export async function runLoad(
 export function medianRound(rounds: readonly LoadResult[]): LoadResult {
   const middle = Math.floor(rounds.length / 2);
   const byThroughput = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
-  const p99s = rounds.map((r) => r.p99Ms).sort((a, b) => a - b);
-  return { ...byThroughput[middle]!, p99Ms: p99s[middle]! };
+  const p99s = rounds.map((r) => r.p99Us).sort((a, b) => a - b);
+  return { ...byThroughput[middle]!, p99Us: p99s[middle]! };
 }
 
 /**
@@ -56,6 +66,6 @@ export function pairedRatios(
   const pairs = host.map((round, i) => [baseline[i]!, round] as const);
   return {
     throughput: median(pairs.map(([b, h]) => h.requestsPerSecond / b.requestsPerSecond)),
-    p99: median(pairs.map(([b, h]) => h.p99Ms / Math.max(b.p99Ms, 1))),
+    p99: median(pairs.map(([b, h]) => h.p99Us / Math.max(b.p99Us, 1))),
   };
 }

@@ -29,6 +29,11 @@ function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/** A latency measured in µs, shown in ms to the hundredth: 2,340 µs → "2.34 ms". */
+function ms(microseconds: number): string {
+  return `${fmt(microseconds / 1000, 2)} ms`;
+}
+
 export function renderTable(rows: ResultRow[]): string {
   const lines = [
     '| scenario | baseline | runtime host | ratio | target |',
@@ -41,7 +46,7 @@ export function renderTable(rows: ResultRow[]): string {
       const { throughput: ratio, p99 } = row.ratios;
       const failures = o.errors + o.non2xx > 0 ? ` (${o.errors} errors, ${o.non2xx} non-2xx)` : '';
       lines.push(
-        `| ${row.scenario} | ${fmt(b.requestsPerSecond)} req/s, p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms | ${fmt(o.requestsPerSecond)} req/s, p50 ${o.p50Ms} ms, p99 ${o.p99Ms} ms${failures} | ${fmt(ratio, 2)}× throughput, p99 ${fmt(p99, 2)}× | ${TARGETS[row.scenario] ?? ''} |`,
+        `| ${row.scenario} | ${fmt(b.requestsPerSecond)} req/s, p50 ${ms(b.p50Us)}, p99 ${ms(b.p99Us)} | ${fmt(o.requestsPerSecond)} req/s, p50 ${ms(o.p50Us)}, p99 ${ms(o.p99Us)}${failures} | ${fmt(ratio, 2)}× throughput, p99 ${fmt(p99, 2)}× | ${TARGETS[row.scenario] ?? ''} |`,
       );
     } else if ('startMs' in row) {
       const s = row.startMs;
@@ -102,7 +107,9 @@ export function renderPeers(row: PeersRow): string {
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const s of row.servers) {
-    const load = s.load ? `${fmt(s.load.requestsPerSecond)} req/s, p99 ${s.load.p99Ms} ms` : '—';
+    const load = s.load
+      ? `${fmt(s.load.requestsPerSecond)} req/s, p50 ${ms(s.load.p50Us)}, p99 ${ms(s.load.p99Us)}`
+      : '—';
     const start = s.startMs === null ? '—' : `${fmt(s.startMs)} ms`;
     const startRatio =
       s.startMs !== null && host?.startMs && s !== host ? `${fmt(host.startMs / s.startMs, 2)}×` : '—';
@@ -122,11 +129,16 @@ export async function writeResults(
   const operatorSection = operatorRow && renderOperatorSection(operatorRow.operator, machine);
   const runtimeRows = rows.filter((row) => !('operator' in row));
   const peers = rows.find((row): row is PeersRow => row.scenario === 'peers');
-  const table =
-    renderTable(runtimeRows) +
-    (peers
-      ? `\n\nPeers (targets: host ≥ 0.75× of bare Fastify and of Deno.serve, p99 ≤ 1.5×):\n\n${renderPeers(peers)}`
-      : '');
+  // A run of peers alone has no row for the main table: no empty header then.
+  const mainRows = runtimeRows.filter((row) => row.scenario !== 'peers');
+  const table = [
+    mainRows.length > 0 ? renderTable(mainRows) : '',
+    peers
+      ? `Peers (targets: host ≥ 0.75× of bare Fastify and of Deno.serve, p99 ≤ 1.5×):\n\n${renderPeers(peers)}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   if (runtimeRows.length > 0) console.log(`\n${table}\n`);
   if (operatorSection) console.log(`\n${operatorSection}`);
   if (!options.write) return;
@@ -147,7 +159,7 @@ export async function writeResults(
 Latest run of \`npm run bench -- --write\` (${new Date().toISOString().slice(0, 10)}).
 Machine: ${machine}.
 Load: autocannon, ${options.connections} connections, on loopback, ${options.rounds} rounds of ${options.durationSeconds} s per side
-taken in turns (baseline, host, baseline…); each side shows its median round, and each ratio is the median of
+(latencies per request to the µs, bench/latency.ts), taken in turns (baseline, host, baseline…); each side shows its median round, and each ratio is the median of
 the rounds' ratios (every host round against the baseline round just before it). The load generator shares the
 machine's cores with the servers, equally for both sides.
 
