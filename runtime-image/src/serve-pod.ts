@@ -61,6 +61,7 @@ export async function servePod(options: {
     metrics: metrics.registry,
     log,
     onRestart: (reason) => metrics.sandboxRestarts.inc({ reason }),
+    onRetired: (reason) => metrics.servingWorkersRetired.inc({ reason }),
   });
   metrics.countInflightFrom(() => [{ appId: fn.appId, functionName: fn.name, count: pool.inflight() }]);
   const port = await pool.start();

@@ -6,18 +6,15 @@
  * net.ipv4.tcp_migrate_req=1 as the README asks of a pod: without it the kernel resets
  * connections still queued on the retiring worker's listener when it closes.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandoverLoadResult } from '../support/handover-load.ts';
+import { loadAcrossHandovers } from '../support/handover-load.ts';
 import { type PodProcess, watchPod } from '../support/pod-process.ts';
-import { waitFor } from '../support/wait.ts';
 
 const POD_ENTRY = path.join(import.meta.dirname, '../../runtime-image/src/main.ts');
-const LOAD = path.join(import.meta.dirname, '../support/handover-load.ts');
 const HANDOVERS = 3;
 
 const HANDLER = `export async function handler(req) {
@@ -64,28 +61,15 @@ describe.skipIf(!canUnshare)('runtime pod hand-over of a retired serving worker'
     await rm(dir, { recursive: true, force: true });
   });
 
-  const retired = () => pod.lines.filter((line) => line.msg === 'serving worker retired').length;
-
   it('fails no request on kept-alive or fresh connections across three hand-overs', async () => {
-    // In the pod's network namespace: its loopback is not the test's.
-    const load: ChildProcess = spawn(
-      'nsenter',
-      [`--net=/proc/${pod.child.pid}/ns/net`, process.execPath, LOAD, base],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    const report = new Promise<HandoverLoadResult>((resolve, reject) => {
-      createInterface({ input: load.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
-      load.once('exit', (code) => reject(new Error(`the load exited with ${code} before reporting`)));
+    const { keptAlive, fresh } = await loadAcrossHandovers({
+      url: base,
+      // In the pod's network namespace: its loopback is not the test's.
+      within: ['nsenter', `--net=/proc/${pod.child.pid}/ns/net`],
+      handovers: HANDOVERS,
+      retired: async () => pod.lines.filter((line) => line.msg === 'serving worker retired').length,
+      handoverTimeoutMs: 20_000,
     });
-    try {
-      for (let handover = 1; handover <= HANDOVERS; handover++) {
-        load.stdin!.write('loop\n');
-        await waitFor(`hand-over ${handover}`, 20_000, async () => retired() >= handover);
-      }
-    } finally {
-      load.stdin!.write('stop\n');
-    }
-    const { keptAlive, fresh } = await report;
     expect(keptAlive.failures).toEqual([]);
     expect(fresh.failures).toEqual([]);
     // Load ran all along: requests on each kind of connection, through every hand-over.

@@ -237,6 +237,9 @@ describe('runtime pod', () => {
     const metrics = await (await fetch(`${new URL(base).origin}/metrics`)).text();
     expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="blocked"} 1');
     expect(metrics).toContain('bbfn_sandbox_restarts_total{reason="memory"} 1');
+    // Counted once each had ended, as the log line was: what a test outside the pod waits on.
+    expect(metrics).toContain('bbfn_serving_workers_retired_total{reason="blocked"} 1');
+    expect(metrics).toContain('bbfn_serving_workers_retired_total{reason="memory"} 1');
   }, 30_000);
 
   it('refuses process.exit() in the handler as an error of that invocation', async () => {

@@ -1,80 +1,67 @@
 /**
- * Load across a serving worker's hand-over (test/runtime/pod-handover.test.ts), run as
- * its own process so that it can run in the pod's network namespace (nsenter): clients
- * on kept-alive connections and clients opening a fresh connection per request, back to
- * back, until told to stop; every failure is kept with what it was.
- * Usage: node handover-load.ts <function URL> [<own network prefix>]; stdin: `loop` (one
- * GET …/loop on a fresh connection, to block a worker), `stop` (prints the counts as one
- * JSON line and exits). The URL is on loopback, or in a network the calling test made
- * itself and names as an address prefix (the e2e node's Services: test/e2e/network.ts).
- * Bounded on its own: 60 s and 50,000 requests per client at most.
+ * A serving worker's hand-over under load, as test/runtime/pod-handover.test.ts and
+ * test/e2e/listener-handover.test.ts both run it: the load process
+ * (handover-load.main.ts) starts, a request that blocks a worker past its time limit is
+ * sent, and the next one only once that worker has been retired and has ended, N times;
+ * then the load stops and reports every request that failed.
  */
-import { Agent, get } from 'node:http';
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { waitFor } from './wait.ts';
 
-const base = new URL(process.argv[2]!);
-const ownNetwork = process.argv[3];
-const allowed =
-  ['127.0.0.1', 'localhost'].includes(base.hostname) || (ownNetwork && base.hostname.startsWith(ownNetwork));
-if (!allowed) throw new Error(`not a loopback URL nor one in the test's own network: ${base}`);
-const CLIENTS = 4;
-const deadline = Date.now() + 60_000;
+const LOAD_MAIN = path.join(import.meta.dirname, 'handover-load.main.ts');
 
 export interface HandoverLoadResult {
   keptAlive: { requests: number; failures: string[] };
   fresh: { requests: number; failures: string[] };
 }
 
-/** A 200, or what went wrong instead. */
-function fetchStatus(path: string, agent: Agent | false): Promise<string | null> {
-  return new Promise((resolve) => {
-    const headers = agent ? {} : { connection: 'close' };
-    const request = get({
-      hostname: base.hostname,
-      port: base.port,
-      path: base.pathname + path,
-      agent,
-      headers,
-    });
-    request.on('response', (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode === 200 ? null : `status ${response.statusCode}`));
-      response.on('error', (error) => resolve(error.message));
-    });
-    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-    request.setTimeout(15_000, () => request.destroy(new Error('no answer in 15 s')));
+export interface HandoverLoadOptions {
+  /** The function's URL as the load reaches it (its `/hello` and `/loop` are below it). */
+  url: string;
+  /** The address prefix of a network the test made itself, when the URL is not on loopback. */
+  ownNetwork?: string;
+  /** What the load runs inside, before `node` (`nsenter --net=…` into a pod's namespace). */
+  within?: string[];
+  handovers: number;
+  /** Serving workers retired and ended so far: where a test reads it is its own business. */
+  retired: () => Promise<number>;
+  /** How long one hand-over may take to be seen. */
+  handoverTimeoutMs: number;
+  pollMs?: number;
+}
+
+export async function loadAcrossHandovers(options: HandoverLoadOptions): Promise<HandoverLoadResult> {
+  const before = await options.retired();
+  const [command, ...args] = [
+    ...(options.within ?? []),
+    process.execPath,
+    LOAD_MAIN,
+    options.url,
+    ...(options.ownNetwork ? [options.ownNetwork] : []),
+  ];
+  const load: ChildProcess = spawn(command!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  // A load that died early is reported below; writing to it must not throw as well.
+  load.stdin!.on('error', () => {});
+  const report = new Promise<HandoverLoadResult>((resolve, reject) => {
+    createInterface({ input: load.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
+    load.once('exit', (code) => reject(new Error(`the load exited with ${code} before reporting`)));
   });
-}
-
-const result: HandoverLoadResult = {
-  keptAlive: { requests: 0, failures: [] },
-  fresh: { requests: 0, failures: [] },
-};
-let running = true;
-async function client(counts: HandoverLoadResult['keptAlive'], agent: Agent | false): Promise<void> {
-  for (let i = 0; i < 50_000 && running && Date.now() < deadline; i++) {
-    const failure = await fetchStatus('/hello', agent);
-    counts.requests += 1;
-    if (failure !== null) counts.failures.push(failure);
+  // A hand-over that is not seen fails the test with that, not with the report's fate.
+  report.catch(() => {});
+  try {
+    for (let handover = 1; handover <= options.handovers; handover++) {
+      load.stdin!.write('loop\n');
+      await waitFor(
+        `hand-over ${handover}`,
+        options.handoverTimeoutMs,
+        async () => (await options.retired()) >= before + handover,
+        options.pollMs,
+      );
+    }
+  } finally {
+    load.stdin!.write('stop\n');
   }
+  return await report;
 }
-const clients: Promise<void>[] = [];
-for (let i = 0; i < CLIENTS; i++) {
-  clients.push(client(result.keptAlive, new Agent({ keepAlive: true, maxSockets: 1 })));
-  clients.push(client(result.fresh, false));
-}
-
-const commands = createInterface({ input: process.stdin });
-// The test went away without a word: nothing more to report.
-commands.on('close', () => {
-  if (running) process.exit(1);
-});
-commands.on('line', async (line) => {
-  if (line === 'loop') void fetchStatus('/loop', false);
-  if (line === 'stop') {
-    running = false;
-    await Promise.all(clients);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  }
-});

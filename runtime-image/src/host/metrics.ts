@@ -51,6 +51,14 @@ export function createHostMetrics() {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  // Counted when a retired worker has ended, not when it was told to: a test waits on it
+  // for a hand-over to be over, which a log line (rotated away under load) cannot promise.
+  const servingWorkersRetired = new Counter({
+    name: 'bbfn_serving_workers_retired_total',
+    help: "A pod's serving workers retired and ended (their replacement serving), by reason: blocked, memory",
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const recordsDropped = new Counter({
     name: 'bbfn_invocation_records_dropped_total',
     help: 'Invocation records given up, by reason (invocations/writer.ts DROP_REASONS)',
@@ -92,6 +100,7 @@ export function createHostMetrics() {
     duration,
     logLines,
     sandboxRestarts,
+    servingWorkersRetired,
     recordsDropped,
     linesDropped,
     inflight,

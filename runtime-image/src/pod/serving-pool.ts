@@ -41,6 +41,8 @@ export interface ServingPoolOptions {
   log: Logger;
   /** A worker was replaced, and why. */
   onRestart?: (reason: SandboxRestartReason) => void;
+  /** A retired worker has ended: its hand-over is over. */
+  onRetired?: (reason: RetireReason) => void;
 }
 
 type WorkerState = 'starting' | 'serving' | 'retiring';
@@ -49,6 +51,8 @@ interface ServingWorker {
   thread: Worker;
   vitals: Int32Array;
   state: WorkerState;
+  /** Why it was retired, once it is. */
+  retiredFor: RetireReason | null;
   listening: Promise<number>;
   lastBeats: number;
   lastProgressAt: number;
@@ -137,6 +141,7 @@ export class ServingPool {
       thread,
       vitals: new Int32Array(vitals),
       state: 'starting',
+      retiredFor: null,
       listening: new Promise<number>((resolve, reject) => {
         onListening = resolve;
         onStartFailed = reject;
@@ -184,8 +189,10 @@ export class ServingPool {
       this.workers.delete(worker);
       onDrained();
       onStartFailed(exitError ?? new Error(`The serving worker exited with code ${code} while starting`));
-      if (worker.state === 'retiring')
+      if (worker.retiredFor) {
         this.options.log.info({ threadId: thread.threadId }, 'serving worker retired');
+        this.options.onRetired?.(worker.retiredFor);
+      }
       if (this.closing || worker.state === 'retiring') return;
       this.options.log.error(
         { err: exitError, code },
@@ -261,6 +268,7 @@ export class ServingPool {
    */
   private retire(worker: ServingWorker, reason: RetireReason, stopRunningCode: boolean): void {
     worker.state = 'retiring';
+    worker.retiredFor = reason;
     const detail =
       reason === 'memory'
         ? `The handler exceeded its memory limit of ${this.options.memoryMb} MB`
