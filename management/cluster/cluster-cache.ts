@@ -4,6 +4,7 @@ import {
   DiscoveryV1Api,
   type KubeConfig,
   type KubernetesListObject,
+  type KubernetesObject,
   type V1EndpointSlice,
   type V1Service,
 } from '@kubernetes/client-node';
@@ -50,26 +51,33 @@ export class ClusterCache {
       log,
       stopped,
     });
-    const services = restartingInformer<V1Service>({
-      kc,
-      path: '/api/v1/services',
-      list: () => core.listServiceForAllNamespaces({ labelSelector: FUNCTION_OBJECTS_SELECTOR }),
-      labelSelector: FUNCTION_OBJECTS_SELECTOR,
-      what: 'function services (management API)',
-      log,
-      stopped,
-    });
+    // Services and EndpointSlices alike: in every namespace, only those of Functions.
+    const ofFunctions = <T extends KubernetesObject>(
+      path: string,
+      list: (query: { labelSelector: string }) => Promise<KubernetesListObject<T>>,
+      what: string,
+    ) =>
+      restartingInformer<T>({
+        kc,
+        path,
+        list: () => list({ labelSelector: FUNCTION_OBJECTS_SELECTOR }),
+        labelSelector: FUNCTION_OBJECTS_SELECTOR,
+        what: `function ${what} (management API)`,
+        log,
+        stopped,
+      });
+    const services = ofFunctions<V1Service>(
+      '/api/v1/services',
+      (query) => core.listServiceForAllNamespaces(query),
+      'services',
+    );
     // The EndpointSlice controller copies a Service's labels onto its slices.
     const discovery = kc.makeApiClient(DiscoveryV1Api);
-    const slices = restartingInformer<V1EndpointSlice>({
-      kc,
-      path: '/apis/discovery.k8s.io/v1/endpointslices',
-      list: () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: FUNCTION_OBJECTS_SELECTOR }),
-      labelSelector: FUNCTION_OBJECTS_SELECTOR,
-      what: 'function endpoint slices (management API)',
-      log,
-      stopped,
-    });
+    const slices = ofFunctions<V1EndpointSlice>(
+      '/apis/discovery.k8s.io/v1/endpointslices',
+      (query) => discovery.listEndpointSliceForAllNamespaces(query),
+      'endpoint slices',
+    );
     this.apps = apps.informer;
     this.services = services.informer;
     this.slices = slices.informer;

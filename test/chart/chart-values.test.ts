@@ -9,34 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { V1Deployment, V1Ingress } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { appSchema } from '../../api/v1alpha1/app.types.ts';
-import { functionSchema } from '../../api/v1alpha1/function.types.ts';
-import { functionObjects } from '../../operator/src/resources/function-objects.ts';
-import { revisionOf } from '../../operator/src/resources/revision.ts';
 import { loadOperatorSettings } from '../../operator/src/settings.ts';
+import { sampleFunction, sampleFunctionObjects } from '../../operator/src/test-fixtures.ts';
 import { CHART, lint, one, operatorEnv, render, template } from './helm-template.ts';
 
 /** What the operator would build for an http Function, given the settings the chart rendered. */
 function functionObjectsUnder(env: Record<string, string>) {
-  const { settings } = loadOperatorSettings(env);
-  const meta = { namespace: 'team-a', uid: 'u' };
-  const app = appSchema.parse({
-    apiVersion: 'butterbase.ai/v1alpha1',
-    kind: 'App',
-    metadata: { name: 'demo', ...meta },
-    spec: { appId: 'demo' },
-  });
-  const fn = functionSchema.parse({
-    apiVersion: 'butterbase.ai/v1alpha1',
-    kind: 'Function',
-    metadata: { name: 'hello', ...meta },
-    spec: {
-      appId: 'demo',
-      trigger: { type: 'http' },
-      code: 'export async function handler() { return new Response("hi"); }',
-    },
-  });
-  const objects = functionObjects(fn, app, revisionOf(fn, 'bundle'), settings);
+  const objects = sampleFunctionObjects(sampleFunction({ type: 'http' }), loadOperatorSettings(env).settings);
   return {
     pod: (objects.find((o) => o.kind === 'Deployment') as V1Deployment).spec!.template.spec!,
     ingress: objects.find((o) => o.kind === 'Ingress') as V1Ingress,

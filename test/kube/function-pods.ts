@@ -6,9 +6,9 @@
  * On a node (the e2e harness) the kubelet writes the same fields itself.
  */
 import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
+import { TEST_RUNTIME_IMAGE } from '../../operator/src/test-fixtures.ts';
 import { waitFor } from '../support/wait.ts';
 import { getJson, kubectl } from './kubectl.ts';
-import { TEST_RUNTIME_IMAGE } from './operator-fixture.ts';
 
 interface Pod {
   metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string };

@@ -17,21 +17,14 @@ import { AppCluster } from '../../operator/src/kube/app-cluster.ts';
 import { Cluster } from '../../operator/src/kube/cluster.ts';
 import { SecretWatch } from '../../operator/src/kube/secret-watch.ts';
 import { OPERATOR_ENV, type OperatorSettings } from '../../operator/src/settings.ts';
+import { testSettings, testSettingsEnv } from '../../operator/src/test-fixtures.ts';
 import { waitFor } from '../support/wait.ts';
 import { freeLoopbackPorts } from './ports.ts';
 
 const OPERATOR_MAIN = path.join(import.meta.dirname, '../../operator/src/main.ts');
 
-/** The image the operator's pod templates name; no kubelet pulls it on this control plane. */
-export const TEST_RUNTIME_IMAGE = 'butterbase-functions/runtime:test';
-
-export const testOperatorSettings: OperatorSettings = {
-  runtimeImage: TEST_RUNTIME_IMAGE,
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'butterbase' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
+/** The operator's test settings (operator/src/test-fixtures.ts), in this process as in its own. */
+export const testOperatorSettings: OperatorSettings = testSettings();
 
 /** The run's control plane, as its admin (the harness's kubeconfig). */
 export function testKubeConfig(): k8s.KubeConfig {
@@ -91,8 +84,7 @@ export function testOperatorEnv(
 ): Record<string, string> {
   return {
     KUBECONFIG: where.kubeconfig,
-    [OPERATOR_ENV.runtimeImage]: testOperatorSettings.runtimeImage,
-    [OPERATOR_ENV.publicBaseUrl]: testOperatorSettings.publicBaseUrl,
+    ...testSettingsEnv(),
     [OPERATOR_ENV.port]: String(where.port),
     [OPERATOR_ENV.apiPort]: String(where.apiPort),
     LOG_LEVEL: 'warn',

@@ -3,19 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { type AppResource, appSchema } from '../../../api/v1alpha1/app.types.ts';
 import { functionSchema } from '../../../api/v1alpha1/function.types.ts';
 import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
-import type { OperatorSettings } from '../settings.ts';
+import { testSettings } from '../test-fixtures.ts';
 import { appSecret, credentialsRevision, parseApiKeys } from './app-secret.ts';
 import { functionObjects } from './function-objects.ts';
 import { revisionOf } from './revision.ts';
 import { CREDENTIALS_ANNOTATION } from './runtime-pod.ts';
 
-const settings: OperatorSettings = {
-  runtimeImage: 'runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://api.example.com',
-  ingress: { className: 'nginx' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
+const settings = testSettings();
 
 function app(extra: Record<string, unknown> = {}): AppResource {
   return appSchema.parse({

@@ -2,6 +2,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { appSchema } from '../../../api/v1alpha1/app.types.ts';
 import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/function.types.ts';
+import { testSettings } from '../test-fixtures.ts';
 import { CONCURRENCY_METRIC, DEFAULT_CPU_UTILIZATION, functionAutoscaler } from './autoscaler.ts';
 import { revisionOf } from './revision.ts';
 import { functionDeployment } from './workloads.ts';
@@ -98,13 +99,7 @@ describe('functionDeployment and scaling', () => {
       auth: { jwt: { secretRef: { name: 'jwt', key: 'secret' } } },
     },
   });
-  const settings = {
-    runtimeImage: 'runtime:test',
-    imagePullPolicy: 'IfNotPresent' as const,
-    publicBaseUrl: 'https://api.example.com',
-    ingress: { className: 'nginx' },
-    runtimeResources: { cpuRequest: '100m' },
-  };
+  const settings = testSettings();
 
   it('sets one replica without an HPA, and leaves replicas to the HPA with one', () => {
     const fixed: V1Deployment = functionDeployment(fn({}), app, revisionOf(fn({}), 'x'), settings);

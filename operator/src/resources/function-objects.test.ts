@@ -8,19 +8,13 @@ import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/fun
 import { mountedFunctionSchema, RUNTIME_ENV } from '../../../runtime-image/src/config.ts';
 import { RUNTIME_IMAGE } from '../../../runtime-image/src/image-layout.ts';
 import { permissionFlagsFor } from '../../../runtime-image/src/permission.ts';
-import type { OperatorSettings } from '../settings.ts';
+import { testSettings } from '../test-fixtures.ts';
 import { functionObjects, UnsupportedTriggerError } from './function-objects.ts';
 import { workloadName } from './names.ts';
 import { revisionOf } from './revision.ts';
 
 const EXAMPLES = path.join(import.meta.dirname, '../../../examples');
-const settings: OperatorSettings = {
-  runtimeImage: 'butterbase-functions/runtime:test',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://api.example.com',
-  ingress: { className: 'nginx', host: 'api.example.com' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-};
+const settings = testSettings({ BBFN_INGRESS_HOST: 'api.example.com' });
 const BUNDLE = 'export async function handler() { return new Response("hi"); }\n';
 
 /** An example's manifest as the API server would hand it over: namespaced, with a uid. */

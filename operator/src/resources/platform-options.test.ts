@@ -6,33 +6,12 @@
  */
 import type { V1CronJob, V1Deployment, V1Ingress, V1PodSpec } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { type AppResource, appSchema } from '../../../api/v1alpha1/app.types.ts';
-import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/function.types.ts';
-import { loadOperatorSettings, type OperatorSettings } from '../settings.ts';
-import { functionObjects } from './function-objects.ts';
-import { revisionOf } from './revision.ts';
+import type { OperatorSettings } from '../settings.ts';
+import { sampleFunction as fn, sampleFunctionObjects as objectsOf, testSettings } from '../test-fixtures.ts';
 import { TCP_MIGRATE_REQ } from './runtime-pod.ts';
 
-const app: AppResource = appSchema.parse({
-  apiVersion: 'butterbase.ai/v1alpha1',
-  kind: 'App',
-  metadata: { name: 'demo', namespace: 'team-a', uid: 'uid-app' },
-  spec: { appId: 'demo' },
-});
-
-function fn(trigger: object): FunctionResource {
-  return functionSchema.parse({
-    apiVersion: 'butterbase.ai/v1alpha1',
-    kind: 'Function',
-    metadata: { name: 'hello', namespace: 'team-a', uid: 'uid-hello' },
-    spec: { appId: 'demo', trigger, code: 'export async function handler() { return new Response("hi"); }' },
-  });
-}
-
 /** The settings as the chart's Deployment hands them over, through the environment. */
-const chartSettings: OperatorSettings = loadOperatorSettings({
-  BBFN_RUNTIME_IMAGE: 'runtime:1',
-  BBFN_PUBLIC_BASE_URL: 'https://api.example.com',
+const chartSettings: OperatorSettings = testSettings({
   BBFN_INGRESS_HOST: 'api.example.com',
   BBFN_INGRESS_TLS_SECRET: 'api-example-com-tls',
   BBFN_INGRESS_ANNOTATIONS: JSON.stringify({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
@@ -44,11 +23,8 @@ const chartSettings: OperatorSettings = loadOperatorSettings({
     priorityClassName: 'tenant-functions',
     securityContext: { fsGroup: 2000, runAsUser: 1000700000 },
   }),
-}).settings;
+});
 
-const BUNDLE = 'export async function handler() { return new Response("hi"); }\n';
-const objectsOf = (f: FunctionResource, settings: OperatorSettings) =>
-  functionObjects(f, app, revisionOf(f, BUNDLE), settings);
 const byKind = <T>(objects: { kind?: string }[], kind: string) => objects.find((o) => o.kind === kind) as T;
 
 function expectPlaced(pod: V1PodSpec) {
@@ -84,11 +60,7 @@ describe("the platform's options on Function objects", () => {
   });
 
   it('leave the objects as they were when none are set', () => {
-    const bare = loadOperatorSettings({
-      BBFN_RUNTIME_IMAGE: 'runtime:1',
-      BBFN_PUBLIC_BASE_URL: 'https://a.example.com',
-    });
-    const objects = objectsOf(fn({ type: 'http' }), bare.settings);
+    const objects = objectsOf(fn({ type: 'http' }), testSettings());
     const pod = byKind<V1Deployment>(objects, 'Deployment').spec!.template.spec!;
     for (const field of ['nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets', 'priorityClassName'])
       expect(pod).not.toHaveProperty(field);
@@ -105,11 +77,7 @@ describe("the platform's options on Function objects", () => {
 
   it('set net.ipv4.tcp_migrate_req=1 on serving pods when enabled, beside sysctls of the platform', () => {
     const settingsWith = (runtimePod: object) =>
-      loadOperatorSettings({
-        BBFN_RUNTIME_IMAGE: 'runtime:1',
-        BBFN_PUBLIC_BASE_URL: 'https://a.example.com',
-        BBFN_RUNTIME_POD: JSON.stringify(runtimePod),
-      }).settings;
+      testSettings({ BBFN_RUNTIME_POD: JSON.stringify(runtimePod) });
     const podsOf = (settings: OperatorSettings) => ({
       serving: byKind<V1Deployment>(objectsOf(fn({ type: 'http' }), settings), 'Deployment').spec!.template
         .spec!,
@@ -146,12 +114,8 @@ describe("the platform's options on Function objects", () => {
   });
 
   it('refuse a tcpMigrateReq that is not a boolean', () => {
-    expect(() =>
-      loadOperatorSettings({
-        BBFN_RUNTIME_IMAGE: 'runtime:1',
-        BBFN_PUBLIC_BASE_URL: 'https://a.example.com',
-        BBFN_RUNTIME_POD: JSON.stringify({ tcpMigrateReq: 'yes' }),
-      }),
-    ).toThrow(/BBFN_RUNTIME_POD \(tcpMigrateReq\)/);
+    expect(() => testSettings({ BBFN_RUNTIME_POD: JSON.stringify({ tcpMigrateReq: 'yes' }) })).toThrow(
+      /BBFN_RUNTIME_POD \(tcpMigrateReq\)/,
+    );
   });
 });
