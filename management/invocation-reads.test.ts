@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../runtime-image/src/db/migrate.ts';
 import { createPool } from '../runtime-image/src/db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../runtime-image/src/db/test-database.ts';
+import { testRecord } from '../runtime-image/src/invocations/test-record.ts';
 import type { InvocationRecord, LogLineInput } from '../runtime-image/src/invocations/types.ts';
 import { uuidV7 } from '../runtime-image/src/invocations/uuid-v7.ts';
 import { createInvocationWriter } from '../runtime-image/src/invocations/writer.ts';
@@ -27,23 +28,15 @@ let pool: pg.Pool;
 const ids: string[] = [];
 
 function record(functionName: string, appId: string, startedAt: number, status = 200): InvocationRecord {
-  return {
+  return testRecord({
     id: uuidV7(startedAt),
     appId,
     functionName,
     functionId: `fn_${functionName}`,
-    revision: 'r1',
-    trigger: 'http',
-    userId: null,
     method: 'POST',
-    path: '/',
     statusCode: status,
-    outcome: 'ok',
-    errorCode: null,
-    errorMessage: null,
     startedAt: new Date(startedAt),
-    durationMs: 1.5,
-  };
+  });
 }
 
 beforeAll(async () => {

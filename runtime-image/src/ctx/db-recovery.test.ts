@@ -8,6 +8,7 @@ import { type RunningPostgres, startEmbeddedPostgres } from '../../../local/post
 import { migrate } from '../db/migrate.ts';
 import { DEFAULT_DATABASE_ROLES } from '../db/roles.ts';
 import { queryInvocations } from '../invocations/query.ts';
+import { testRecord } from '../invocations/test-record.ts';
 import { createInvocationWriter } from '../invocations/writer.ts';
 import { createFunctionDb, createPool } from './db.ts';
 import { createIdempotency } from './idempotency.ts';
@@ -60,23 +61,19 @@ describe('when the database goes away and comes back', () => {
     await expect(db.transaction((tx) => tx.query('SELECT 1'))).rejects.toMatchObject(unavailable);
     await expect(idempotency.claim('during')).rejects.toMatchObject(unavailable);
     const id = randomUUID();
-    writer.recordInvocation({
-      id,
-      appId: 'app_recovery',
-      functionName: 'f',
-      functionId: 'fn_f',
-      revision: 'r1',
-      trigger: 'cron',
-      userId: null,
-      method: null,
-      path: null,
-      statusCode: null,
-      outcome: 'ok',
-      errorCode: null,
-      errorMessage: null,
-      startedAt: new Date(),
-      durationMs: 3,
-    });
+    writer.recordInvocation(
+      testRecord({
+        id,
+        appId: 'app_recovery',
+        functionName: 'f',
+        functionId: 'fn_f',
+        trigger: 'cron',
+        method: null,
+        path: null,
+        statusCode: null,
+        durationMs: 3,
+      }),
+    );
     writer.appendLines([
       { invocationId: id, seq: 0, at: Date.now(), level: 'info', message: 'kept while down' },
     ]);

@@ -7,6 +7,16 @@ import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { withClient } from './with-client.ts';
 
 const serverUrl = inject('postgresUrl');
+/** Every migration, in the order they are applied: versioned first, then repeatable. */
+const ALL_MIGRATIONS = [
+  'V001__idempotency_keys',
+  'V002__invocations',
+  'V003__auth_helpers',
+  'V004__invocation_batches',
+  'V005__invocation_batch_layout',
+  'V006__app_migrations',
+  'R__roles_and_grants',
+];
 const databases: TestDatabase[] = [];
 const extraRoles: string[] = [];
 
@@ -37,15 +47,7 @@ describe('migrate', () => {
 
   it('applies every migration once, then is a no-op', async () => {
     const first = await migrate(db.url);
-    expect(first.applied).toEqual([
-      'V001__idempotency_keys',
-      'V002__invocations',
-      'V003__auth_helpers',
-      'V004__invocation_batches',
-      'V005__invocation_batch_layout',
-      'V006__app_migrations',
-      'R__roles_and_grants',
-    ]);
+    expect(first.applied).toEqual(ALL_MIGRATIONS);
     const recorded = await sql<{ version: string }>(
       db.url,
       'SELECT version FROM butterbase.schema_migrations',
@@ -150,15 +152,7 @@ describe('migrate', () => {
     const target = await fresh();
     const results = await Promise.all([migrate(target.url), migrate(target.url), migrate(target.url)]);
     const applied = results.flatMap((result) => result.applied).sort();
-    expect(applied).toEqual([
-      'R__roles_and_grants',
-      'V001__idempotency_keys',
-      'V002__invocations',
-      'V003__auth_helpers',
-      'V004__invocation_batches',
-      'V005__invocation_batch_layout',
-      'V006__app_migrations',
-    ]);
+    expect(applied).toEqual([...ALL_MIGRATIONS].sort());
   });
 
   it('creates configured role names, racing across databases of one cluster', async () => {

@@ -8,8 +8,7 @@ import { DEFAULT_DATABASE_ROLES } from '../db/roles.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { withClient } from '../db/with-client.ts';
 import { queryInvocations } from './query.ts';
-import type { InvocationRecord } from './types.ts';
-import { uuidV7 } from './uuid-v7.ts';
+import { testRecord } from './test-record.ts';
 import { createInvocationWriter } from './writer.ts';
 
 // A database as the runtime left it before V004: invocations one row each.
@@ -147,23 +146,18 @@ describe('V004: invocations into batches', () => {
 describe('V005: layout 2 beside layout 1', () => {
   it('reads records of both layouts the same through the view and queryInvocations', async () => {
     const writer = createInvocationWriter(pool, { flushIntervalMs: 60_000 });
-    const fresh: InvocationRecord = {
-      id: uuidV7(),
+    const fresh = testRecord({
       appId: 'app_legacy',
       functionName: 'a',
       functionId: 'fn_a',
       revision: 'r2',
-      trigger: 'http',
       userId: 'user-x',
       method: 'POST',
       path: '/y',
       statusCode: 201,
-      outcome: 'ok',
-      errorCode: null,
-      errorMessage: null,
       startedAt: new Date(base + 2_000_000),
       durationMs: 3.25,
-    };
+    });
     writer.recordInvocation(fresh);
     await writer.close();
     const { rows } = await pool.query(

@@ -5,6 +5,7 @@ import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { queryInvocations } from './query.ts';
+import { testRecord } from './test-record.ts';
 import type { InvocationRecord, LogLevel } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { createInvocationWriter } from './writer.ts';
@@ -19,24 +20,16 @@ function record(
   minute: number,
   overrides: Partial<InvocationRecord> = {},
 ): InvocationRecord {
-  return {
+  return testRecord({
     id: randomUUID(),
     appId: app,
     functionName,
     functionId: `fn_${functionName}`,
-    revision: 'r1',
-    trigger: 'http',
     userId: 'user-1',
-    method: 'GET',
-    path: '/',
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
-    errorMessage: null,
     startedAt: new Date(base + minute * 60_000),
     durationMs: 2.25,
     ...overrides,
-  };
+  });
 }
 
 // Three invocations of "a", one of "b", one of another app; every level on each.

@@ -1,28 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, type EncodedRecord, encodeRecordJson, RECORD_LAYOUT } from './record-codec.ts';
 import { MAX_MESSAGE_LENGTH } from './sanitize.ts';
+import { testRecord } from './test-record.ts';
 import type { InvocationRecord } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 
 function record(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
-  return {
-    id: uuidV7(),
+  return testRecord({
     appId: 'app_codec',
     functionName: 'stripe-webhook',
     functionId: 'fn_1',
-    revision: 'r1',
-    trigger: 'http',
     userId: 'user-1',
     method: 'POST',
     path: '/v1/app_codec/fn/stripe-webhook',
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
-    errorMessage: null,
     startedAt: new Date('2026-11-25T01:02:03.045Z'),
-    durationMs: 1.5,
     ...overrides,
-  };
+  });
 }
 
 function roundTrip(r: InvocationRecord): InvocationRecord {

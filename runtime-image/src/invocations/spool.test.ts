@@ -12,6 +12,7 @@ import {
 import { migrate } from '../db/migrate.ts';
 import { createLogPool } from '../db/pool.ts';
 import { Spool } from './spool.ts';
+import { testRecord } from './test-record.ts';
 import type { InvocationRecord, LogLineInput } from './types.ts';
 import { createInvocationWriter, type DroppedRows, type DropReason } from './writer.ts';
 
@@ -44,23 +45,7 @@ afterAll(async () => {
 });
 
 function record(appId: string, functionName = 'fn'): InvocationRecord {
-  return {
-    id: randomUUID(),
-    appId,
-    functionName,
-    functionId: 'fn_abc',
-    revision: 'r1',
-    trigger: 'http',
-    userId: null,
-    method: 'GET',
-    path: '/',
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
-    errorMessage: null,
-    startedAt: new Date(),
-    durationMs: 1,
-  };
+  return testRecord({ id: randomUUID(), appId, functionName, functionId: 'fn_abc', durationMs: 1 });
 }
 
 function linesOf(r: InvocationRecord, n: number): LogLineInput[] {

@@ -6,6 +6,7 @@ import { createLogPool, createPool } from '../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { RecordRunBuilder } from './record-run.ts';
 import { MAX_MESSAGE_LENGTH } from './sanitize.ts';
+import { testRecord } from './test-record.ts';
 import type { InvocationRecord, LogLineInput } from './types.ts';
 import { createInvocationWriter } from './writer.ts';
 
@@ -24,24 +25,15 @@ afterAll(async () => {
 });
 
 function record(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
-  return {
+  return testRecord({
     id: randomUUID(),
     appId: 'app_writer',
     functionName: 'send-welcome-email',
     functionId: 'fn_abc',
-    revision: 'r1',
-    trigger: 'http',
-    userId: null,
     method: 'POST',
     path: '/welcome',
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
-    errorMessage: null,
-    startedAt: new Date(),
-    durationMs: 1.5,
     ...overrides,
-  };
+  });
 }
 
 function line(invocationId: string, seq: number, overrides: Partial<LogLineInput> = {}): LogLineInput {

@@ -6,8 +6,8 @@ import { migrate } from '../db/migrate.ts';
 import { createLogPool } from '../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { createInvocationStore, type InvocationStore } from '../host/invocation-store.ts';
+import { testRecord } from '../invocations/test-record.ts';
 import type { InvocationRecord } from '../invocations/types.ts';
-import { uuidV7 } from '../invocations/uuid-v7.ts';
 import { ForwardingSink } from './forwarding-sink.ts';
 import type { ServingToMain } from './serving-protocol.ts';
 
@@ -42,24 +42,15 @@ afterAll(async () => {
 });
 
 function record(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
-  return {
-    id: uuidV7(),
+  return testRecord({
     appId: APP,
     functionName: 'orders',
     functionId: 'fn_orders',
     revision: 'r7',
-    trigger: 'http',
-    userId: null,
-    method: 'GET',
     path: '/v1/app_forward/fn/orders',
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
-    errorMessage: null,
-    startedAt: new Date(),
     durationMs: 2.25,
     ...overrides,
-  };
+  });
 }
 
 /** A worker's sink whose posts reach the store as they would across threads. */
