@@ -90,6 +90,36 @@ async function retiredWorkers(podIp: string): Promise<number> {
   return count;
 }
 
+/**
+ * A pod's one serving worker, blocked, answers no readiness probe until it is retired
+ * (about 1.5 s). One such probe failing is harmless; two in a row (runtime-pod.ts: every
+ * 2 s, failureThreshold 2) make the pod unready, and kube-proxy then rejects connections
+ * to a Service with no ready endpoint (ECONNREFUSED): what back-to-back hand-overs did in
+ * one run of 2026-12-05. So each hand-over waits out two probe periods before the next,
+ * for a successful probe to come between their failures: the hand-overs are under test
+ * here, not a pod blocked again and again.
+ */
+const BETWEEN_HANDOVERS_MS = 5_000;
+
+/** The kubelet's probe failures on the pod since it was made (its start's included), from its Events. */
+async function probeFailures(pod: string): Promise<string[]> {
+  const events = JSON.parse(
+    await kubectlOk([
+      '-n',
+      namespace,
+      'get',
+      'events',
+      '--field-selector',
+      `involvedObject.name=${pod}`,
+      '-o',
+      'json',
+    ]),
+  ) as { items: { reason?: string; message?: string; count?: number }[] };
+  return events.items
+    .filter((event) => event.reason === 'Unhealthy')
+    .map((event) => `${event.count ?? 1}× ${event.message ?? ''}`.trim());
+}
+
 let pod: string;
 
 beforeAll(async () => {
@@ -138,9 +168,10 @@ describe('a function pod with runtime.tcpMigrateReq', () => {
       retired: () => retiredWorkers(podIp),
       handoverTimeoutMs: 30_000,
       pollMs: 200,
+      between: () => new Promise((resolve) => setTimeout(resolve, BETWEEN_HANDOVERS_MS)),
     });
     console.log(
-      `e2e: ${HANDOVERS} hand-overs under load through the Service: ${fresh.requests} requests on fresh connections (${fresh.failures.length} failed), ${keptAlive.requests} on kept-alive ones (${keptAlive.failures.length} failed)`,
+      `e2e: ${HANDOVERS} hand-overs under load through the Service: ${fresh.requests} requests on fresh connections (${fresh.failures.length} failed), ${keptAlive.requests} on kept-alive ones (${keptAlive.failures.length} failed); the pod's failed probes since it started: ${JSON.stringify(await probeFailures(pod))}`,
     );
     expect(fresh.failures).toEqual([]);
     expect(keptAlive.failures).toEqual([]);

@@ -30,6 +30,8 @@ export interface HandoverLoadOptions {
   /** How long one hand-over may take to be seen. */
   handoverTimeoutMs: number;
   pollMs?: number;
+  /** Waited for after each hand-over but the last, before the next is started. */
+  between?: () => Promise<void>;
 }
 
 export async function loadAcrossHandovers(options: HandoverLoadOptions): Promise<HandoverLoadResult> {
@@ -59,6 +61,7 @@ export async function loadAcrossHandovers(options: HandoverLoadOptions): Promise
         async () => (await options.retired()) >= before + handover,
         options.pollMs,
       );
+      if (handover < options.handovers) await options.between?.();
     }
   } finally {
     load.stdin!.write('stop\n');
