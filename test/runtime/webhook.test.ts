@@ -5,6 +5,7 @@ import {
   discordPing,
   PROVIDER_CASES,
   type ProviderCase,
+  slackUrlVerification,
 } from '../../runtime-image/src/webhook/signed-deliveries.fixture.ts';
 import { waitFor } from '../support/wait.ts';
 import { type HostFixture, startHostFixture } from './host.fixture.ts';
@@ -42,6 +43,17 @@ async function attempts(provider: string, id: string): Promise<number> {
     [provider, id],
   );
   return rows[0].n;
+}
+
+/** The stored invocation record of a response, once the writer has flushed it. */
+async function recordOf(res: Response) {
+  const invocationId = res.headers.get('x-bbfn-invocation-id');
+  expect(invocationId).toBeTruthy();
+  return await waitFor(`the record of ${invocationId}`, 10_000, async () => {
+    await fx.writer.flush();
+    const [found] = await queryInvocations(fx.pool, { appId: 'demo', invocationId: invocationId! });
+    return found;
+  });
 }
 
 beforeAll(async () => {
@@ -99,12 +111,7 @@ describe.each(PROVIDER_CASES)('a $provider webhook', (c) => {
       expect((await stale.res.json()).error.code).toBe('WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
     }
     expect(await attempts(c.provider, forged.id)).toBe(0);
-    const rejectedId = forged.res.headers.get('x-bbfn-invocation-id');
-    const record = await waitFor('the rejected record', 10_000, async () => {
-      await fx.writer.flush();
-      const [found] = await queryInvocations(fx.pool, { appId: 'demo', invocationId: rejectedId! });
-      return found;
-    });
+    const record = await recordOf(forged.res);
     expect(record).toMatchObject({
       outcome: 'rejected',
       statusCode: 401,
@@ -119,6 +126,9 @@ describe.each(PROVIDER_CASES)('a $provider webhook', (c) => {
     const bodies = await Promise.all(results.map((r) => r.res.text()));
     expect(bodies.filter((b) => b === 'duplicate')).toHaveLength(19);
     expect(await attempts(c.provider, results[0]!.id)).toBe(1);
+    // Each acknowledged delivery is recorded, as a duplicate.
+    const acknowledged = results[bodies.indexOf('duplicate')]!.res;
+    expect(await recordOf(acknowledged)).toMatchObject({ outcome: 'duplicate', statusCode: 200 });
   });
 
   it('gives a failed run its claim back, so the retry runs it again and succeeds', async () => {
@@ -147,6 +157,25 @@ describe('handshakes and methods', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ type: 1 });
     expect(await attempts('discord', 'ping_1')).toBe(0);
+  });
+
+  it("answers Slack's url_verification with its challenge, without running the handler", async () => {
+    const challenge = slackUrlVerification(now(), 'challenge-7');
+    const res = await fetch(fx.fnUrl('hook-slack'), {
+      method: 'POST',
+      headers: challenge.headers,
+      body: challenge.body,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ challenge: 'challenge-7' });
+    expect(await attempts('slack', 'challenge-7')).toBe(0);
+    // Unsigned, it is refused like any other delivery.
+    const forged = await fetch(fx.fnUrl('hook-slack'), {
+      method: 'POST',
+      headers: { ...challenge.headers, 'x-slack-signature': 'v0=00' },
+      body: challenge.body,
+    });
+    expect(forged.status).toBe(401);
   });
 
   it('refuses other methods than POST', async () => {
