@@ -64,6 +64,13 @@ describe('bbfn --help', () => {
     for (const command of COMMANDS) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   }, 60_000);
 
+  it("leaves the machine's node no .ts file to run in the README's commands", async () => {
+    const readme = await readFile(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    // A command (in backticks, or a line of a code block) starting `node … x.ts`; `npx node
+    // x.ts` runs the project's Node and bin/bbfn.js any Node, so both are fine.
+    expect(readme.match(/(?:^|`)node (?:[^`\s]+ )*?[^`\s]+\.ts\b/gm) ?? []).toEqual([]);
+  });
+
   it('runs under the machine node through npx too', async () => {
     const result = await sh('npx bbfn --help');
     expect(result.code).toBe(0);
