@@ -146,6 +146,69 @@ describe.each(PROVIDER_CASES)('a $provider webhook', (c) => {
   });
 });
 
+describe('the trigger config', () => {
+  const stripe = PROVIDER_CASES.find((c) => c.provider === 'stripe')!;
+  const github = PROVIDER_CASES.find((c) => c.provider === 'github')!;
+
+  async function deliver(name: string, c: ProviderCase, at: number, eventId: string) {
+    const url = fx.fnUrl(name);
+    const { body, headers, id } = c.sign({ at, url, eventId });
+    const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
+    return { res, id };
+  }
+
+  it('holds a delivery to its own toleranceSeconds, and claims with its dedupe TTL in the scope of the provider', async () => {
+    await fx.deploy({
+      name: 'hook-tight',
+      code: HANDLER,
+      trigger: webhookTriggerSchema.parse({
+        type: 'webhook',
+        config: {
+          provider: 'stripe',
+          secretRef: { name: 'hooks', key: 'stripe' },
+          toleranceSeconds: 30,
+          dedupe: { ttlSeconds: 60 },
+        },
+      }),
+      webhookSecret: stripe.secret,
+    });
+    // Two minutes old: within the default 300 s, not within this function's 30 s.
+    const late = await deliver('hook-tight', stripe, now() - 120, 'evt_tight_late');
+    expect(late.res.status).toBe(401);
+    expect((await late.res.json()).error.code).toBe('WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
+    const onTime = await deliver('hook-tight', stripe, now(), 'evt_tight');
+    expect(onTime.res.status).toBe(200);
+    const { rows } = await fx.pool.query(
+      `SELECT scope, expires_at > now() + interval '30 seconds' AND expires_at <= now() + interval '60 seconds' AS ttl
+         FROM _idempotency_keys WHERE key = $1`,
+      [onTime.id],
+    );
+    expect(rows).toEqual([{ scope: 'stripe', ttl: true }]);
+  });
+
+  it('runs every delivery when dedupe is off, claiming nothing', async () => {
+    await fx.deploy({
+      name: 'hook-every',
+      code: HANDLER,
+      trigger: webhookTriggerSchema.parse({
+        type: 'webhook',
+        config: {
+          provider: 'github',
+          secretRef: { name: 'hooks', key: 'github' },
+          dedupe: { enabled: false },
+        },
+      }),
+      webhookSecret: github.secret,
+    });
+    const first = await deliver('hook-every', github, now(), 'every-1');
+    const second = await deliver('hook-every', github, now(), 'every-1');
+    expect([first.res.status, second.res.status]).toEqual([200, 200]);
+    expect(await attempts('github', first.id)).toBe(2);
+    const { rowCount } = await fx.pool.query('SELECT 1 FROM _idempotency_keys WHERE key = $1', [first.id]);
+    expect(rowCount).toBe(0);
+  });
+});
+
 describe('handshakes and methods', () => {
   it("answers Discord's PING without running the handler", async () => {
     const ping = discordPing(now());
