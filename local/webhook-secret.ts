@@ -1,5 +1,6 @@
 import type { Trigger } from '../api/v1alpha1/function.types.ts';
 import type { FunctionDefinition } from '../runtime-image/src/host/host.ts';
+import { dataDirFlag } from './cli/args.ts';
 import { webhookSecret } from './secret-store.ts';
 
 type WebhookTrigger = Extract<Trigger, { type: 'webhook' }>;
@@ -17,11 +18,13 @@ export async function withLocalWebhookSecret(
 ): Promise<FunctionDefinition> {
   const ref = trigger.config.secretRef;
   const { value, generated } = await webhookSecret(dataDir, definition.appId, trigger.config.provider, ref);
-  const command = `npx bbfn secret set ${definition.appId} ${ref.name}/${ref.key} …`;
+  // Like every printed hint, they carry the --data this platform runs with.
+  const target = `${definition.appId} ${ref.name}/${ref.key}${dataDirFlag(dataDir)}`;
+  const command = `npx bbfn secret set ${target} …`;
   if (generated)
     print(
       `• made a local signing secret for ${definition.appId}/${definition.name} (Secret ${ref.name}/${ref.key}); ` +
-        `see it with "npx bbfn secret get ${definition.appId} ${ref.name}/${ref.key}", set yours with "${command}"`,
+        `see it with "npx bbfn secret get ${target}", set yours with "${command}"`,
     );
   // Without one the deploy fails with VALIDATION_WEBHOOK_SECRET, which names the Secret; say how to set it.
   if (value === undefined)

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { readSecretValues, setSecretValue } from '../secret-store.ts';
-import { DEFAULT_DATA_DIR, parseCommandArgs } from './args.ts';
+import { DEFAULT_DATA_DIR, parseCommandArgs, resolveDataDir } from './args.ts';
 
 const USAGE = `Usage: bbfn secret set APP_ID NAME/KEY VALUE     (VALUE "-": read it from standard input)
        bbfn secret get APP_ID NAME/KEY
@@ -15,13 +14,14 @@ signing secret of a webhook trigger:
 The platform reads them when it deploys; touch the Function's manifest to redeploy it.
 
 Options:
-  --data DIR      Data directory of the local platform (default ${DEFAULT_DATA_DIR})
+  --data DIR      Data directory of the local platform (default ${DEFAULT_DATA_DIR} in the project)
   -h, --help      Show this help`;
 
 export async function runSecret(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(args, { data: { type: 'string', default: DEFAULT_DATA_DIR } }, USAGE);
+  const parsed = parseCommandArgs(args, { data: { type: 'string' } }, USAGE);
   if (!parsed) return 0;
-  const dataDir = path.resolve(String(parsed.values.data));
+  // As token and logs do: from any directory of the project, the platform npm start runs.
+  const dataDir = resolveDataDir(parsed.values.data);
   const [action, appId, refText, value] = parsed.positionals;
   if (!appId) throw new Error(`an APP_ID is required\n\n${USAGE}`);
   if (action === 'list') {
@@ -34,7 +34,7 @@ export async function runSecret(args: string[]): Promise<number> {
   if (action === 'get') {
     const stored = (await readSecretValues(dataDir, appId))[ref.name]?.[ref.key];
     if (stored === undefined) {
-      console.error(`bbfn secret: app "${appId}" has no secret ${ref.name}/${ref.key}`);
+      console.error(`bbfn secret: app "${appId}" has no secret ${ref.name}/${ref.key} in ${dataDir}`);
       return 1;
     }
     console.log(stored);
@@ -44,7 +44,10 @@ export async function runSecret(args: string[]): Promise<number> {
     if (value === undefined) throw new Error(`a VALUE is required\n\n${USAGE}`);
     const text = value === '-' ? (await readStdin()).replace(/\r?\n$/, '') : value;
     await setSecretValue(dataDir, appId, ref, text);
-    console.log(`set ${ref.name}/${ref.key} of app ${appId}`);
+    console.log(
+      `set ${ref.name}/${ref.key} of app ${appId} in ${dataDir}; a running platform uses it ` +
+        "from the function's next deploy (save its manifest again)",
+    );
     return 0;
   }
   throw new Error(`unknown action "${action ?? ''}"\n\n${USAGE}`);

@@ -16,7 +16,7 @@ printed with its line and column, and the version that serves keeps serving.
 
 Options:
   --code FILE          The handler's source (TypeScript or JavaScript)
-  --trigger TYPE       http (default), cron or websocket
+  --trigger TYPE       http (default), cron or websocket (a webhook: --manifest)
   --method M           http: the one method allowed (default ANY)
   --path P             http: extra route /v1/{appId}{P}
   --auth MODE          http, websocket: required (default), optional or none

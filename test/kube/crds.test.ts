@@ -64,6 +64,33 @@ describe('the CustomResourceDefinitions', () => {
         fn('no-schedule', `${http}  trigger: { type: cron, config: { timeZone: UTC } }`),
         /config\.schedule is required when type is cron/,
       ],
+      // The webhook branch's CEL rules: what the provider's check needs cannot be left out.
+      [
+        'no-provider',
+        fn('no-provider', `${http}  trigger: { type: webhook, config: { secretRef: { name: s, key: k } } }`),
+        /config\.provider is required when type is webhook/,
+      ],
+      [
+        'no-secret-ref',
+        fn('no-secret-ref', `${http}  trigger: { type: webhook, config: { provider: github } }`),
+        /config\.secretRef is required when type is webhook/,
+      ],
+      [
+        'no-hmac',
+        fn(
+          'no-hmac',
+          `${http}  trigger: { type: webhook, config: { provider: generic-hmac, secretRef: { name: s, key: k } } }`,
+        ),
+        /config\.hmac is required when config\.provider is generic-hmac/,
+      ],
+      [
+        'bad-provider',
+        fn(
+          'bad-provider',
+          `${http}  trigger: { type: webhook, config: { provider: gitlab, secretRef: { name: s, key: k } } }`,
+        ),
+        /spec\.trigger\.config\.provider: Unsupported value: "gitlab"/,
+      ],
       ['no-code', fn('no-code', '  appId: demo\n  trigger: { type: http }'), /spec\.code: Required value/],
       [
         'tiny-heap',

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/postgres/embedded-postgres.ts';
 import { isProcessAlive } from '../../local/process/process-alive.ts';
+import { readSecretValues } from '../../local/secret-store.ts';
 import { waitFor } from '../support/wait.ts';
 import { bbfn, PROJECT_ROOT, type RunningCli, SYSTEM_NODE, sh, spawnBbfn } from './cli-process.ts';
 
@@ -27,16 +28,48 @@ spec:
     }
 `;
 
+const COMMANDS = [
+  'start',
+  'token',
+  'deploy',
+  'invoke',
+  'list',
+  'get',
+  'delete',
+  'logs',
+  'mcp',
+  'run-once',
+  'secret',
+];
+
 describe('bbfn --help', () => {
-  it.each(['', 'start', 'token', 'logs', 'run-once'])(
+  it.each(['', ...COMMANDS])(
     'bbfn %s --help',
     async (command) => {
       const result = await bbfn([...(command ? [command] : []), '--help']);
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect(result.stdout).toContain(`Usage: bbfn ${command || '<command>'}`);
+      // A command a help text suggests must run under the machine's node too: Node 20
+      // cannot run bin/bbfn.ts (ERR_UNKNOWN_FILE_EXTENSION); bin/bbfn.js and npx can.
+      expect(result.stdout).not.toMatch(/node \S*bin\/bbfn\.ts/);
+      // Every data directory defaults to the project's, whatever the working directory.
+      if (result.stdout.includes('--data DIR'))
+        expect(result.stdout).toMatch(/default \.data in the project/);
     },
     60_000,
   );
+
+  it('lists every command', async () => {
+    const result = await bbfn(['--help']);
+    for (const command of COMMANDS) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  }, 60_000);
+
+  it("leaves the machine's node no .ts file to run in the README's commands", async () => {
+    const readme = await readFile(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    // A command (in backticks, or a line of a code block) starting `node … x.ts`; `npx node
+    // x.ts` runs the project's Node and bin/bbfn.js any Node, so both are fine.
+    expect(readme.match(/(?:^|`)node (?:[^`\s]+ )*?[^`\s]+\.ts\b/gm) ?? []).toEqual([]);
+  });
 
   it('runs under the machine node through npx too', async () => {
     const result = await sh('npx bbfn --help');
@@ -94,6 +127,42 @@ describe('bbfn start, its hints and the commands beside it', () => {
     // todos prints nothing: its logs are empty, and the command says so by exiting 0.
     const logs = await sh(`${logsHint![1]}demo/todos${logsHint![2]}`);
     expect(logs).toMatchObject({ code: 0, stderr: '' });
+    // The github-webhook example's made-up signing secret: its hint reads this platform's.
+    const secretHint = /see it with "(npx bbfn secret get [^"]+)"/.exec(first.output())?.[1];
+    expect(secretHint).toBe(`npx bbfn secret get demo github-webhook/secret --data ${data}`);
+    const shown = await sh(secretHint!);
+    expect(shown).toMatchObject({ code: 0, stderr: '' });
+    expect(shown.stdout.trim()).toBe((await readSecretValues(data, 'demo'))['github-webhook']?.secret);
+  }, 60_000);
+
+  it("runs the github-webhook example's commands as its README gives them", async () => {
+    const readme = await readFile(path.join(PROJECT_ROOT, 'examples/github-webhook/README.md'), 'utf8');
+    const block = readme
+      .split('```sh\n')
+      .slice(1)
+      .find((b) => b.includes('X-Hub-Signature-256'))!;
+    // As written, but for this platform: its port, and the --data its hints carry.
+    const script = block
+      .slice(0, block.indexOf('```'))
+      .replaceAll('http://127.0.0.1:8080', `http://127.0.0.1:${port}`)
+      .replace('npx bbfn secret get demo github-webhook/secret', `$& --data ${data}`);
+    const first = await sh(script);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(first.stdout)).toEqual({ received: 'issues', delivery: 'd-1' });
+    expect((await sh(script)).stdout).toBe('duplicate');
+  }, 60_000);
+
+  it("keeps Secrets with bbfn secret, in the project's data directory from any of its directories", async () => {
+    const set = await sh(`printf 'rotated\\n' | npx bbfn secret set demo hooks/stripe - --data ${data}`);
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    expect((await readSecretValues(data, 'demo')).hooks).toEqual({ stripe: 'rotated' });
+    expect((await bbfn(['secret', 'get', 'demo', 'hooks/stripe', '--data', data])).stdout).toBe('rotated\n');
+    expect((await bbfn(['secret', 'list', 'demo', '--data', data])).stdout).toContain('hooks/stripe\n');
+    // Without --data, from a subdirectory (as the example's README is read): the project's
+    // .data, as for token and logs; never one made in the working directory.
+    const elsewhere = await sh('cd examples/github-webhook && npx bbfn secret get no-such-app a/b');
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain(`has no secret a/b in ${path.join(PROJECT_ROOT, '.data')}`);
   }, 60_000);
 
   it('shows a failed invocation with its message, and logs JSON lines when stderr is not a terminal', async () => {

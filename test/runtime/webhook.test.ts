@@ -5,6 +5,7 @@ import {
   discordPing,
   PROVIDER_CASES,
   type ProviderCase,
+  slackUrlVerification,
 } from '../../runtime-image/src/webhook/signed-deliveries.fixture.ts';
 import { waitFor } from '../support/wait.ts';
 import { type HostFixture, startHostFixture } from './host.fixture.ts';
@@ -42,6 +43,17 @@ async function attempts(provider: string, id: string): Promise<number> {
     [provider, id],
   );
   return rows[0].n;
+}
+
+/** The stored invocation record of a response, once the writer has flushed it. */
+async function recordOf(res: Response) {
+  const invocationId = res.headers.get('x-bbfn-invocation-id');
+  expect(invocationId).toBeTruthy();
+  return await waitFor(`the record of ${invocationId}`, 10_000, async () => {
+    await fx.writer.flush();
+    const [found] = await queryInvocations(fx.pool, { appId: 'demo', invocationId: invocationId! });
+    return found;
+  });
 }
 
 beforeAll(async () => {
@@ -99,12 +111,7 @@ describe.each(PROVIDER_CASES)('a $provider webhook', (c) => {
       expect((await stale.res.json()).error.code).toBe('WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
     }
     expect(await attempts(c.provider, forged.id)).toBe(0);
-    const rejectedId = forged.res.headers.get('x-bbfn-invocation-id');
-    const record = await waitFor('the rejected record', 10_000, async () => {
-      await fx.writer.flush();
-      const [found] = await queryInvocations(fx.pool, { appId: 'demo', invocationId: rejectedId! });
-      return found;
-    });
+    const record = await recordOf(forged.res);
     expect(record).toMatchObject({
       outcome: 'rejected',
       statusCode: 401,
@@ -119,6 +126,9 @@ describe.each(PROVIDER_CASES)('a $provider webhook', (c) => {
     const bodies = await Promise.all(results.map((r) => r.res.text()));
     expect(bodies.filter((b) => b === 'duplicate')).toHaveLength(19);
     expect(await attempts(c.provider, results[0]!.id)).toBe(1);
+    // Each acknowledged delivery is recorded, as a duplicate.
+    const acknowledged = results[bodies.indexOf('duplicate')]!.res;
+    expect(await recordOf(acknowledged)).toMatchObject({ outcome: 'duplicate', statusCode: 200 });
   });
 
   it('gives a failed run its claim back, so the retry runs it again and succeeds', async () => {
@@ -136,6 +146,69 @@ describe.each(PROVIDER_CASES)('a $provider webhook', (c) => {
   });
 });
 
+describe('the trigger config', () => {
+  const stripe = PROVIDER_CASES.find((c) => c.provider === 'stripe')!;
+  const github = PROVIDER_CASES.find((c) => c.provider === 'github')!;
+
+  async function deliver(name: string, c: ProviderCase, at: number, eventId: string) {
+    const url = fx.fnUrl(name);
+    const { body, headers, id } = c.sign({ at, url, eventId });
+    const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
+    return { res, id };
+  }
+
+  it('holds a delivery to its own toleranceSeconds, and claims with its dedupe TTL in the scope of the provider', async () => {
+    await fx.deploy({
+      name: 'hook-tight',
+      code: HANDLER,
+      trigger: webhookTriggerSchema.parse({
+        type: 'webhook',
+        config: {
+          provider: 'stripe',
+          secretRef: { name: 'hooks', key: 'stripe' },
+          toleranceSeconds: 30,
+          dedupe: { ttlSeconds: 60 },
+        },
+      }),
+      webhookSecret: stripe.secret,
+    });
+    // Two minutes old: within the default 300 s, not within this function's 30 s.
+    const late = await deliver('hook-tight', stripe, now() - 120, 'evt_tight_late');
+    expect(late.res.status).toBe(401);
+    expect((await late.res.json()).error.code).toBe('WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
+    const onTime = await deliver('hook-tight', stripe, now(), 'evt_tight');
+    expect(onTime.res.status).toBe(200);
+    const { rows } = await fx.pool.query(
+      `SELECT scope, expires_at > now() + interval '30 seconds' AND expires_at <= now() + interval '60 seconds' AS ttl
+         FROM _idempotency_keys WHERE key = $1`,
+      [onTime.id],
+    );
+    expect(rows).toEqual([{ scope: 'stripe', ttl: true }]);
+  });
+
+  it('runs every delivery when dedupe is off, claiming nothing', async () => {
+    await fx.deploy({
+      name: 'hook-every',
+      code: HANDLER,
+      trigger: webhookTriggerSchema.parse({
+        type: 'webhook',
+        config: {
+          provider: 'github',
+          secretRef: { name: 'hooks', key: 'github' },
+          dedupe: { enabled: false },
+        },
+      }),
+      webhookSecret: github.secret,
+    });
+    const first = await deliver('hook-every', github, now(), 'every-1');
+    const second = await deliver('hook-every', github, now(), 'every-1');
+    expect([first.res.status, second.res.status]).toEqual([200, 200]);
+    expect(await attempts('github', first.id)).toBe(2);
+    const { rowCount } = await fx.pool.query('SELECT 1 FROM _idempotency_keys WHERE key = $1', [first.id]);
+    expect(rowCount).toBe(0);
+  });
+});
+
 describe('handshakes and methods', () => {
   it("answers Discord's PING without running the handler", async () => {
     const ping = discordPing(now());
@@ -147,6 +220,25 @@ describe('handshakes and methods', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ type: 1 });
     expect(await attempts('discord', 'ping_1')).toBe(0);
+  });
+
+  it("answers Slack's url_verification with its challenge, without running the handler", async () => {
+    const challenge = slackUrlVerification(now(), 'challenge-7');
+    const res = await fetch(fx.fnUrl('hook-slack'), {
+      method: 'POST',
+      headers: challenge.headers,
+      body: challenge.body,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ challenge: 'challenge-7' });
+    expect(await attempts('slack', 'challenge-7')).toBe(0);
+    // Unsigned, it is refused like any other delivery.
+    const forged = await fetch(fx.fnUrl('hook-slack'), {
+      method: 'POST',
+      headers: { ...challenge.headers, 'x-slack-signature': 'v0=00' },
+      body: challenge.body,
+    });
+    expect(forged.status).toBe(401);
   });
 
   it('refuses other methods than POST', async () => {

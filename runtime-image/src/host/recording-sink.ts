@@ -35,10 +35,11 @@ export function createRecordingSink(
 /**
  * An invocation's line on stdout. The invocation store is the access log; a stdout
  * line for every successful call cost a third of the host's throughput, so those are
- * debug (LOG_LEVEL=debug).
+ * debug (LOG_LEVEL=debug). So is a webhook delivery acknowledged as a duplicate: the
+ * provider retrying is no failure, and a burst of retries would fill the terminal.
  */
 export function logInvocation(log: Logger, record: InvocationRecord): void {
-  const level = record.outcome === 'ok' ? 'debug' : 'warn';
+  const level = record.outcome === 'ok' || record.outcome === 'duplicate' ? 'debug' : 'warn';
   if (!log.isLevelEnabled(level)) return;
   log[level](
     {

@@ -209,4 +209,18 @@ export function discordPing(at: number): SignedDelivery {
   };
 }
 
+/** Signs Slack's url_verification, which the host answers with its challenge. */
+export function slackUrlVerification(at: number, challenge: string): SignedDelivery {
+  const body = JSON.stringify({ type: 'url_verification', token: 'unused', challenge });
+  return {
+    body,
+    headers: {
+      'x-slack-signature': `v0=${hex('slack-secret', `v0:${at}:${body}`)}`,
+      'x-slack-request-timestamp': String(at),
+      'content-type': 'application/json',
+    },
+    id: challenge,
+  };
+}
+
 export { discordPublicHex };
