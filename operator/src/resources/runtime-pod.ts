@@ -92,10 +92,15 @@ export function runtimePodTemplate(
     ...(role === 'serve'
       ? {
           ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+          // A serving worker that blocked is replaced within ~1.5 s (its probe waits in the
+          // accept queue and is answered by the new one): a 3 s timeout and 3 failures keep a
+          // one-replica function in its Service through back-to-back hand-overs, where 1 s × 2
+          // took it out and kube-proxy refused its connections.
           readinessProbe: {
             httpGet: { path: '/readyz', port: 'http' },
             periodSeconds: 2,
-            failureThreshold: 2,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
           },
           livenessProbe: {
             httpGet: { path: '/healthz', port: 'http' },
