@@ -3,13 +3,40 @@ import { afterAll, beforeAll } from 'vitest';
 import { kubectl } from './kubectl.ts';
 
 const CRDS_DIR = path.join(import.meta.dirname, '../../crds');
-const CRD_NAMES = ['apps.butterbase.ai', 'functions.butterbase.ai'];
+export const CRD_NAMES = ['apps.butterbase.ai', 'functions.butterbase.ai'];
+
+/**
+ * Waits (bounded) until no Butterbase CRD is terminating. Suites remove the CRDs they
+ * installed with `--wait=false`, and the API server deletes every custom object before the
+ * CRD goes: a CRD still terminating looks Established, yet refuses creates ("create not
+ * allowed while custom resource definition is terminating"), so the next suite must wait.
+ */
+export async function crdsSettled(): Promise<void> {
+  const listed = await kubectl([
+    'get',
+    'crd',
+    ...CRD_NAMES,
+    '--ignore-not-found',
+    '-o',
+    'jsonpath={range .items[?(@.metadata.deletionTimestamp)]}{.metadata.name}{" "}{end}',
+  ]);
+  const terminating = listed.ok ? listed.out.trim().split(/\s+/).filter(Boolean) : [];
+  if (terminating.length === 0) return;
+  const gone = await kubectl([
+    'wait',
+    '--for=delete',
+    '--timeout=120s',
+    ...terminating.map((n) => `crd/${n}`),
+  ]);
+  if (!gone.ok) throw new Error(`the CRDs ${terminating.join(', ')} are still terminating: ${gone.out}`);
+}
 
 /**
  * Applies crds/ with kubectl and waits until they serve; the returned function removes
  * them again, unless the cluster had them before (a KUBECONFIG cluster keeps its own).
  */
 export async function installButterbaseCrds(): Promise<() => Promise<void>> {
+  await crdsSettled();
   const hadThem = (await kubectl(['get', 'crd', ...CRD_NAMES])).ok;
   const applied = await kubectl(['apply', '-f', CRDS_DIR]);
   if (!applied.ok) throw new Error(`kubectl apply -f crds/ failed: ${applied.out}`);

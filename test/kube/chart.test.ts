@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { waitFor } from '../support/wait.ts';
 import { ensureHelm } from './assets.ts';
+import { CRD_NAMES, crdsSettled } from './butterbase-crds.ts';
 import { podsComeUp } from './function-pods.ts';
 import { kubectl } from './kubectl.ts';
 import { freeLoopbackPorts } from './ports.ts';
@@ -24,7 +25,6 @@ const CHART = path.join(REPO, 'charts/butterbase-functions');
 const suffix = Date.now().toString(36);
 const system = `bbfn-system-${suffix}`;
 const apps = `chart-apps-${suffix}`;
-const CRD_NAMES = ['apps.butterbase.ai', 'functions.butterbase.ai'];
 let helm: string;
 let rendered: string;
 let dir: string;
@@ -40,6 +40,7 @@ async function helmRun(args: string[]): Promise<{ ok: boolean; out: string }> {
 beforeAll(async () => {
   helm = await ensureHelm();
   dir = await mkdtemp(path.join(tmpdir(), 'bbfn-chart-'));
+  await crdsSettled();
   hadCrds = (await kubectl(['get', 'crd', ...CRD_NAMES])).ok;
   for (const namespace of [system, apps])
     expect((await kubectl(['create', 'namespace', namespace])).ok).toBe(true);
