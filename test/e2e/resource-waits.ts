@@ -20,17 +20,22 @@ export function conditionsByType(conditions: Condition[] | undefined): Record<st
   return Object.fromEntries((conditions ?? []).map((c) => [c.type, c]));
 }
 
-/** Waits for the operator to report the Function's current generation as `status`; returns the Function. */
+/**
+ * Waits for the operator to report the Function's current generation as `status` (and,
+ * when given, with a Ready condition `also` accepts); returns the Function.
+ */
 export async function functionReports(
   namespace: string,
   name: string,
   status: NonNullable<FunctionStatus['status']>,
-  timeoutMs = 120_000,
+  options: { timeoutMs?: number; also?: (ready: Condition | undefined) => boolean } = {},
 ): Promise<Stored<FunctionStatus>> {
+  const { timeoutMs = 120_000, also = () => true } = options;
   return waitFor(`Function ${name} to say ${status}`, timeoutMs, async () => {
     const fn = await getObject<FunctionStatus>(namespace, 'fn', name);
     const current = fn.status?.observedGeneration === fn.metadata.generation;
-    return current && fn.status?.status === status ? fn : undefined;
+    const ready = conditionsByType(fn.status?.conditions).Ready;
+    return current && fn.status?.status === status && also(ready) ? fn : undefined;
   });
 }
 
