@@ -148,6 +148,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kubectl(['delete', 'namespace', namespace, '--wait=false']);
+  // On a cluster of KUBECONFIG the Postgres outlives the run: leave it as found (FORCE ends
+  // the sessions of pods still terminating; an authenticator role goes with its grants).
+  const { postgresUrl, podPostgresUrl } = inject('e2e');
+  await withClient(postgresUrl, async (admin) => {
+    for (const tenant of Object.values(tenants)) {
+      await admin.query(`DROP DATABASE IF EXISTS ${tenant.database} WITH (FORCE)`);
+      await admin.query(`DROP ROLE IF EXISTS ${authenticatorRole(adminUrl(tenant, podPostgresUrl))}`);
+    }
+  });
 });
 
 describe('the App reconciler with real pods', () => {
