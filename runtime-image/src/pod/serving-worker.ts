@@ -112,8 +112,11 @@ try {
   post({ type: 'listening', port: typeof address === 'object' && address ? address.port : init.http.port });
 } catch (error) {
   post({ type: 'start-failed', error: serializeError(error, 'FUNCTION_THREW') });
-  // The main thread ends this worker.
-  await new Promise(() => {});
+  // The main thread ends this worker; held open until it does. A promise that never
+  // settles does not keep a thread's event loop alive: with nothing else pending the
+  // worker would exit by itself (code 13), racing the main thread, and print Node's
+  // "unsettled top-level await" warning, which then led the pod's termination message.
+  await new Promise(() => setInterval(() => {}, 60_000));
 }
 
 let finishing: Promise<void> | null = null;
