@@ -78,7 +78,7 @@ describe('a revision that crash-loops on a real kubelet', () => {
     const fn = await functionReports(namespace, NAME, 'failed', { timeoutMs: 150_000 });
     const { Ready, Stalled } = conditionsByType(fn.status!.conditions);
     expect(Ready).toMatchObject({ status: 'False', reason: RUNTIME_REASON.crashLoopBackOff });
-    expect(Ready!.message).toMatch(/is crash-looping \(\d+ restarts?\); last exit code 1 \(Error\)/);
+    expect(Ready!.message).toMatch(/is crash-looping; last exit code 1 \(Error\)/);
     // The pod's last words are the module's own error (the termination message), not a
     // warning from Node about the serving worker (serving-worker.ts).
     expect(Ready!.message).toMatch(/last exit code 1 \(Error\): \{"level":60,.*boom at load/);
@@ -86,11 +86,12 @@ describe('a revision that crash-loops on a real kubelet', () => {
     expect(Stalled).toMatchObject({ status: 'True', reason: RUNTIME_REASON.crashLoopBackOff });
     const described = await kubectlOk(['-n', namespace, 'describe', 'fn', NAME]);
     expect(described).toMatch(new RegExp(`Reason:\\s+${RUNTIME_REASON.crashLoopBackOff}`));
-    // One Warning per failure that is news: a restart's new count is a new message, so a
-    // long crash loop records one per restart (the kubelet's backoff spaces them out).
-    const events = await waitFor('the Warning Event of that status', 30_000, async () => {
+    // A Warning for the failure. A restart's new log line changes the condition's message
+    // but is no news (function-status.ts, transitionEvent); a pod seen running between two
+    // crashes may still make the loop news again.
+    const events = await waitFor('the Warning Event of that failure', 30_000, async () => {
       const found = await eventsOf(namespace, NAME, RUNTIME_REASON.crashLoopBackOff);
-      return found.some((event) => event.message === Ready!.message) ? found : undefined;
+      return found.length > 0 ? found : undefined;
     });
     expect(events.map((event) => event.type)).toEqual(events.map(() => 'Warning'));
   });

@@ -68,7 +68,7 @@ describe('functionStatus', () => {
 describe('transitionEvent', () => {
   const progressingAgain: Outcome = { ...rolling, message: 'Revision r2: 1 of 2 pods available' };
   const otherCrash: Outcome = { ...crashing, message: 'Pod q is crash-looping' };
-  const cases: [string, Outcome[], Outcome, FunctionEvent | undefined][] = [
+  const cases: [string, Outcome[], Outcome, FunctionEvent | undefined, number?][] = [
     ['a rollout starts', [], rolling, { type: 'Normal', reason: 'RollingOut', message: rolling.message }],
     [
       'a rollout starts after the last one',
@@ -92,17 +92,19 @@ describe('transitionEvent', () => {
       { type: 'Warning', reason: 'CrashLoopBackOff', message: crashing.message },
     ],
     ['the same failure again: no new Event', [crashing], crashing, undefined],
+    ['the same reason, a new message (a restart): no new Event', [crashing], otherCrash, undefined],
     [
-      'the same reason, a new message',
+      'the same reason for a new generation',
       [crashing],
       otherCrash,
       { type: 'Warning', reason: 'CrashLoopBackOff', message: otherCrash.message },
+      3,
     ],
     ['recovered', [crashing], ready, { type: 'Normal', reason: 'RolledOut', message: ready.message }],
   ];
-  it.each(cases)('%s', (_, history, next, expected) => {
+  it.each(cases)('%s', (_, history, next, expected, generation = 2) => {
     const before = history.length > 0 ? conditionsAfter(...history) : undefined;
-    const after = functionStatus(base, before, next, 2, t1).conditions;
+    const after = functionStatus(base, before, next, generation, t1).conditions;
     expect(transitionEvent(before, after)).toEqual(expected);
   });
 });

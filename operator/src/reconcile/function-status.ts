@@ -48,8 +48,10 @@ export interface FunctionEvent {
 /**
  * The Event a status change is worth, if any, judged from the Ready condition before
  * and after, so a reconcile that finds nothing new records nothing: a rollout that
- * starts (not each pod count on its way), a rollout done, and each failure that is news
- * (a new reason, or a new message for the same reason).
+ * starts (not each pod count on its way), a rollout done, and each failure that is news:
+ * a new reason, or the same reason for a new generation. A message alone is no news: a
+ * crash-looping pod's carries its last log line, which changes with every restart, and
+ * one Warning per restart would bury the first (the condition keeps the latest message).
  */
 export function transitionEvent(
   before: readonly Condition[] | undefined,
@@ -60,7 +62,10 @@ export function transitionEvent(
   if (!now.ready) return undefined;
   const { reason, message } = now.ready;
   if (now.stalled) {
-    const same = was.stalled && was.ready?.reason === reason && was.ready.message === message;
+    const same =
+      was.stalled &&
+      was.ready?.reason === reason &&
+      was.ready.observedGeneration === now.ready.observedGeneration;
     return same ? undefined : { type: 'Warning', reason, message };
   }
   if (now.reconciling) {

@@ -89,7 +89,7 @@ describe('deploymentOutcome', () => {
         phase: 'failed',
         reason: 'CrashLoopBackOff',
         message:
-          'Pod fn-hello-abc container runtime is crash-looping (4 restarts); last exit code 1 (Error): Error: DATABASE_URL is not set',
+          'Pod fn-hello-abc container runtime is crash-looping; last exit code 1 (Error): Error: DATABASE_URL is not set',
       },
     ],
     [

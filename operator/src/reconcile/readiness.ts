@@ -130,10 +130,9 @@ function containerFailure(pod: string, container: V1ContainerStatus): Outcome | 
   if (waiting.reason === 'CrashLoopBackOff') {
     const last = container.lastState?.terminated;
     const exit = last ? `; ${describeExit(last)}` : '';
-    return failure(
-      RUNTIME_REASON.crashLoopBackOff,
-      `${where} is crash-looping (${container.restartCount} restarts)${exit}`,
-    );
+    // No restart count in the message: it changes with every restart, and each new
+    // message is a status write and a Warning Event (kubectl shows the count on the pod).
+    return failure(RUNTIME_REASON.crashLoopBackOff, `${where} is crash-looping${exit}`);
   }
   if (IMAGE_PULL.has(waiting.reason))
     return failure(
