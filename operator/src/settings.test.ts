@@ -66,7 +66,10 @@ describe('loadOperatorSettings, the warm pool', () => {
     expect(pool).toEqual({
       size: 2,
       port: 8090,
-      operatorPods: { namespace: 'bbfn-system', labels: { 'app.kubernetes.io/name': 'butterbase-functions' } },
+      operatorPods: {
+        namespace: 'bbfn-system',
+        labels: { 'app.kubernetes.io/name': 'butterbase-functions' },
+      },
     });
     expect(() => loadOperatorSettings({ ...base, BBFN_POOL_SIZE: '-1' })).toThrow(/BBFN_POOL_SIZE/);
   });
