@@ -25,7 +25,6 @@ import { functionState, statusBase } from '../reconcile/function-state.ts';
 import { cronJobOutcome, deploymentOutcome, type Outcome } from '../reconcile/readiness.ts';
 import { RetriedFailure } from '../reconcile/retried-failure.ts';
 import { staleRevisions } from '../reconcile/stale-revisions.ts';
-import { controllerReference } from '../resources/owner.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { AppConflictReporter } from './app-conflicts.ts';
 import { AppliedObjects } from './applied-objects.ts';
@@ -163,6 +162,10 @@ export class FunctionController {
         log,
         metrics: options.metrics,
         enqueue: (key) => this.enqueue(key),
+        poolGone: (namespace) => {
+          const [any] = this.functions.list(namespace);
+          if (any) this.enqueue(keyOf(any));
+        },
       });
   }
 
@@ -339,17 +342,7 @@ export class FunctionController {
     outcome: Outcome,
   ): Promise<Outcome> {
     const namespace = fn.metadata.namespace!;
-    const owners = this.functions
-      .list(namespace)
-      .filter((stored) => (stored.spec as { trigger?: { type?: string } })?.trigger?.type !== 'cron')
-      .map((stored) => ({
-        key: keyOf(stored),
-        ref: controllerReference({
-          kind: 'Function',
-          metadata: stored.metadata as { name: string; uid?: string },
-        }),
-      }));
-    await this.pool!.ensurePool(namespace, owners);
+    await this.pool!.ensurePool(namespace, this.functions.list(namespace));
     const pods = this.owned.ofFunction<V1Pod>('Pod', namespace, fn.metadata.name);
     const app = apps.find((a) => a.spec.appId === fn.spec.appId);
     if (!app) return outcome;

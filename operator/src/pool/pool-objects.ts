@@ -6,14 +6,12 @@ import type { PoolCluster } from './pool-cluster.ts';
 interface Ensured {
   /** The owners the Deployment was applied with, as one string: applied again when they change. */
   owners: string;
-  /** A Function of the namespace, reconciled again when the pool's Deployment goes. */
-  someFunction: string;
   token: string;
 }
 
 /**
- * Makes each namespace's pool: the Deployment (server-side apply, owned by every
- * serving Function of the namespace, so it goes with the last), then its token Secret
+ * Makes each namespace's pool: the Deployment (server-side apply, owned by serving
+ * Functions of the namespace, warm-pool.ts says which), then its token Secret
  * (made once, kept) and NetworkPolicy, both owned by the Deployment. Applied again only
  * when the owners change, the Deployment was deleted, or at the controller's resync.
  */
@@ -29,19 +27,19 @@ export class PoolObjects {
     this.settings = settings;
   }
 
-  async ensure(namespace: string, owners: { key: string; ref: V1OwnerReference }[]): Promise<void> {
+  async ensure(namespace: string, owners: V1OwnerReference[]): Promise<void> {
     if (owners.length === 0) return;
     const fingerprint = owners
-      .map((owner) => owner.ref.uid)
+      .map((owner) => owner.uid)
       .sort()
       .join(',');
     if (this.ensured.get(namespace)?.owners === fingerprint) return;
-    const refs = owners.map((owner) => ({ ...owner.ref, controller: false, blockOwnerDeletion: false }));
+    const refs = owners.map((owner) => ({ ...owner, controller: false, blockOwnerDeletion: false }));
     const applied = await this.pools.cluster.apply(poolDeployment(namespace, this.pool, this.settings, refs));
     const deployment = ownerOf(applied);
     const token = await this.pools.poolToken(namespace, deployment);
     await this.pools.cluster.apply(poolNetworkPolicy(namespace, this.pool, deployment));
-    this.ensured.set(namespace, { owners: fingerprint, someFunction: owners[0]!.key, token });
+    this.ensured.set(namespace, { owners: fingerprint, token });
   }
 
   /** The namespace's pool token, once its pool is made. */
@@ -49,11 +47,9 @@ export class PoolObjects {
     return this.ensured.get(namespace)?.token;
   }
 
-  /** The pool's Deployment went: made again on the next reconcile of the Function returned. */
-  forget(namespace: string): string | undefined {
-    const ensured = this.ensured.get(namespace);
+  /** The pool's Deployment went: made again on the namespace's next reconcile. */
+  forget(namespace: string): void {
     this.ensured.delete(namespace);
-    return ensured?.someFunction;
   }
 
   clear(): void {

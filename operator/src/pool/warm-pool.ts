@@ -1,4 +1,4 @@
-import type { KubeConfig, V1ConfigMap, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
@@ -17,6 +17,9 @@ import { PoolObjects } from './pool-objects.ts';
 import { MissingSetting, specializeSettings } from './pool-settings.ts';
 import { PoolWatch } from './pool-watch.ts';
 import { specializePod } from './specializer.ts';
+
+/** How many of a namespace's Functions own its pool. */
+const POOL_OWNERS = 3;
 
 /** A Function's revision as the reconcile just applied it, and its pods as the cache has them. */
 export interface RevisionAtHand {
@@ -62,6 +65,8 @@ export class WarmPool {
     log: Logger;
     metrics: OperatorMetrics | undefined;
     enqueue: (functionKey: string) => void;
+    /** The pool's Deployment of `namespace` went: a Function there is reconciled, which makes it again. */
+    poolGone: (namespace: string) => void;
   }) {
     const { kc, cluster, pool, settings, log } = options;
     this.log = log;
@@ -76,8 +81,8 @@ export class WarmPool {
         for (const key of keys ?? []) this.enqueue(key);
       },
       poolGone: (namespace) => {
-        const owner = this.objects.forget(namespace);
-        if (owner) this.enqueue(owner);
+        this.objects.forget(namespace);
+        options.poolGone(namespace);
       },
     });
   }
@@ -99,8 +104,23 @@ export class WarmPool {
     this.tried.delete(functionKey);
   }
 
-  /** The namespace's pool, owned by its serving Functions (resources/pool-objects.ts). */
-  async ensurePool(namespace: string, owners: { key: string; ref: V1OwnerReference }[]): Promise<void> {
+  /**
+   * The namespace's pool, owned by its oldest serving Functions (`functions`: the
+   * namespace's, as stored). A few owners, not all: each Function added would otherwise
+   * apply the Deployment again with one more reference, O(n²) bytes for n Functions.
+   * When the last owner goes, so does the pool, and the watch has it made again.
+   */
+  async ensurePool(namespace: string, functions: readonly KubernetesObject[]): Promise<void> {
+    const owners = functions
+      .filter(
+        (stored) => (stored as { spec?: { trigger?: { type?: string } } }).spec?.trigger?.type !== 'cron',
+      )
+      .filter((stored) => stored.metadata?.uid && !stored.metadata.deletionTimestamp)
+      .sort((a, b) => time(a.metadata?.creationTimestamp) - time(b.metadata?.creationTimestamp))
+      .slice(0, POOL_OWNERS)
+      .map((stored) =>
+        controllerReference({ kind: 'Function', metadata: stored.metadata as { name: string; uid: string } }),
+      );
     await this.objects.ensure(namespace, owners).catch((error: unknown) => {
       this.log.warn({ namespace, error: describeError(error) }, 'could not make the warm pool');
     });
@@ -223,6 +243,10 @@ export class WarmPool {
 
 function revisionOf(pod: V1Pod): string | undefined {
   return pod.metadata?.annotations?.[REVISION_KEY];
+}
+
+function time(value: Date | string | undefined): number {
+  return value ? new Date(value).getTime() : 0;
 }
 
 function isReady(pod: V1Pod): boolean {

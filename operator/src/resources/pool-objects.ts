@@ -37,8 +37,8 @@ const poolLabels = { ...poolSelector, 'app.kubernetes.io/managed-by': 'butterbas
  * Function of the default limits (a bigger one is not handed to the pool). Its readiness
  * probe asks the pool port: warm, then serving the function it was given. No liveness
  * probe: until it has a function nothing listens on the serving port, and a specialized
- * pod lives only until its Function's own pods are available. Owned by the namespace's
- * serving Functions: it goes with the last of them (garbage collection).
+ * pod lives only until its Function's own pods are available. Owned by some of the
+ * namespace's serving Functions (pool/warm-pool.ts): garbage collection removes it with them.
  */
 export function poolDeployment(
   namespace: string,
