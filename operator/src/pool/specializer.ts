@@ -3,6 +3,7 @@ import { SPECIALIZE_PATH } from '../../../runtime-image/src/pool/specialize-serv
 import { functionLabels, POOL_LABEL, POOL_STATE, REVISION_KEY } from '../resources/names.ts';
 import { POOL_PORT_NAME } from '../resources/pool-objects.ts';
 import type { PoolCluster } from './pool-cluster.ts';
+import { restartsOf, SPECIALIZED_RESTARTS } from './specialized-pod.ts';
 
 /** A specialize that takes longer has failed: a warm start is ~0.1 s, a loaded node's a few. */
 const SPECIALIZE_TIMEOUT_MS = 20_000;
@@ -54,7 +55,7 @@ export async function specializePod(
       ...functionLabels(fn.name),
       [POOL_LABEL]: POOL_STATE.specialized,
     },
-    annotations: { [REVISION_KEY]: fn.revision },
+    annotations: { [REVISION_KEY]: fn.revision, [SPECIALIZED_RESTARTS]: String(restartsOf(pod)) },
     // A merge patch replaces the list: the pool's ReplicaSet is no longer its controller.
     ownerReferences: [fn.owner],
   });

@@ -16,6 +16,7 @@ import { PoolCluster } from './pool-cluster.ts';
 import { PoolObjects } from './pool-objects.ts';
 import { MissingSetting, specializeSettings } from './pool-settings.ts';
 import { PoolWatch } from './pool-watch.ts';
+import { isSpecialized } from './specialized-pod.ts';
 import { specializePod } from './specializer.ts';
 
 /** How many of a namespace's Functions own its pool. */
@@ -137,7 +138,7 @@ export class WarmPool {
     for (const pod of pods) {
       if (pod.metadata?.labels?.[POOL_LABEL] !== POOL_STATE.specialized || pod.metadata.deletionTimestamp)
         continue;
-      if (at.rolledOut || revisionOf(pod) !== revision) void this.retire(pod);
+      if (at.rolledOut || revisionOf(pod) !== revision || !isSpecialized(pod)) void this.retire(pod);
     }
     if (at.rolledOut) return undefined;
     // A pool pod has the default limits' memory: a bigger heap cap needs the Function's own pod.

@@ -1,5 +1,6 @@
 import type { V1ContainerStatus, V1CronJob, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { SPECIALIZED_RESTARTS } from '../pool/specialized-pod.ts';
 import { POOL_LABEL, REVISION_KEY } from '../resources/names.ts';
 import { cronJobOutcome, deploymentOutcome, type Outcome } from './readiness.ts';
 
@@ -38,11 +39,20 @@ function specialized(revision: string, ready: boolean, deleting = false): V1Pod 
     metadata: {
       name: 'bbfn-pool-xyz',
       labels: { [POOL_LABEL]: 'specialized' },
-      ...annotations(revision),
+      annotations: { [REVISION_KEY]: revision, [SPECIALIZED_RESTARTS]: '0' },
       ...(deleting ? { deletionTimestamp: new Date() } : {}),
     },
-    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    status: {
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      containerStatuses: [{ name: 'runtime', image: 'rt:1', imageID: '', ready, restartCount: 0 }],
+    },
   };
+}
+/** The same pod after its container restarted: a warm pool process again, serving nothing. */
+function restarted(revision: string): V1Pod {
+  const pod = specialized(revision, true);
+  pod.status!.containerStatuses![0]!.restartCount = 1;
+  return pod;
 }
 
 describe('deploymentOutcome', () => {
@@ -92,9 +102,15 @@ describe('deploymentOutcome', () => {
       },
     ],
     [
-      'a specialized pool pod of an older revision, one not Ready, one going: not counted',
+      'a specialized pool pod of an older revision, one not Ready, one going, one restarted: not counted',
       deployment(2, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0 }),
-      [starting, specialized('r1', true), specialized('r2', false), specialized('r2', true, true)],
+      [
+        starting,
+        specialized('r1', true),
+        specialized('r2', false),
+        specialized('r2', true, true),
+        restarted('r2'),
+      ],
       { phase: 'progressing', reason: 'RollingOut' },
     ],
     [

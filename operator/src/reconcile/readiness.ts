@@ -1,5 +1,6 @@
 import type { V1ContainerStatus, V1CronJob, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
-import { POOL_LABEL, POOL_STATE, REVISION_KEY } from '../resources/names.ts';
+import { servesRevision } from '../pool/specialized-pod.ts';
+import { REVISION_KEY } from '../resources/names.ts';
 import { PROGRESS_REASON, RUNTIME_REASON } from './condition-reasons.ts';
 
 /**
@@ -62,13 +63,7 @@ export function deploymentOutcome(deployment: V1Deployment, pods: readonly V1Pod
 
 /** The revision served by a Ready pool pod made the Function's, while its Deployment's own pods start. */
 function servedByPoolPod(pods: readonly V1Pod[], revision: string): Outcome | undefined {
-  const pod = pods.find(
-    (p) =>
-      p.metadata?.labels?.[POOL_LABEL] === POOL_STATE.specialized &&
-      p.metadata.annotations?.[REVISION_KEY] === revision &&
-      !p.metadata.deletionTimestamp &&
-      (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-  );
+  const pod = pods.find((p) => servesRevision(p, revision));
   if (!pod) return undefined;
   return {
     phase: 'ready',
