@@ -32,6 +32,8 @@ const namespace = butterbaseNamespace('warm-pool');
 const metrics = createOperatorMetrics();
 let operator: TestOperator | undefined;
 let poolProcess: PodProcess | undefined;
+/** (Re)starts the test's pool process: a fresh warm one at the pool pods' address. */
+let startPoolProcess: () => Promise<void>;
 let dir: string;
 let httpPort: number;
 
@@ -92,18 +94,22 @@ beforeAll(async () => {
     return secret && Buffer.from(secret.data.token, 'base64').toString('utf8');
   });
   dir = await mkdtemp(path.join(tmpdir(), 'bbfn-kube-pool-'));
-  // What the pool Deployment's pod runs, on loopback: its pool port as the operator was told.
-  poolProcess = launchPod(POD_ENTRY, {
-    BBFN_POOL_PORT: String(poolPort),
-    BBFN_POOL_TOKEN: token,
-    PORT: String(httpPort),
-    BBFN_SPOOL_DIR: path.join(dir, 'spool'),
-    BBFN_WORKERS: '1',
-  });
-  await waitFor('the pool process to be warm', 30_000, async () => {
-    const ready = await fetch(`http://127.0.0.1:${poolPort}/readyz`).catch(() => undefined);
-    return ready?.status === 200;
-  });
+  startPoolProcess = async () => {
+    await poolProcess?.stop();
+    // What the pool Deployment's pod runs, on loopback: its pool port as the operator was told.
+    poolProcess = launchPod(POD_ENTRY, {
+      BBFN_POOL_PORT: String(poolPort),
+      BBFN_POOL_TOKEN: token,
+      PORT: String(httpPort),
+      BBFN_SPOOL_DIR: path.join(dir, 'spool'),
+      BBFN_WORKERS: '1',
+    });
+    await waitFor('the pool process to be warm', 30_000, async () => {
+      const ready = await fetch(`http://127.0.0.1:${poolPort}/readyz`).catch(() => undefined);
+      return ready?.status === 200;
+    });
+  };
+  await startPoolProcess();
 }, 90_000);
 
 afterAll(async () => {
@@ -222,5 +228,31 @@ describe('the warm pool', () => {
     await helloReports('pending', 'RollingOut');
     await setRevisionPods(namespace, 'hello', await servedRevision(namespace, 'hello'), runningAndReady());
     await helloReports('deployed', 'Available');
+  });
+
+  it('retires a specialized pod whose container restarted: a warm process again, it serves nothing', async () => {
+    await startPoolProcess();
+    const pool = await warmPodAtLoopback();
+    const patched = await kubectl([
+      ...['patch', 'fn', 'hello', '-n', namespace, '--type', 'merge', '-p'],
+      JSON.stringify({ spec: { code: 'export async function handler() { return new Response("v3"); }' } }),
+    ]);
+    expect(patched.ok).toBe(true);
+    await helloReports('deployed', 'ServedByPoolPod');
+    expect(await (await fetch(`http://127.0.0.1:${httpPort}/v1/demo/fn/hello`)).text()).toBe('v3');
+    // As a kubelet reports a container that exited and started again.
+    const restarted = runningAndReady();
+    restarted.containerStatuses[0]!.restartCount = 1;
+    const reported = await kubectl([
+      ...['patch', 'pod', pool.metadata.name, '-n', namespace, '--subresource=status', '--type=merge'],
+      ...['-p', JSON.stringify({ status: restarted })],
+    ]);
+    expect(reported.ok, reported.out).toBe(true);
+    await waitFor(
+      'the restarted pod to go',
+      30_000,
+      async () => (await poolPods('specialized')).length === 0,
+    );
+    await helloReports('pending', 'RollingOut');
   });
 });
