@@ -163,8 +163,10 @@ export class FunctionController {
         metrics: options.metrics,
         enqueue: (key) => this.enqueue(key),
         poolGone: (namespace) => {
-          const [any] = this.functions.list(namespace);
-          if (any) this.enqueue(keyOf(any));
+          const served = this.functions
+            .list(namespace)
+            .find((stored) => (stored.spec as { trigger?: { type?: string } })?.trigger?.type !== 'cron');
+          if (served) this.enqueue(keyOf(served));
         },
       });
   }
@@ -354,6 +356,10 @@ export class FunctionController {
       configMap: desired.objects.find((object) => object.kind === 'ConfigMap') as V1ConfigMap,
       pods,
       rolledOut: outcome.reason === PROGRESS_REASON.available,
+    }).catch((error: unknown) => {
+      // An optimisation that failed (a Secret unreadable, say): the Deployment serves.
+      this.log.warn({ function: keyOf(fn), error: describeError(error) }, 'the warm pool could not serve');
+      return undefined;
     });
     if (!specialized) return outcome;
     return deploymentOutcome(live.get('Deployment') as V1Deployment, [...pods, specialized]);
