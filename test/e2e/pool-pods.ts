@@ -19,10 +19,11 @@ export function processTaggedHandler(text: string): string {
 export async function handler() { return new Response(${JSON.stringify(text)} + " " + servedBy); }`;
 }
 
+/** The pods of `selector`, terminating ones too (a retired pool pod serves on through its preStop). */
 async function pods(namespace: string, selector: string): Promise<Pod[]> {
   const { ok, out } = await kubectl(['-n', namespace, 'get', 'pods', '-l', selector, '-o', 'json']);
   if (!ok) return [];
-  return (JSON.parse(out) as { items: Pod[] }).items.filter((pod) => !pod.metadata.deletionTimestamp);
+  return (JSON.parse(out) as { items: Pod[] }).items;
 }
 
 const isReady = (pod: Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -30,13 +31,17 @@ const isReady = (pod: Pod) => pod.status?.conditions?.some((c) => c.type === 'Re
 /** Waits (untimed, as a pool is warm before a Function comes) for a Ready warm pod in `namespace`. */
 export async function warmPodReady(namespace: string): Promise<void> {
   await waitFor(`a warm pool pod in ${namespace}`, 120_000, async () =>
-    (await pods(namespace, 'butterbase.ai/pool=warm')).some(isReady),
+    (await pods(namespace, 'butterbase.ai/pool=warm')).some(
+      (pod) => isReady(pod) && !pod.metadata.deletionTimestamp,
+    ),
   );
 }
 
 /**
  * The name of the pool pod specialized for `fn` whose own answer at `path` (on the
- * serving port, at its pod IP) is `body`; undefined when none is.
+ * serving port, at its pod IP) is `body`; undefined when none is. A terminating one is
+ * asked too: once the Function's own pods are available the operator retires it, and it
+ * answers on through its preStop sleep.
  */
 export async function specializedPodAnswering(
   namespace: string,
