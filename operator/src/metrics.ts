@@ -21,6 +21,12 @@ export function createOperatorMetrics() {
     help: 'Functions waiting to be reconciled',
     registers: [registry],
   });
-  return { registry, reconciles, reconcileSeconds, queueDepth };
+  const poolSpecializations = new Counter({
+    name: 'bbfn_operator_pool_specializations_total',
+    help: 'Warm pool pods handed a new revision, by outcome: specialized (it serves the revision), failed (deleted; the Deployment serves)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return { registry, reconciles, reconcileSeconds, queueDepth, poolSpecializations };
 }
 export type OperatorMetrics = ReturnType<typeof createOperatorMetrics>;

@@ -13,6 +13,7 @@ describe('loadOperatorSettings', () => {
       publicBaseUrl: 'https://api.example.com',
       ingress: { className: 'nginx' },
       runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
+      pool: { size: 1, port: 8090 },
     });
     expect(port).toBe(8081);
     expect(resyncSeconds).toBe(600);
@@ -48,6 +49,29 @@ describe('loadOperatorSettings', () => {
     expect(() => loadOperatorSettings({ BBFN_IMAGE_PULL_POLICY: 'Sometimes' })).toThrow(
       /BBFN_RUNTIME_IMAGE: .*\n.*BBFN_IMAGE_PULL_POLICY: .*\n.*BBFN_PUBLIC_BASE_URL: /,
     );
+  });
+});
+
+describe('loadOperatorSettings, the warm pool', () => {
+  const base = { BBFN_RUNTIME_IMAGE: 'runtime:1', BBFN_PUBLIC_BASE_URL: 'https://api.example.com' };
+
+  it('is off at size 0, and lets in the operator’s pods when it knows their namespace and labels', () => {
+    expect(loadOperatorSettings({ ...base, BBFN_POOL_SIZE: '0' }).settings.pool).toBeUndefined();
+    const pool = loadOperatorSettings({
+      ...base,
+      BBFN_POOL_SIZE: '2',
+      POD_NAMESPACE: 'bbfn-system',
+      BBFN_OPERATOR_POD_LABELS: '{"app.kubernetes.io/name":"butterbase-functions"}',
+    }).settings.pool;
+    expect(pool).toEqual({
+      size: 2,
+      port: 8090,
+      operatorPods: {
+        namespace: 'bbfn-system',
+        labels: { 'app.kubernetes.io/name': 'butterbase-functions' },
+      },
+    });
+    expect(() => loadOperatorSettings({ ...base, BBFN_POOL_SIZE: '-1' })).toThrow(/BBFN_POOL_SIZE/);
   });
 });
 

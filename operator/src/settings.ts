@@ -29,6 +29,9 @@ export const OPERATOR_ENV = {
   leaseName: 'BBFN_LEASE_NAME',
   leaseNamespace: 'BBFN_LEASE_NAMESPACE',
   leaseDurationSeconds: 'BBFN_LEASE_DURATION_SECONDS',
+  poolSize: 'BBFN_POOL_SIZE',
+  poolPort: 'BBFN_POOL_PORT',
+  operatorPodLabels: 'BBFN_OPERATOR_POD_LABELS',
   podName: 'POD_NAME',
   podNamespace: 'POD_NAMESPACE',
 } as const;
@@ -58,6 +61,12 @@ const settingsSchema = z.object({
   leaseNamespace: z.string().min(1).optional(),
   // As kube-controller-manager's defaults: 15 s lease, renewed every 2 s.
   leaseDurationSeconds: z.coerce.number().int().min(2).max(300).default(15),
+  // One warm pod per namespace: enough for the first response of a new revision there;
+  // each idles at the default function's memory request (README, "A warm pool in the cluster").
+  poolSize: z.coerce.number().int().min(0).max(20).default(1),
+  poolPort: z.coerce.number().int().min(1).max(65535).default(8090),
+  // The chart's selector labels of the operator's pods: who may reach a pool pod's port.
+  operatorPodLabels: jsonOf(z.record(z.string(), z.string())).optional(),
   podName: z.string().min(1).optional(),
   podNamespace: z.string().min(1).optional(),
 });
@@ -78,6 +87,18 @@ export interface OperatorSettings {
   runtimeResources: { cpuRequest: string; cpuLimit?: string };
   /** Where function pods run: scheduling, pull secrets, additions to their security context. */
   runtimePod?: RuntimePodOptions;
+  /** The warm pool a new revision is first served from (operator/src/pool/); none when absent. */
+  pool?: PoolSettings;
+}
+
+/** A warm pool in each namespace with serving Functions (resources/pool-deployment.ts). */
+export interface PoolSettings {
+  /** Warm pods per namespace (the pool Deployment's replicas). */
+  size: number;
+  /** The pool pods' specialize port (the runtime's BBFN_POOL_PORT). */
+  port: number;
+  /** The operator's pods, the only ones the pool port lets in (NetworkPolicy); unset: none in the cluster. */
+  operatorPods?: { namespace: string; labels: Record<string, string> };
 }
 
 /** The management API the operator serves (management/cluster). */
@@ -143,6 +164,17 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): OperatorProcessSet
       },
       runtimeResources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit },
       ...(s.runtimePod ? { runtimePod: s.runtimePod as RuntimePodOptions } : {}),
+      ...(s.poolSize > 0
+        ? {
+            pool: {
+              size: s.poolSize,
+              port: s.poolPort,
+              ...(s.operatorPodLabels && s.podNamespace
+                ? { operatorPods: { namespace: s.podNamespace, labels: s.operatorPodLabels } }
+                : {}),
+            },
+          }
+        : {}),
     },
     port: s.port,
     api: { port: s.apiPort, deployWaitMs: s.deployWaitSeconds * 1000 },

@@ -157,4 +157,23 @@ runtime:
     expect(wrong.ok).toBe(false);
     expect(wrong.out).toContain('tcpMigrateReq');
   });
+
+  it('for pool.size: the operator keeps that many warm pods per namespace, lets in only its own pods, or none at 0', async () => {
+    const env = operatorEnv(await render(['--set', 'pool.size=2']));
+    const pool = loadOperatorSettings({ ...env, POD_NAMESPACE: 'bbfn-system' }).settings.pool;
+    expect(pool).toMatchObject({ size: 2 });
+    // The operator Deployment's own selector labels: the NetworkPolicy's peer (resources/pool-objects.ts).
+    const operator = one(await render(), 'Deployment') as unknown as V1Deployment;
+    expect(pool?.operatorPods).toEqual({
+      namespace: 'bbfn-system',
+      labels: operator.spec!.selector.matchLabels,
+    });
+    expect(loadOperatorSettings(operatorEnv(await render())).settings.pool).toMatchObject({ size: 1 });
+    expect(loadOperatorSettings(operatorEnv(await render(['--set', 'pool.size=0']))).settings.pool).toBe(
+      undefined,
+    );
+    const wrong = await template(['--set', 'pool.size=-1']);
+    expect(wrong.ok).toBe(false);
+    expect(wrong.out).toContain('pool');
+  });
 });

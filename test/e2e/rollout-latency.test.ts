@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { waitFor } from '../support/wait.ts';
 import { PUBLIC_HOST } from './chart-release.ts';
 import { kubectl, kubectlOk, viaIngress } from './client.ts';
+import { processTaggedHandler, specializedPodAnswering, warmPodReady } from './pool-pods.ts';
 
 const namespace = `e2e-rollout-${Date.now().toString(36)}`;
 const RUNS = 5;
@@ -27,7 +28,7 @@ const fn = (version: number) => ({
   spec: {
     appId: 'rollout',
     trigger: { type: 'http', config: { method: 'GET', auth: 'none' } },
-    code: `export async function handler() { return new Response("v${version}"); }`,
+    code: processTaggedHandler(`v${version}`),
   },
 });
 
@@ -57,7 +58,7 @@ beforeAll(async () => {
   const app = { apiVersion: 'butterbase.ai/v1alpha1', kind: 'App', metadata: { name: 'rollout' } };
   await kubectlOk(['-n', namespace, 'apply', '-f', '-'], stringify({ ...app, spec: { appId: 'rollout' } }));
   await kubectlOk(['-n', namespace, 'apply', '-f', '-'], stringify(fn(0)));
-  await waitFor('v0 to answer', 120_000, async () => (await viaIngress(url)).body === 'v0');
+  await waitFor('v0 to answer', 120_000, async () => (await viaIngress(url)).body.startsWith('v0 '));
   await waitFor('v0 alone', 60_000, oldPodsGone, 250);
 });
 
@@ -72,9 +73,12 @@ it(`code update → the new code answering, failed requests during the rollout (
   let totalFailed = 0;
   for (let version = 1; version <= RUNS; version++) {
     const expected = `v${version}`;
+    // The namespace's pool is warm before the update, as a pool is (untimed).
+    await warmPodReady(namespace);
     const began = performance.now();
     await kubectlOk(['-n', namespace, 'apply', '-f', '-'], stringify(fn(version)));
     let firstNew: number | undefined;
+    let firstNewBody = '';
     let sent = 0;
     let staleAfterNew = 0;
     const failures: string[] = [];
@@ -85,8 +89,12 @@ it(`code update → the new code answering, failed requests during the rollout (
         const response = await viaIngress(url);
         sent++;
         if (response.status !== 200) failures.push(`${response.status} ${response.body.slice(0, 60)}`);
-        else if (response.body === expected) firstNew ??= performance.now();
-        else if (firstNew !== undefined) staleAfterNew++;
+        else if (response.body.startsWith(`${expected} `)) {
+          if (firstNew === undefined) {
+            firstNew = performance.now();
+            firstNewBody = response.body;
+          }
+        } else if (firstNew !== undefined) staleAfterNew++;
       }
     };
     const watcher = async () => {
@@ -97,8 +105,14 @@ it(`code update → the new code answering, failed requests during the rollout (
       }
       done = true;
     };
+    // Asked while the load runs: the specialized pod is retired once the new pods are available.
+    const pool = (async () => {
+      await waitFor(`${expected} to answer`, MAX_MS, async () => firstNew !== undefined, 25);
+      return specializedPodAnswering(namespace, 'rollout', new URL(url).pathname, firstNewBody);
+    })();
     await Promise.all([watcher(), ...Array.from({ length: CLIENTS }, client)]);
     expect(firstNew, `${expected} never answered`).toBeDefined();
+    expect(await pool, `${expected}'s first answer came from a specialized pool pod`).toBeDefined();
     const took = (firstNew! - began) / 1000;
     seconds.push(took);
     totalSent += sent;

@@ -143,6 +143,18 @@ describe('the Helm chart', () => {
         const got = await kubectl(['get', 'fn', 'hello', '-n', apps, '-o', 'jsonpath={.status.status}']);
         return got.out === 'pending';
       });
+      // The warm pool (pool.size, default 1) under the same RBAC: its Deployment, token, policy.
+      await waitFor('the namespace’s warm pool', 30_000, async () => {
+        const pool = await kubectl([
+          'get',
+          'deploy/bbfn-pool',
+          'secret/bbfn-pool-token',
+          'netpol/bbfn-pool',
+          '-n',
+          apps,
+        ]);
+        return pool.ok;
+      });
       const image = await kubectl([
         'get',
         'deploy',

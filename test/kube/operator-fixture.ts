@@ -50,17 +50,24 @@ export interface TestOperator {
  * kubeconfig (a suite that counts its requests, say).
  */
 export async function startTestOperator(
-  options: FunctionControllerOptions & { apps?: boolean; log?: Logger; kc?: k8s.KubeConfig } = {},
+  options: FunctionControllerOptions & {
+    apps?: boolean;
+    log?: Logger;
+    kc?: k8s.KubeConfig;
+    /** In place of testOperatorSettings (a warm pool, say). */
+    settings?: OperatorSettings;
+  } = {},
 ): Promise<TestOperator> {
   const {
     apps: withApps = false,
     log = pino({ level: 'silent' }),
     kc = testKubeConfig(),
+    settings = testOperatorSettings,
     ...controllerOptions
   } = options;
   const cluster = new Cluster(kc);
   const secretWatch = new SecretWatch(kc, log);
-  const functions = new FunctionController(kc, cluster, testOperatorSettings, log, controllerOptions);
+  const functions = new FunctionController(kc, cluster, settings, log, controllerOptions);
   const apps = withApps ? new AppController(kc, cluster, new AppCluster(kc), secretWatch, log) : undefined;
   await Promise.all([functions.start(), apps?.start()]);
   return {

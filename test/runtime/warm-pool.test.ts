@@ -113,7 +113,7 @@ describe('warm pool process', () => {
     expect(await codeOf(noBundle)).toBe('VALIDATION_INVALID_REQUEST');
   });
 
-  it('becomes the function’s pod: the app’s settings from the request, records stored, its door closed', async () => {
+  it('becomes the function’s pod: the app’s settings from the request, records stored, its door refusing a second function', async () => {
     const response = await specialize(poolUrl, {
       function: FUNCTION,
       bundle,
@@ -134,8 +134,11 @@ describe('warm pool process', () => {
       return found;
     });
     expect(record).toMatchObject({ functionName: 'late', outcome: 'ok', statusCode: 200 });
-    // One function in its life: the specialize port no longer answers.
-    await expect(fetch(`${poolUrl}/readyz`)).rejects.toThrow();
+    // One function in its life; the port answers the readiness probe, now for the function.
+    expect(await (await fetch(`${poolUrl}/readyz`)).json()).toEqual({ status: 'serving' });
+    const again = await specialize(poolUrl, { function: FUNCTION, bundle, env: {} });
+    expect(again.status).toBe(409);
+    expect(await codeOf(again)).toBe('POOL_ALREADY_SPECIALIZED');
   });
 
   it('counts a request in flight in bbfn_inflight_invocations while it is, and 0 once answered', async () => {

@@ -4,6 +4,7 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1ConfigMap,
   type V1CronJob,
   type V1Deployment,
   type V1Job,
@@ -17,8 +18,9 @@ import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import { describeError, restartingInformer } from '../kube/informers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
+import { WarmPool } from '../pool/warm-pool.ts';
 import { type ConflictCondition, withClaims } from '../reconcile/claims.ts';
-import { RETRIED_REASON, SPEC_REASON } from '../reconcile/condition-reasons.ts';
+import { PROGRESS_REASON, RETRIED_REASON, SPEC_REASON } from '../reconcile/condition-reasons.ts';
 import { functionState, statusBase } from '../reconcile/function-state.ts';
 import { cronJobOutcome, deploymentOutcome, type Outcome } from '../reconcile/readiness.ts';
 import { RetriedFailure } from '../reconcile/retried-failure.ts';
@@ -71,6 +73,8 @@ export class FunctionController {
   private readonly options: FunctionControllerOptions;
   /** appId conflicts, written on the Apps' status (app-conflicts.ts). */
   private readonly appConflicts: AppConflictReporter;
+  /** Each namespace's warm pool, when the settings ask for one (pool/warm-pool.ts). */
+  private readonly pool: WarmPool | undefined;
   /** Whether the Function and App watches are up, for /readyz. */
   readonly watches = new WatchHealth(['functions', 'apps']);
 
@@ -126,6 +130,7 @@ export class FunctionController {
       if (verb === 'delete') {
         specChanges.forget(fn);
         this.applied.forget(keyOf(fn));
+        this.pool?.forget(keyOf(fn));
         this.status.forget(keyOf(fn));
       } else if (!specChanges.changed(fn)) return;
       else this.enqueue(keyOf(fn));
@@ -148,6 +153,22 @@ export class FunctionController {
     };
     for (const verb of ['add', 'update', 'delete'] as const) this.apps.on(verb, appChanged);
     this.owned = new OwnedWatches(kc, log, (key) => this.enqueue(key));
+    if (settings.pool)
+      this.pool = new WarmPool({
+        kc,
+        cluster,
+        pool: settings.pool,
+        settings,
+        log,
+        metrics: options.metrics,
+        enqueue: (key) => this.enqueue(key),
+        poolGone: (namespace) => {
+          const served = this.functions
+            .list(namespace)
+            .find((stored) => (stored.spec as { trigger?: { type?: string } })?.trigger?.type !== 'cron');
+          if (served) this.enqueue(keyOf(served));
+        },
+      });
   }
 
   /**
@@ -157,7 +178,7 @@ export class FunctionController {
    * server still starting) is retried by the informer's restart.
    */
   async start(): Promise<void> {
-    await Promise.all([this.apps.start(), this.functions.start(), this.owned.start()]);
+    await Promise.all([this.apps.start(), this.functions.start(), this.owned.start(), this.pool?.start()]);
     await Promise.all(this.synced);
     // The informers fill their caches just after their list resolves.
     await new Promise((resolve) => setImmediate(resolve));
@@ -168,6 +189,7 @@ export class FunctionController {
       // Level-based: whatever a missed event hid, the next pass puts right.
       this.applied.clear();
       this.status.clear();
+      this.pool?.clear();
       for (const fn of this.functions.list()) this.enqueue(keyOf(fn));
     }, seconds * 1000);
     this.resync.unref();
@@ -178,7 +200,7 @@ export class FunctionController {
     clearInterval(this.resync);
     this.queue.stop();
     this.appConflicts.stop();
-    await Promise.all([this.functions.stop(), this.apps.stop(), this.owned.stop()]);
+    await Promise.all([this.functions.stop(), this.apps.stop(), this.owned.stop(), this.pool?.stop()]);
   }
 
   /** Resolves when every queued reconcile has run (tests, shutdown). */
@@ -247,6 +269,8 @@ export class FunctionController {
           await this.cluster.deleteAutoscaler(namespace, name);
         this.pruneRevisions(namespace, name, settled.revision);
         outcome = this.outcomeOf(namespace, name, live);
+        if (this.pool && live.has('Deployment'))
+          outcome = await this.servedFromPool(fn, apps, settled, live, outcome);
       }
     } catch (error) {
       if (!(error instanceof RetriedFailure)) throw error;
@@ -305,6 +329,40 @@ export class FunctionController {
     if (deployment) return deploymentOutcome(deployment, pods);
     const cronJob = live.get('CronJob') as V1CronJob;
     return cronJobOutcome(cronJob, this.owned.ofFunction<V1Job>('Job', namespace, name), pods);
+  }
+
+  /**
+   * The namespace's warm pool made (owned by its serving Functions), and the revision
+   * handed to a pool pod when none of its pods serves it yet (pool/warm-pool.ts). The
+   * outcome again when a pod was just specialized: the pod cache learns of it later.
+   */
+  private async servedFromPool(
+    fn: FunctionResource,
+    apps: AppResource[],
+    desired: { revision: string; objects: KubernetesObject[] },
+    live: Map<string, KubernetesObject>,
+    outcome: Outcome,
+  ): Promise<Outcome> {
+    const namespace = fn.metadata.namespace!;
+    await this.pool!.ensurePool(namespace, this.functions.list(namespace));
+    const pods = this.owned.ofFunction<V1Pod>('Pod', namespace, fn.metadata.name);
+    const app = apps.find((a) => a.spec.appId === fn.spec.appId);
+    if (!app) return outcome;
+    const specialized = await this.pool!.serve({
+      fn,
+      app,
+      revision: desired.revision,
+      // As built, with its data: the cache keeps ConfigMaps without it (owned-watches.ts).
+      configMap: desired.objects.find((object) => object.kind === 'ConfigMap') as V1ConfigMap,
+      pods,
+      rolledOut: outcome.reason === PROGRESS_REASON.available,
+    }).catch((error: unknown) => {
+      // An optimisation that failed (a Secret unreadable, say): the Deployment serves.
+      this.log.warn({ function: keyOf(fn), error: describeError(error) }, 'the warm pool could not serve');
+      return undefined;
+    });
+    if (!specialized) return outcome;
+    return deploymentOutcome(live.get('Deployment') as V1Deployment, [...pods, specialized]);
   }
 
   /** Deletes old revisions' ConfigMaps in the background; a failure waits for the next reconcile. */

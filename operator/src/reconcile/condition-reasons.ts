@@ -20,6 +20,8 @@ export const PROGRESS_REASON = {
   scheduled: 'Scheduled',
   /** The current revision's pods are starting, or the older ones are going. */
   rollingOut: 'RollingOut',
+  /** A warm pool pod made the Function's serves the current revision while its own pods start. */
+  servedByPoolPod: 'ServedByPoolPod',
 } as const;
 
 /** Failures that stay until the Function's spec (or its App) changes: nothing retries them. */
@@ -59,4 +61,11 @@ export const EVENT_REASON = {
   rollingOut: 'RollingOut',
   rolledOut: 'RolledOut',
   scheduled: 'Scheduled',
+  /** A warm pool pod was handed the current revision (pool/warm-pool.ts). */
+  specialized: 'Specialized',
+} as const;
+
+/** Reasons of the Warning Events the warm pool records: the Function falls back to its own pods. */
+export const POOL_WARNING_REASON = {
+  specializeFailed: 'SpecializeFailed',
 } as const;

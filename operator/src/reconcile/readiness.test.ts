@@ -1,6 +1,7 @@
 import type { V1ContainerStatus, V1CronJob, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { REVISION_KEY } from '../resources/names.ts';
+import { SPECIALIZED_RESTARTS } from '../pool/specialized-pod.ts';
+import { POOL_LABEL, REVISION_KEY } from '../resources/names.ts';
 import { cronJobOutcome, deploymentOutcome, type Outcome } from './readiness.ts';
 
 const annotations = (revision: string) => ({ annotations: { [REVISION_KEY]: revision } });
@@ -32,6 +33,27 @@ const pullFailing = pod('r2', {
   state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "rt:1"' } },
 });
 const starting = pod('r2', { state: { waiting: { reason: 'ContainerCreating' } } });
+/** A warm pool pod specialized for `revision` (pool/specializer.ts), Ready or not. */
+function specialized(revision: string, ready: boolean, deleting = false): V1Pod {
+  return {
+    metadata: {
+      name: 'bbfn-pool-xyz',
+      labels: { [POOL_LABEL]: 'specialized' },
+      annotations: { [REVISION_KEY]: revision, [SPECIALIZED_RESTARTS]: '0' },
+      ...(deleting ? { deletionTimestamp: new Date() } : {}),
+    },
+    status: {
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      containerStatuses: [{ name: 'runtime', image: 'rt:1', imageID: '', ready, restartCount: 0 }],
+    },
+  };
+}
+/** The same pod after its container restarted: a warm pool process again, serving nothing. */
+function restarted(revision: string): V1Pod {
+  const pod = specialized(revision, true);
+  pod.status!.containerStatuses![0]!.restartCount = 1;
+  return pod;
+}
 
 describe('deploymentOutcome', () => {
   const cases: [string, V1Deployment, V1Pod[], Partial<Outcome>][] = [
@@ -68,6 +90,34 @@ describe('deploymentOutcome', () => {
       deployment(2, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0 }),
       [starting],
       { phase: 'progressing', message: 'Revision r2: 0 of 1 pods available' },
+    ],
+    [
+      'the new pod not available yet, a specialized pool pod serving the revision',
+      deployment(2, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0 }),
+      [starting, specialized('r2', true)],
+      {
+        phase: 'ready',
+        reason: 'ServedByPoolPod',
+        message: "Revision r2: served by pool pod bbfn-pool-xyz while its Deployment's pods start",
+      },
+    ],
+    [
+      'a specialized pool pod of an older revision, one not Ready, one going, one restarted: not counted',
+      deployment(2, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0 }),
+      [
+        starting,
+        specialized('r1', true),
+        specialized('r2', false),
+        specialized('r2', true, true),
+        restarted('r2'),
+      ],
+      { phase: 'progressing', reason: 'RollingOut' },
+    ],
+    [
+      'a crash loop of the revision outweighs a specialized pod serving it',
+      deployment(2, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0 }),
+      [crashLooping, specialized('r2', true)],
+      { phase: 'failed', reason: 'CrashLoopBackOff' },
     ],
     [
       'every pod of the revision available',

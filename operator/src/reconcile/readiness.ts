@@ -1,4 +1,5 @@
 import type { V1ContainerStatus, V1CronJob, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import { servesRevision } from '../pool/specialized-pod.ts';
 import { REVISION_KEY } from '../resources/names.ts';
 import { PROGRESS_REASON, RUNTIME_REASON } from './condition-reasons.ts';
 
@@ -30,7 +31,9 @@ const NODE_REFUSED = new Set(['SysctlForbidden']);
  * one: its controller has seen the current template, every replica runs it, no older
  * one is left, and every one is available. Until then, its pods say whether it is only
  * slow (progressing) or stuck (crash loop, image pull): those are failures with their
- * own reason. `pods` are the Function's pods, of any revision.
+ * own reason, and a warm pool pod specialized for the revision (pool/specializer.ts)
+ * that is Ready serves it already: ready, though the Deployment still rolls out.
+ * `pods` are the Function's pods, of any revision.
  */
 export function deploymentOutcome(deployment: V1Deployment, pods: readonly V1Pod[]): Outcome {
   const revision = deployment.spec?.template.metadata?.annotations?.[REVISION_KEY] ?? 'unknown';
@@ -38,7 +41,8 @@ export function deploymentOutcome(deployment: V1Deployment, pods: readonly V1Pod
   const generation = deployment.metadata?.generation ?? 0;
   const progressing = (message: string): Outcome =>
     podFailure(pods, revision) ??
-    deadlineExceeded(deployment) ?? { phase: 'progressing', reason: PROGRESS_REASON.rollingOut, message };
+    deadlineExceeded(deployment) ??
+    servedByPoolPod(pods, revision) ?? { phase: 'progressing', reason: PROGRESS_REASON.rollingOut, message };
   if (status.observedGeneration === undefined || status.observedGeneration < generation)
     return progressing(`Revision ${revision}: waiting for the Deployment controller to see it`);
   const wanted = deployment.spec?.replicas ?? 1;
@@ -54,6 +58,17 @@ export function deploymentOutcome(deployment: V1Deployment, pods: readonly V1Pod
     phase: 'ready',
     reason: PROGRESS_REASON.available,
     message: `Revision ${revision}: all ${wanted} pods available`,
+  };
+}
+
+/** The revision served by a Ready pool pod made the Function's, while its Deployment's own pods start. */
+function servedByPoolPod(pods: readonly V1Pod[], revision: string): Outcome | undefined {
+  const pod = pods.find((p) => servesRevision(p, revision));
+  if (!pod) return undefined;
+  return {
+    phase: 'ready',
+    reason: PROGRESS_REASON.servedByPoolPod,
+    message: `Revision ${revision}: served by pool pod ${pod.metadata?.name} while its Deployment's pods start`,
   };
 }
 

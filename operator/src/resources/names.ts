@@ -27,6 +27,14 @@ export function selectorLabels(functionName: string): Record<string, string> {
  */
 export const REVISION_KEY = 'butterbase.ai/revision';
 
+/**
+ * On every warm pool pod (resources/pool-objects.ts): `warm` while it waits in its
+ * namespace's pool (the pool's Deployment selects it), `specialized` once the operator
+ * made it a Function's (pool/specializer.ts), until that Function's own pods serve.
+ */
+export const POOL_LABEL = 'butterbase.ai/pool';
+export const POOL_STATE = { warm: 'warm', specialized: 'specialized' } as const;
+
 const MAX_NAME = 63;
 
 /**

@@ -15,12 +15,28 @@ import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
 import type { RuntimePodOptions } from '../runtime-pod-options.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { APP_SECRET_KEYS, appSecretName } from './app-secret.ts';
-import { functionLabels, REVISION_KEY, revisionConfigMapName } from './names.ts';
+import { functionLabels, REVISION_KEY, revisionConfigMapName, SERVICE_PORT_NAME } from './names.ts';
 import { BUNDLE_FILE, FUNCTION_FILE, MOUNT_DIR, type Revision } from './revision.ts';
 
 /** How long a serving pod keeps serving after it is marked terminating (see preStop). */
 const PRE_STOP_SECONDS = 5;
 export const HTTP_PORT = 8080;
+/** The serving port, by the name the Function's Service targets (names.ts SERVICE_PORT_NAME). */
+export const HTTP_CONTAINER_PORT = { name: SERVICE_PORT_NAME, containerPort: HTTP_PORT, protocol: 'TCP' };
+/** The one container of a runtime pod, as pod statuses name it. */
+export const RUNTIME_CONTAINER = 'runtime';
+export const CONTAINER_SECURITY_CONTEXT = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+};
+/**
+ * The ingress controller learns of a terminating pod from EndpointSlices a moment after
+ * the kubelet signals it; serving on for a few seconds before SIGTERM keeps requests in
+ * that moment from meeting a closed port (502s in the e2e rollout test).
+ */
+export const SERVING_LIFECYCLE = { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } };
 /** The image's user (Dockerfile); the pod runs as it, never as root. */
 const RUNTIME_USER = 10001;
 /** What the runtime itself takes beside the handler's heap: Node, the host, a worker. */
@@ -47,7 +63,7 @@ export const CREDENTIALS_ANNOTATION = 'butterbase.ai/credentials';
  */
 export const SPOOL_DIR = '/var/spool/bbfn';
 /** Above the runtime's own cap on the spool (256 MiB), so the kubelet never evicts the pod for it. */
-const SPOOL_SIZE_LIMIT = '300Mi';
+export const SPOOL_VOLUME = { name: 'spool', emptyDir: { sizeLimit: '300Mi' } };
 
 /**
  * The pod a Function's revision runs in: the runtime image with the revision's
@@ -66,32 +82,26 @@ export function runtimePodTemplate(
   role: RuntimeRole,
 ): V1PodTemplateSpec {
   const container: V1Container = {
-    name: 'runtime',
+    name: RUNTIME_CONTAINER,
     image: settings.runtimeImage,
     imagePullPolicy: settings.imagePullPolicy,
     command: runtimeCommand(role),
     env: [
-      ...runtimeEnv(app),
-      ...webhookEnv(fn),
+      ...functionPodEnv(fn, app),
       ...(role === 'serve' ? [{ name: RUNTIME_ENV.spoolDir, value: SPOOL_DIR }] : []),
     ],
     volumeMounts: [
       { name: 'revision', mountPath: MOUNT_DIR, readOnly: true },
       ...(role === 'serve' ? [{ name: 'spool', mountPath: SPOOL_DIR }] : []),
     ],
-    resources: runtimeResources(fn, settings),
+    resources: runtimeResources(fn.spec.limits.memoryMb, settings),
     // A container that exits with an error leaves its last log lines (the runtime's fatal
     // error) as its termination message, which the Function's status quotes.
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-    },
+    securityContext: CONTAINER_SECURITY_CONTEXT,
     ...(role === 'serve'
       ? {
-          ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+          ports: [HTTP_CONTAINER_PORT],
           // A serving worker that blocked is replaced within ~1.5 s (its probe waits in the
           // accept queue and is answered by the new one): a 3 s timeout and 3 failures keep a
           // one-replica function in its Service through back-to-back hand-overs, where 1 s × 2
@@ -107,10 +117,7 @@ export function runtimePodTemplate(
             periodSeconds: 10,
             failureThreshold: 3,
           },
-          // The ingress controller learns of a terminating pod from EndpointSlices a moment
-          // after the kubelet signals it; serving on for a few seconds before SIGTERM keeps
-          // requests in that moment from meeting a closed port (502s in the e2e rollout test).
-          lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
+          lifecycle: SERVING_LIFECYCLE,
         }
       : {}),
   };
@@ -118,16 +125,9 @@ export function runtimePodTemplate(
     containers: [container],
     volumes: [
       { name: 'revision', configMap: { name: revisionConfigMapName(fn.metadata.name, revision.id) } },
-      ...(role === 'serve' ? [{ name: 'spool', emptyDir: { sizeLimit: SPOOL_SIZE_LIMIT } }] : []),
+      ...(role === 'serve' ? [SPOOL_VOLUME] : []),
     ],
-    automountServiceAccountToken: false,
-    // The handler sees its envVars only; service links would add every Service's address.
-    enableServiceLinks: false,
-    securityContext: podSecurityContext(role, settings.runtimePod),
-    ...placement(settings.runtimePod),
-    // SIGTERM: finish requests and ctx.waitUntil work (capped), flush the invocation log.
-    terminationGracePeriodSeconds:
-      PRE_STOP_SECONDS + Math.ceil(drainLimitFor(BACKGROUND_LIMIT_MS) / 1000) + 5,
+    ...tenantPodSpec(role, settings),
     ...(role === 'run-once' ? { restartPolicy: 'Never' } : {}),
   };
   const credentials = app.status?.credentialsRevision;
@@ -141,6 +141,23 @@ export function runtimePodTemplate(
       },
     },
     spec,
+  };
+}
+
+/**
+ * What every runtime pod's spec has, a function's or a warm pool's (pool-deployment.ts):
+ * the tenant boundary, where the platform places them, and time to drain.
+ */
+export function tenantPodSpec(role: RuntimeRole, settings: OperatorSettings): Partial<V1PodSpec> {
+  return {
+    automountServiceAccountToken: false,
+    // The handler sees its envVars only; service links would add every Service's address.
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(role, settings.runtimePod),
+    ...placement(settings.runtimePod),
+    // SIGTERM: finish requests and ctx.waitUntil work (capped), flush the invocation log.
+    terminationGracePeriodSeconds:
+      PRE_STOP_SECONDS + Math.ceil(drainLimitFor(BACKGROUND_LIMIT_MS) / 1000) + 5,
   };
 }
 
@@ -190,6 +207,14 @@ export function runtimeCommand(role: RuntimeRole): string[] {
   return ['node', ...permissionFlagsFor(env, RUNTIME_IMAGE.codeRoot), entry];
 }
 
+/**
+ * The environment a Function's pod gets for its function: one home, for the pod template
+ * and for the settings a warm pool pod is handed instead (pool/pool-settings.ts).
+ */
+export function functionPodEnv(fn: FunctionResource, app: AppResource): V1EnvVar[] {
+  return [...runtimeEnv(app), ...webhookEnv(fn)];
+}
+
 function runtimeEnv(app: AppResource): V1EnvVar[] {
   const { database, auth, roles } = app.spec;
   const env: V1EnvVar[] = [
@@ -234,7 +259,10 @@ function runtimeEnv(app: AppResource): V1EnvVar[] {
   return env;
 }
 
-/** A webhook trigger's signing secret, by reference: the operator never reads it. */
+/**
+ * A webhook trigger's signing secret, by reference: the operator reads it only to hand
+ * it to a warm pool pod that becomes this Function's (pool/pool-settings.ts).
+ */
 function webhookEnv(fn: FunctionResource): V1EnvVar[] {
   const trigger = fn.spec.trigger;
   if (trigger.type !== 'webhook') return [];
@@ -248,8 +276,7 @@ function webhookEnv(fn: FunctionResource): V1EnvVar[] {
  * runtime starts one worker per CPU of its limit, rounded up, or two without one
  * (runtime-image/src/cpu-limit.ts). CPU as the operator is configured.
  */
-function runtimeResources(fn: FunctionResource, settings: OperatorSettings) {
-  const { memoryMb } = fn.spec.limits;
+export function runtimeResources(memoryMb: number, settings: OperatorSettings) {
   const { cpuRequest, cpuLimit } = settings.runtimeResources;
   const workers = cpuLimit ? Math.ceil(cpuCores(cpuLimit)) : 2;
   return {

@@ -24,20 +24,23 @@ export interface SpecializeServerOptions {
 
 /**
  * The one door of a warm pool process: `POST /v1/specialize` with the pool's token
- * hands it a function, and the process serves it from then on; `GET /readyz` says it
- * waits. It takes one function in its life: once one is served this server closes, so
- * a pod holding an app's secrets and code listens for nothing else. A request that
- * fails once the function is being served (a worker that cannot start) ends the process:
- * half a pod must not wait for a second function.
+ * hands it a function, and the process serves it from then on; `GET /readyz` says
+ * whether it is ready: warm (waiting), then serving its function. It takes one function
+ * in its life: once one is taken, a second specialize is refused. The port stays open
+ * for /readyz alone, because a pod's readiness probe cannot change: the operator moves
+ * the specialized pod into the function's Service (operator/src/pool/), whose endpoints
+ * list it only while this probe passes. A request that fails once the function is being
+ * served (a worker that cannot start) ends the process: half a pod must not wait for a
+ * second function.
  */
 export async function startSpecializeServer(
   options: SpecializeServerOptions,
 ): Promise<{ server: Server; url: string }> {
   const expected = digest(options.token);
   let taken = false;
-  let warm = false;
+  let state: 'booting' | 'warm' | 'specializing' | 'serving' = 'booting';
   void options.ready.then(() => {
-    warm = true;
+    if (state === 'booting') state = 'warm';
   });
   const server = createServer((request, response) => {
     void answer(request, response).catch((error: unknown) => {
@@ -50,7 +53,7 @@ export async function startSpecializeServer(
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = request.url?.split('?')[0];
     if (request.method === 'GET' && path === '/readyz')
-      return send(response, warm ? 200 : 503, { status: warm ? 'warm' : 'booting' });
+      return send(response, state === 'warm' || state === 'serving' ? 200 : 503, { status: state });
     if (path !== SPECIALIZE_PATH) throw new BbfnError('RESOURCE_NOT_FOUND', `No route ${path}`);
     if (request.method !== 'POST') throw new BbfnError('HTTP_METHOD_NOT_ALLOWED', 'Specialize with POST');
     const [scheme, presented] = (request.headers.authorization ?? '').split(' ');
@@ -60,6 +63,7 @@ export async function startSpecializeServer(
     const body = specializeRequestSchema.safeParse(parseJson(await readBody(request)));
     if (!body.success) throw new BbfnError('VALIDATION_INVALID_REQUEST', z.prettifyError(body.error));
     taken = true;
+    state = 'specializing';
     let served: Record<string, unknown>;
     try {
       served = await options.specialize(body.data);
@@ -71,8 +75,8 @@ export async function startSpecializeServer(
       send(response, failure.status, failure.toJSON(), () => options.log.flush(() => process.exit(1)));
       return;
     }
+    state = 'serving';
     send(response, 200, served);
-    server.close();
   }
 
   await new Promise<void>((resolve, reject) => {
