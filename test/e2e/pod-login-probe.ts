@@ -75,39 +75,25 @@ function authenticate(kind, data) {
  * names), from inside `pod`; says whether Postgres let it in, or its error code.
  */
 export async function tryPodLogin(namespace: string, pod: string, database?: string): Promise<LoginOutcome> {
-  const args = [
-    '-n',
-    namespace,
-    'exec',
-    pod,
-    '-c',
-    'runtime',
-    '--',
-    'node',
+  const out = await nodeInPod(namespace, pod, [
     '--input-type=module',
     '-e',
     PROBE,
-  ];
-  const { ok, out } = await kubectl(database ? [...args, database] : args);
-  if (!ok) throw new Error(`kubectl exec in ${pod} failed: ${out}`);
+    ...(database ? [database] : []),
+  ]);
   return JSON.parse(out.trim().split('\n').pop()!) as LoginOutcome;
 }
 
 /** The environment of the pod's runtime container as a process started in it sees it (names → values). */
 export async function podEnvironment(namespace: string, pod: string): Promise<Record<string, string>> {
-  const script = 'console.log(JSON.stringify(process.env))';
-  const { ok, out } = await kubectl([
-    '-n',
-    namespace,
-    'exec',
-    pod,
-    '-c',
-    'runtime',
-    '--',
-    'node',
-    '-e',
-    script,
-  ]);
+  return JSON.parse(
+    await nodeInPod(namespace, pod, ['-e', 'console.log(JSON.stringify(process.env))']),
+  ) as Record<string, string>;
+}
+
+/** Runs `node <args>` in the pod's runtime container; its stdout. */
+async function nodeInPod(namespace: string, pod: string, args: string[]): Promise<string> {
+  const { ok, out } = await kubectl(['-n', namespace, 'exec', pod, '-c', 'runtime', '--', 'node', ...args]);
   if (!ok) throw new Error(`kubectl exec in ${pod} failed: ${out}`);
-  return JSON.parse(out) as Record<string, string>;
+  return out;
 }
