@@ -13,7 +13,7 @@ import { BUNDLE_FILE, FUNCTION_FILE } from '../resources/revision.ts';
 import { functionPodEnv } from '../resources/runtime-pod.ts';
 import type { OperatorSettings, PoolSettings } from '../settings.ts';
 import { PoolCluster } from './pool-cluster.ts';
-import { PoolObjects } from './pool-objects.ts';
+import { NamespacePools } from './namespace-pools.ts';
 import { MissingSetting, specializeSettings } from './pool-settings.ts';
 import { PoolWatch } from './pool-watch.ts';
 import { isSpecialized } from './specialized-pod.ts';
@@ -46,7 +46,7 @@ export interface RevisionAtHand {
 export class WarmPool {
   private readonly watch: PoolWatch;
   private readonly pools: PoolCluster;
-  private readonly objects: PoolObjects;
+  private readonly objects: NamespacePools;
   /** Function key → the revision last handed (or tried) to a pool pod. */
   private readonly tried = new Map<string, string>();
   /** Namespace → Functions that found no Ready pool pod, reconciled again when one is. */
@@ -74,7 +74,7 @@ export class WarmPool {
     this.metrics = options.metrics;
     this.enqueue = options.enqueue;
     this.pools = new PoolCluster(kc, cluster);
-    this.objects = new PoolObjects(this.pools, pool, settings);
+    this.objects = new NamespacePools(this.pools, pool, settings);
     this.watch = new PoolWatch(kc, log, {
       warmPodReady: (namespace) => {
         const keys = this.waiting.get(namespace);

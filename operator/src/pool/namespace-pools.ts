@@ -15,7 +15,7 @@ interface Ensured {
  * (made once, kept) and NetworkPolicy, both owned by the Deployment. Applied again only
  * when the owners change, the Deployment was deleted, or at the controller's resync.
  */
-export class PoolObjects {
+export class NamespacePools {
   private readonly ensured = new Map<string, Ensured>();
   private readonly pools: PoolCluster;
   private readonly pool: PoolSettings;
