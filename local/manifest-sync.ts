@@ -14,6 +14,7 @@ import {
   type ManifestSet,
 } from './manifests/load-manifests.ts';
 import type { LocalAppSecrets } from './secrets.ts';
+import { traceStart } from './start-trace.ts';
 import { withLocalWebhookSecret } from './webhook-secret.ts';
 
 export interface SyncTarget {
@@ -202,6 +203,7 @@ export function createManifestSync(options: ManifestSyncOptions) {
     async sync(set: ManifestSet, initial = false): Promise<void> {
       reportProblems(set.problems, initial);
       const appsChanged = await syncApps(set.apps, initial);
+      if (initial) traceStart('apps ready');
       await syncFunctions(set, appsChanged);
       await options.onSynced(listing());
     },

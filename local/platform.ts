@@ -20,6 +20,7 @@ import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
 import { stopStalePostgres } from './postgres/stale-server.ts';
 import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
 import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
+import { traceStart } from './start-trace.ts';
 
 export interface LocalPlatformOptions {
   manifestsDir: string;
@@ -45,6 +46,7 @@ export { PLATFORM_STATE_FILE } from './platform-state.ts';
  * cron triggers scheduled, and the directory watched so edits go live.
  */
 export async function startLocalPlatform(options: LocalPlatformOptions) {
+  traceStart('platform modules loaded');
   // Before any sandbox thread exists: the same collector settings as a pod.
   applyHeapFlags();
   await mkdir(options.dataDir, { recursive: true });
@@ -71,6 +73,7 @@ async function startOnLockedDataDir(
   workerBundle.catch(() => {}); // Awaited below; a start that fails first must not leave it unheard.
   // Read first: a missing directory fails before Postgres starts.
   const initial = await loadManifests(options.manifestsDir);
+  traceStart('manifests loaded');
   // Each function's sandbox thread boots while Postgres starts and the apps' databases are
   // prepared, rather than after (its deploy takes the booted thread: prewarmed-threads.ts).
   const sandboxesBooting = workerBundle.then((entry) => {
@@ -84,6 +87,7 @@ async function startOnLockedDataDir(
   print('starting embedded Postgres…');
   const postgres = await startEmbeddedPostgres({ dataDir: postgresDataDir, persistent: true });
   undo.push(() => postgres.stop());
+  traceStart('Postgres up');
   // The Apps' databases are prepared while the HTTP server is built (the sync below takes them).
   // Their secrets are made first, in one write of the store: concurrent writes would race.
   await ensureAppSecrets(options.dataDir, [
@@ -164,6 +168,7 @@ async function startOnLockedDataDir(
         )
       : error;
   });
+  traceStart('HTTP server listening');
   undo.push(async () => {
     await server.app.close();
     await server.host.close();
