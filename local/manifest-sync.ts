@@ -125,11 +125,17 @@ export function createManifestSync(options: ManifestSyncOptions) {
     return changed;
   }
 
-  async function syncFunctions(set: ManifestSet, appsChanged: Set<string>): Promise<void> {
+  async function syncFunctions(
+    set: ManifestSet,
+    appsChanged: Set<string>,
+    onServing?: () => void,
+  ): Promise<void> {
     const seen = new Set<string>();
     // All deploys start at once (compiles and sandbox threads overlap); results are
     // reported in manifest order.
     const started = [];
+    /** Settles as each deploy routes its function or fails first. */
+    const routed: Promise<unknown>[] = [];
     for (const loaded of set.functions) {
       const definition = await toDefinition(loaded, options.dataDir, print);
       const key = `${definition.appId}/${definition.name}`;
@@ -141,10 +147,17 @@ export function createManifestSync(options: ManifestSyncOptions) {
         known?.definition === json && known.error === null && !appsChanged.has(definition.appId);
       if (unchanged && serving(key)) continue;
       const previous = serving(key);
-      const deploying = host.deploy(definition);
+      const { promise: routedNow, resolve: onRouted } = Promise.withResolvers<void>();
+      // At start, a function takes requests while its sandbox boots (they wait for it).
+      const deploying = host.deploy(definition, { serveWhileBooting: onServing !== undefined, onRouted });
       deploying.catch(() => {}); // Reported below, in order.
+      routed.push(Promise.race([routedNow, deploying.catch(() => {})]));
       started.push({ loaded, key, json, definition, previous, deploying });
     }
+    if (onServing)
+      void Promise.all(routed)
+        .then(() => options.onSynced(listing()))
+        .then(onServing, () => {}); // A state that cannot be written fails the sync's own write below.
     for (const { loaded, key, json, definition, previous, deploying } of started) {
       const state = functions.get(key) ?? { file: loaded.file, definition: json, error: null };
       state.definition = json;
@@ -199,12 +212,18 @@ export function createManifestSync(options: ManifestSyncOptions) {
   }
 
   return {
-    /** Applies one load of the manifests; `initial` for the first, at start. Never throws. */
-    async sync(set: ManifestSet, initial = false): Promise<void> {
+    /**
+     * Applies one load of the manifests; `initial` for the first, at start. Rejects only
+     * when the platform's state cannot be written. With `onServing` (at start), functions
+     * are routed before their sandboxes boot, and it is called once every App is ready and
+     * every function routed (or failed): the platform serves from then on, while the boots
+     * finish and are reported.
+     */
+    async sync(set: ManifestSet, initial = false, onServing?: () => void): Promise<void> {
       reportProblems(set.problems, initial);
       const appsChanged = await syncApps(set.apps, initial);
       if (initial) traceStart('apps ready');
-      await syncFunctions(set, appsChanged);
+      await syncFunctions(set, appsChanged, onServing);
       await options.onSynced(listing());
     },
   };

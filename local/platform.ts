@@ -7,6 +7,7 @@ import { createLogPool } from '../runtime-image/src/db/pool.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
 import { sandboxThread, useSandboxWorkerEntry } from '../runtime-image/src/sandbox/sandbox-thread.ts';
+import { BootQueue } from '../runtime-image/src/threads/boot-queue.ts';
 import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
 import { prewarmThreads } from '../runtime-image/src/threads/prewarmed-threads.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
@@ -39,6 +40,12 @@ export interface LocalPlatformOptions {
 }
 
 export { PLATFORM_STATE_FILE } from './platform-state.ts';
+
+/**
+ * Sandbox threads that boot at once at start: about one core's worth, beside the main
+ * thread (README, "Benchmarks", measured against all of them at once).
+ */
+const BOOTS_AT_ONCE = Number(process.env.BBFN_BOOTS_AT_ONCE ?? 2);
 
 /**
  * The whole platform on one machine: an embedded Postgres (data kept in `dataDir`),
@@ -74,11 +81,14 @@ async function startOnLockedDataDir(
   // Read first: a missing directory fails before Postgres starts.
   const initial = await loadManifests(options.manifestsDir);
   traceStart('manifests loaded');
-  // Each function's sandbox thread boots while Postgres starts and the apps' databases are
-  // prepared, rather than after (its deploy takes the booted thread: prewarmed-threads.ts).
+  // The first functions' sandbox threads boot while Postgres starts and the apps' databases
+  // are prepared (their deploys take the booted threads: prewarmed-threads.ts); the others
+  // boot in turns after them (bootQueue), so that the main thread keeps a core meanwhile.
   const sandboxesBooting = workerBundle.then((entry) => {
+    traceStart('sandbox worker bundled');
     useSandboxWorkerEntry(entry);
-    for (const fn of initial.functions) prewarmThreads(sandboxThread(fn.resource.spec.limits.memoryMb), 1);
+    for (const fn of initial.functions.slice(0, BOOTS_AT_ONCE))
+      prewarmThreads(sandboxThread(fn.resource.spec.limits.memoryMb), 1);
   });
   sandboxesBooting.catch(() => {});
   const postgresDataDir = path.join(options.dataDir, 'postgres', 'data');
@@ -130,6 +140,7 @@ async function startOnLockedDataDir(
     spoolDir: path.join(options.dataDir, 'spool'),
     // It listens before the first deploys finish: until then, say so rather than 404.
     starting: true,
+    bootQueue: new BootQueue(BOOTS_AT_ONCE),
     registerRoutes: localManagementRoutes({
       manifestsDir: options.manifestsDir,
       apps: managedApps,
@@ -192,12 +203,23 @@ async function startOnLockedDataDir(
       writePlatformState(options.dataDir, { url: server.url, postgresUrl: postgres.url, apps }),
   });
   await sandboxesBooting;
-  await sync.sync(initial, true);
+  // The platform serves once every App is ready and every function routed; requests to a
+  // function whose sandbox still boots wait for it. Each boot is reported as it ends
+  // (a handler that cannot load included), after the URLs are printed.
+  const serving = Promise.withResolvers<void>();
+  const firstSync = sync.sync(initial, true, serving.resolve);
+  firstSync.then(serving.resolve, serving.reject);
+  await serving.promise;
   server.host.starting = false;
+  traceStart('serving');
+  const deployed = firstSync.then(
+    () => traceStart('every function booted'),
+    (error: unknown) => print(`✗ start failed: ${formatCliError(error)}`),
+  );
 
   let reloads = 0;
   // One reload at a time, for the watcher and for deploys through the management API alike.
-  let running = Promise.resolve();
+  let running = deployed;
   function reload(): Promise<void> {
     running = running
       .then(async () => sync.sync(await loadManifests(options.manifestsDir)))
@@ -209,6 +231,14 @@ async function startOnLockedDataDir(
     const watcher = await watchTree(options.manifestsDir, () => void reload(), { ignore: [options.dataDir] });
     stopWatching = () => watcher.close();
   }
-  /** How many reloads have finished: what a test waits on after changing a file. */
-  return { ...server, postgres, secrets, scheduler, reloads: () => reloads };
+  return {
+    ...server,
+    postgres,
+    secrets,
+    scheduler,
+    /** Every function of the start has booted or failed, and been reported. */
+    deployed,
+    /** How many reloads have finished: what a test waits on after changing a file. */
+    reloads: () => reloads,
+  };
 }
