@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { LocalApp, LocalPlatformView } from '../management/local/local-backend.ts';
@@ -16,9 +15,8 @@ import { prepareLocalAppWithSecrets } from './local-app.ts';
 import { createManifestSync } from './manifest-sync.ts';
 import { loadManifests } from './manifests/load-manifests.ts';
 import { watchTree } from './manifests/watch-tree.ts';
-import { lockDataDir, writePlatformState } from './platform-state.ts';
-import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
-import { stopStalePostgres } from './postgres/stale-server.ts';
+import { type BegunPlatform, beginLocalPlatform } from './platform-begin.ts';
+import { writePlatformState } from './platform-state.ts';
 import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
 import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
 import { traceStart } from './start-trace.ts';
@@ -37,6 +35,8 @@ export interface LocalPlatformOptions {
   exit?: (code: number) => void;
   /** How long a deploy through the management API waits for the new revision to serve. */
   deployWaitMs?: number;
+  /** Its first steps, already taken (`bbfn start` takes them before it loads this module). */
+  begun?: BegunPlatform;
 }
 
 export { PLATFORM_STATE_FILE } from './platform-state.ts';
@@ -56,60 +56,57 @@ export async function startLocalPlatform(options: LocalPlatformOptions) {
   traceStart('platform modules loaded');
   // Before any sandbox thread exists: the same collector settings as a pod.
   applyHeapFlags();
-  await mkdir(options.dataDir, { recursive: true });
-  // One platform per data directory; taken before anything else touches it.
-  const lock = await lockDataDir(options.dataDir);
+  const begun = options.begun ?? (await beginLocalPlatform(options));
   // What a start that fails half-way undoes, last first: no Postgres is left behind.
-  const undo: Array<() => Promise<void>> = [lock.release];
+  const undo: Array<() => Promise<void>> = [begun.abandon];
   try {
-    return await startOnLockedDataDir(options, lock, undo);
+    return await startOnBegun(options, begun, undo);
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => {});
     throw error;
   }
 }
 
-async function startOnLockedDataDir(
+async function startOnBegun(
   options: LocalPlatformOptions,
-  lock: { release: () => Promise<void> },
+  begun: BegunPlatform,
   undo: Array<() => Promise<void>>,
 ) {
   const { log, print } = options;
   // In esbuild's process, while the manifests load and Postgres starts.
   const workerBundle = bundleSandboxWorker(options.dataDir);
   workerBundle.catch(() => {}); // Awaited below; a start that fails first must not leave it unheard.
-  // Read first: a missing directory fails before Postgres starts.
   const initial = await loadManifests(options.manifestsDir);
   traceStart('manifests loaded');
-  // The first functions' sandbox threads boot while Postgres starts and the apps' databases
-  // are prepared (their deploys take the booted threads: prewarmed-threads.ts); the others
-  // boot in turns after them (bootQueue), so that the main thread keeps a core meanwhile.
+  // One sandbox thread boots while Postgres starts, kept for the first function a request
+  // waits for (bootQueue.keepPrewarmedForHurried); the functions' own threads boot in turns
+  // once their Apps are ready, so that the main thread keeps a core meanwhile.
+  const bootQueue = new BootQueue(BOOTS_AT_ONCE);
+  bootQueue.keepPrewarmedForHurried = true;
   const sandboxesBooting = workerBundle.then((entry) => {
     traceStart('sandbox worker bundled');
     useSandboxWorkerEntry(entry);
-    for (const fn of initial.functions.slice(0, BOOTS_AT_ONCE))
-      prewarmThreads(sandboxThread(fn.resource.spec.limits.memoryMb), 1);
+    const first = initial.functions[0];
+    if (first) prewarmThreads(sandboxThread(first.resource.spec.limits.memoryMb), 1);
   });
   sandboxesBooting.catch(() => {});
-  const postgresDataDir = path.join(options.dataDir, 'postgres', 'data');
-  const stale = await stopStalePostgres(postgresDataDir);
-  if (stale !== null) print(`stopped the Postgres (pid ${stale}) that an earlier run left running`);
-  print('starting embedded Postgres…');
-  const postgres = await startEmbeddedPostgres({ dataDir: postgresDataDir, persistent: true });
-  undo.push(() => postgres.stop());
-  traceStart('Postgres up');
-  // The Apps' databases are prepared while the HTTP server is built (the sync below takes them).
-  // Their secrets are made first, in one write of the store: concurrent writes would race.
+  // The Apps' secrets are made first, in one write of the store (concurrent writes would
+  // race); their databases are prepared as soon as Postgres is up (the sync takes them),
+  // while the HTTP server is built.
   await ensureAppSecrets(options.dataDir, [
     ...new Set(initial.apps.map((loaded) => loaded.resource.spec.appId)),
   ]);
-  const preparing = new Map(
-    initial.apps.map((loaded) => {
-      const prepared = prepareLocalAppWithSecrets(options.dataDir, postgres.url, loaded);
-      prepared.catch(() => {}); // Reported by the sync, which awaits it.
-      return [JSON.stringify(loaded.resource.spec), prepared] as const;
-    }),
-  );
+  const preparingApps = begun.postgres.then((postgres) => {
+    traceStart('Postgres up');
+    return new Map(
+      initial.apps.map((loaded) => {
+        const prepared = prepareLocalAppWithSecrets(options.dataDir, postgres.url, loaded);
+        prepared.catch(() => {}); // Reported by the sync, which awaits it.
+        return [JSON.stringify(loaded.resource.spec), prepared] as const;
+      }),
+    );
+  });
+  preparingApps.catch(() => {}); // Awaited below, once the HTTP server is up.
   let stopWatching = () => {};
   /** What the management API serves: each App's keys and a pool on its database, as Apps are added. */
   const managedApps = new Map<string, LocalApp>();
@@ -140,7 +137,7 @@ async function startOnLockedDataDir(
     spoolDir: path.join(options.dataDir, 'spool'),
     // It listens before the first deploys finish: until then, say so rather than 404.
     starting: true,
-    bootQueue: new BootQueue(BOOTS_AT_ONCE),
+    bootQueue,
     registerRoutes: localManagementRoutes({
       manifestsDir: options.manifestsDir,
       apps: managedApps,
@@ -168,8 +165,7 @@ async function startOnLockedDataDir(
           await Promise.all([...managedApps.values()].map((app) => app.logPool.end()));
         },
       },
-      { name: 'stop Postgres', run: () => postgres.stop() },
-      { name: 'release the data directory', run: () => lock.release() },
+      { name: 'stop Postgres, release the data directory', run: () => begun.abandon() },
     ],
   }).catch((error: unknown) => {
     throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
@@ -184,6 +180,8 @@ async function startOnLockedDataDir(
     await server.app.close();
     await server.host.close();
   });
+  const postgres = await begun.postgres;
+  const preparing = await preparingApps;
 
   const secrets: Record<string, LocalAppSecrets> = {};
   const sync = createManifestSync({
@@ -212,10 +210,15 @@ async function startOnLockedDataDir(
   await serving.promise;
   server.host.starting = false;
   traceStart('serving');
-  const deployed = firstSync.then(
-    () => traceStart('every function booted'),
-    (error: unknown) => print(`✗ start failed: ${formatCliError(error)}`),
-  );
+  const deployed = firstSync
+    .then(
+      () => traceStart('every function booted'),
+      (error: unknown) => print(`✗ start failed: ${formatCliError(error)}`),
+    )
+    .finally(() => {
+      // A thread still kept goes to the next deploy (a reload) instead.
+      bootQueue.keepPrewarmedForHurried = false;
+    });
 
   let reloads = 0;
   // One reload at a time, for the watcher and for deploys through the management API alike.

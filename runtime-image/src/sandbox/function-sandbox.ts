@@ -78,7 +78,7 @@ export class FunctionSandbox implements Sandbox {
     try {
       await this.turn?.granted;
       if (this.closing) throw new BbfnError('HOST_SHUTTING_DOWN');
-      const first = this.spawn();
+      const first = this.spawn(this.turn ? !this.turn.mayTakePrewarmed() : false);
       this.workers.push(first);
       try {
         await first.ready;
@@ -180,10 +180,11 @@ export class FunctionSandbox implements Sandbox {
     );
   }
 
-  private spawn(): SandboxWorker {
+  private spawn(freshThread = false): SandboxWorker {
     const worker: SandboxWorker = new SandboxWorker({
       bootstrap: this.options.bootstrap,
       memoryMb: this.options.memoryMb,
+      freshThread,
       onMessage: (message) => this.onMessage(worker, message),
       onExit: (code, detail) => this.onWorkerExit(worker, code, detail),
     });

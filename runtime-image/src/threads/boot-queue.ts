@@ -13,9 +13,18 @@ export interface BootTurn {
   hurry(): void;
   /** The boot has ended (booted or failed); the next in line may run. */
   done(): void;
+  /** Whether this boot may take a prewarmed thread (see `keepPrewarmedForHurried`). */
+  mayTakePrewarmed(): boolean;
 }
 
 export class BootQueue {
+  /**
+   * While set, a prewarmed thread (booted ahead of need: prewarmed-threads.ts) goes only
+   * to a boot that someone waits for, which then loads its handler into it at once; the
+   * others start threads of their own. Set while the local platform starts: its first
+   * request then finds a booted thread, whichever function it asks for.
+   */
+  keepPrewarmedForHurried = false;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly concurrency: number;
@@ -27,6 +36,7 @@ export class BootQueue {
 
   turn(): BootTurn {
     let state: 'waiting' | 'running' | 'done' = 'waiting';
+    let hurried = false;
     let grant!: () => void;
     const granted = new Promise<void>((resolve) => {
       grant = resolve;
@@ -43,9 +53,11 @@ export class BootQueue {
       granted,
       hurry: () => {
         if (state !== 'waiting') return;
+        hurried = true;
         this.remove(run);
         run();
       },
+      mayTakePrewarmed: () => hurried || !this.keepPrewarmedForHurried,
       done: () => {
         if (state === 'waiting') this.remove(run);
         if (state === 'running') this.running--;
