@@ -42,10 +42,11 @@ export interface LocalPlatformOptions {
 export { PLATFORM_STATE_FILE } from './platform-state.ts';
 
 /**
- * Sandbox threads that boot at once at start: about one core's worth, beside the main
- * thread (README, "Benchmarks", measured against all of them at once).
+ * Sandbox threads that boot at once: the two cores of the machines this runs on. All
+ * seven examples' at once starved the main thread while it built the HTTP server and
+ * prepared the Apps (README, "Benchmarks").
  */
-const BOOTS_AT_ONCE = Number(process.env.BBFN_BOOTS_AT_ONCE ?? 2);
+const BOOTS_AT_ONCE = 2;
 
 /**
  * The whole platform on one machine: an embedded Postgres (data kept in `dataDir`),
