@@ -17,6 +17,7 @@ import { loadManifests } from './manifests/load-manifests.ts';
 import { watchTree } from './manifests/watch-tree.ts';
 import { type BegunPlatform, beginLocalPlatform } from './platform-begin.ts';
 import { writePlatformState } from './platform-state.ts';
+import { loadEmbeddedPostgres } from './postgres/embedded-postgres.ts';
 import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
 import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
 import { traceStart } from './start-trace.ts';
@@ -121,6 +122,8 @@ async function startOnBegun(
       print(`cron ${fn.key}: ${result.status}${result.errorCode ? ` ${result.errorCode}` : ''}`);
     },
   });
+  // Its graceful shutdown listens for signals: not before embedded-postgres's hooks are dropped.
+  await loadEmbeddedPostgres();
   const server = await startHostServer({
     settings: {
       port: options.port,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { beginLocalPlatform } from '../platform-begin.ts';
+import { loadEmbeddedPostgres } from '../postgres/embedded-postgres.ts';
 import type { LocalAppSecrets } from '../secrets.ts';
 import { DEFAULT_DATA_DIR, dataDirFlag, parseCommandArgs, resolveDataDir } from './args.ts';
 
@@ -95,6 +96,8 @@ async function loadPlatformModules(readable: boolean) {
       import('../../runtime-image/src/logger.ts'),
       import('../platform.ts'),
       import('./terminal-log.ts'),
+      // The log may listen for the process's exit: not before embedded-postgres's hooks are dropped.
+      loadEmbeddedPostgres(),
     ]);
   // The log goes to stderr at warn and above; stdout is for the person at the terminal.
   const log = createLogger({
