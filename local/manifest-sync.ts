@@ -156,7 +156,7 @@ export function createManifestSync(options: ManifestSyncOptions) {
     }
     if (onServing)
       void Promise.all(routed)
-        .then(() => options.onSynced(listing()))
+        .then(synced)
         .then(onServing, () => {}); // A state that cannot be written fails the sync's own write below.
     for (const { loaded, key, json, definition, previous, deploying } of started) {
       const state = functions.get(key) ?? { file: loaded.file, definition: json, error: null };
@@ -201,6 +201,16 @@ export function createManifestSync(options: ManifestSyncOptions) {
     }
   }
 
+  /**
+   * Tells onSynced what serves now, one call at a time: at start it is also told once
+   * every function is routed, which may still be writing when the sync ends.
+   */
+  let lastSynced: Promise<void> = Promise.resolve();
+  function synced(): Promise<void> {
+    lastSynced = lastSynced.catch(() => {}).then(() => options.onSynced(listing()));
+    return lastSynced;
+  }
+
   function listing(): Record<string, string[]> {
     const apps: Record<string, string[]> = {};
     for (const appId of appSpecs.keys()) apps[appId] = [];
@@ -224,7 +234,7 @@ export function createManifestSync(options: ManifestSyncOptions) {
       const appsChanged = await syncApps(set.apps, initial);
       if (initial) traceStart('apps ready');
       await syncFunctions(set, appsChanged, onServing);
-      await options.onSynced(listing());
+      await synced();
     },
   };
 }
