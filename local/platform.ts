@@ -5,10 +5,7 @@ import { localManagementRoutes } from '../management/local/mount.ts';
 import { createLogPool } from '../runtime-image/src/db/pool.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
-import { sandboxThread, useSandboxWorkerEntry } from '../runtime-image/src/sandbox/sandbox-thread.ts';
 import { BootQueue } from '../runtime-image/src/threads/boot-queue.ts';
-import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
-import { prewarmThreads } from '../runtime-image/src/threads/prewarmed-threads.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
 import { formatCliError } from './format-error.ts';
 import { prepareLocalAppWithSecrets } from './local-app.ts';
@@ -18,7 +15,6 @@ import { watchTree } from './manifests/watch-tree.ts';
 import { type BegunPlatform, beginLocalPlatform } from './platform-begin.ts';
 import { writePlatformState } from './platform-state.ts';
 import { loadEmbeddedPostgres } from './postgres/embedded-postgres.ts';
-import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
 import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
 import { traceStart } from './start-trace.ts';
 
@@ -56,8 +52,6 @@ const BOOTS_AT_ONCE = 2;
  */
 export async function startLocalPlatform(options: LocalPlatformOptions) {
   traceStart('platform modules loaded');
-  // Before any sandbox thread exists: the same collector settings as a pod.
-  applyHeapFlags();
   const begun = options.begun ?? (await beginLocalPlatform(options));
   // What a start that fails half-way undoes, last first: no Postgres is left behind.
   const undo: Array<() => Promise<void>> = [begun.abandon];
@@ -75,23 +69,14 @@ async function startOnBegun(
   undo: Array<() => Promise<void>>,
 ) {
   const { log, print } = options;
-  // In esbuild's process, while the manifests load and Postgres starts.
-  const workerBundle = bundleSandboxWorker(options.dataDir);
-  workerBundle.catch(() => {}); // Awaited below; a start that fails first must not leave it unheard.
   const initial = await loadManifests(options.manifestsDir);
   traceStart('manifests loaded');
-  // One sandbox thread boots while Postgres starts, kept for the first function a request
+  // The thread booted ahead (platform-begin.ts) is kept for the first function a request
   // waits for (bootQueue.keepPrewarmedForHurried); the functions' own threads boot in turns
   // once their Apps are ready, so that the main thread keeps a core meanwhile.
   const bootQueue = new BootQueue(BOOTS_AT_ONCE);
   bootQueue.keepPrewarmedForHurried = true;
-  const sandboxesBooting = workerBundle.then((entry) => {
-    traceStart('sandbox worker bundled');
-    useSandboxWorkerEntry(entry);
-    const first = initial.functions[0];
-    if (first) prewarmThreads(sandboxThread(first.resource.spec.limits.memoryMb), 1);
-  });
-  sandboxesBooting.catch(() => {});
+  const sandboxesBooting = begun.workerBundle;
   // The Apps' secrets are made first, in one write of the store (concurrent writes would
   // race); their databases are prepared as soon as Postgres is up (the sync takes them),
   // while the HTTP server is built.
