@@ -57,7 +57,7 @@ const connections = Number(values.connections);
 const only = new Set(values.only.split(','));
 const HOST_ENTRY = path.join(import.meta.dirname, '../runtime-image/src/main.ts');
 const BARE_ENTRY = path.join(import.meta.dirname, 'servers/bare-fastify.ts');
-const BBFN_ENTRY = path.join(import.meta.dirname, '../bin/bbfn.ts');
+const BBFN_ENTRY = path.join(import.meta.dirname, '../bin/bbfn.js');
 const EXAMPLES_DIR = path.join(import.meta.dirname, '../examples');
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 

@@ -12,12 +12,22 @@ import { fileURLToPath } from 'node:url';
 
 const REQUIRED_MAJOR = 24;
 const binDir = path.dirname(fileURLToPath(import.meta.url));
-const entry = path.join(binDir, 'bbfn.ts');
+// Re-run as this file, under the project's Node: the first branch then enables the cache.
+const entry = fileURLToPath(import.meta.url);
 
 if (Number(process.versions.node.split('.')[0]) >= REQUIRED_MAJOR) {
+  // Before bbfn.ts loads, so that it, too, comes from the cache (compile-cache.js says why).
+  (await import('./compile-cache.js')).enableBbfnCompileCache();
   await import('./bbfn.ts');
 } else {
   const projectNode = path.join(binDir, '..', 'node_modules', '.bin', 'node');
+  if (process.env.BBFN_RERUN_UNDER === projectNode) {
+    // This is the re-run, and the project's Node is too old itself: say so, once.
+    console.error(
+      `bbfn: ${projectNode} is Node.js ${process.version}, not ${REQUIRED_MAJOR}; run npm ci again.`,
+    );
+    process.exit(1);
+  }
   if (!existsSync(projectNode)) {
     console.error(
       `bbfn: needs Node.js ${REQUIRED_MAJOR}, and this is ${process.version}. \`npm ci\` installs it into ` +
@@ -27,7 +37,11 @@ if (Number(process.versions.node.split('.')[0]) >= REQUIRED_MAJOR) {
   }
   // Its own process group: a Ctrl-C at the terminal reaches this process only, and is
   // passed on once. Two SIGINTs would make `bbfn start` skip its orderly shutdown.
-  const child = spawn(projectNode, [entry, ...process.argv.slice(2)], { stdio: 'inherit', detached: true });
+  const child = spawn(projectNode, [entry, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, BBFN_RERUN_UNDER: projectNode },
+  });
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   const forward = (signal) => child.kill(signal);
   for (const signal of signals) process.on(signal, forward);

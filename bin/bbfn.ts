@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 /** `bbfn`: the Butterbase Functions command line. Each command has `--help`. */
-import module from 'node:module';
 import { formatCliError } from '../local/format-error.ts';
+import { traceStart } from '../local/start-trace.ts';
+import { enableBbfnCompileCache } from './compile-cache.js';
 
-// V8's compiled code of the CLI's modules, kept between runs (in NODE_COMPILE_CACHE, else
-// Node's default directory under the OS's temp dir). Passed on to the sandbox threads of
-// `bbfn start` too (threads/prewarmed-threads.ts), which then compile their bundle once:
-// a restart answered ~0.2 s sooner (README, "Benchmarks").
-const compileCache = module.enableCompileCache();
-if (compileCache.directory) process.env.NODE_COMPILE_CACHE ??= compileCache.directory;
+traceStart('bbfn running');
+// Already on when bin/bbfn.js is the entry (it is for npx bbfn and npm start); here for
+// `node bin/bbfn.ts`, whose own few modules are then stripped and compiled afresh.
+enableBbfnCompileCache();
 
 const USAGE = `Usage: bbfn <command> [options]
 

@@ -19,11 +19,25 @@ export async function prepareAppDatabase(
   roles: { user: string; service: string },
 ): Promise<string> {
   const name = appDatabaseName(appId);
+  const url = databaseUrl(serverUrl, name);
+  // Tried first, as a restart finds it there: one connection fewer than asking first (~20 ms).
+  try {
+    await bootstrapAppDatabase(url, { roles, migrations });
+    return url;
+  } catch (error) {
+    if (!isMissingDatabase(error)) throw error;
+  }
   await withClient(serverUrl, async (admin) => {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
   });
-  const url = databaseUrl(serverUrl, name);
   await bootstrapAppDatabase(url, { roles, migrations });
   return url;
+}
+
+/** Postgres refused the connection because the database does not exist (3D000). */
+function isMissingDatabase(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause)
+    if ((cause as { code?: unknown }).code === '3D000') return true;
+  return false;
 }

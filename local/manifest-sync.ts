@@ -14,6 +14,7 @@ import {
   type ManifestSet,
 } from './manifests/load-manifests.ts';
 import type { LocalAppSecrets } from './secrets.ts';
+import { traceStart } from './start-trace.ts';
 import { withLocalWebhookSecret } from './webhook-secret.ts';
 
 export interface SyncTarget {
@@ -124,11 +125,17 @@ export function createManifestSync(options: ManifestSyncOptions) {
     return changed;
   }
 
-  async function syncFunctions(set: ManifestSet, appsChanged: Set<string>): Promise<void> {
+  async function syncFunctions(
+    set: ManifestSet,
+    appsChanged: Set<string>,
+    onServing?: () => void,
+  ): Promise<void> {
     const seen = new Set<string>();
     // All deploys start at once (compiles and sandbox threads overlap); results are
     // reported in manifest order.
     const started = [];
+    /** Settles as each deploy routes its function or fails first. */
+    const routed: Promise<unknown>[] = [];
     for (const loaded of set.functions) {
       const definition = await toDefinition(loaded, options.dataDir, print);
       const key = `${definition.appId}/${definition.name}`;
@@ -140,10 +147,17 @@ export function createManifestSync(options: ManifestSyncOptions) {
         known?.definition === json && known.error === null && !appsChanged.has(definition.appId);
       if (unchanged && serving(key)) continue;
       const previous = serving(key);
-      const deploying = host.deploy(definition);
+      const { promise: routedNow, resolve: onRouted } = Promise.withResolvers<void>();
+      // At start, a function takes requests while its sandbox boots (they wait for it).
+      const deploying = host.deploy(definition, { serveWhileBooting: onServing !== undefined, onRouted });
       deploying.catch(() => {}); // Reported below, in order.
+      routed.push(Promise.race([routedNow, deploying.catch(() => {})]));
       started.push({ loaded, key, json, definition, previous, deploying });
     }
+    if (onServing)
+      void Promise.all(routed)
+        .then(synced)
+        .then(onServing, () => {}); // A state that cannot be written fails the sync's own write below.
     for (const { loaded, key, json, definition, previous, deploying } of started) {
       const state = functions.get(key) ?? { file: loaded.file, definition: json, error: null };
       state.definition = json;
@@ -187,6 +201,16 @@ export function createManifestSync(options: ManifestSyncOptions) {
     }
   }
 
+  /**
+   * Tells onSynced what serves now, one call at a time: at start it is also told once
+   * every function is routed, which may still be writing when the sync ends.
+   */
+  let lastSynced: Promise<void> = Promise.resolve();
+  function synced(): Promise<void> {
+    lastSynced = lastSynced.catch(() => {}).then(() => options.onSynced(listing()));
+    return lastSynced;
+  }
+
   function listing(): Record<string, string[]> {
     const apps: Record<string, string[]> = {};
     for (const appId of appSpecs.keys()) apps[appId] = [];
@@ -198,12 +222,19 @@ export function createManifestSync(options: ManifestSyncOptions) {
   }
 
   return {
-    /** Applies one load of the manifests; `initial` for the first, at start. Never throws. */
-    async sync(set: ManifestSet, initial = false): Promise<void> {
+    /**
+     * Applies one load of the manifests; `initial` for the first, at start. Rejects only
+     * when the platform's state cannot be written. With `onServing` (at start), functions
+     * are routed before their sandboxes boot, and it is called once every App is ready and
+     * every function routed (or failed): the platform serves from then on, while the boots
+     * finish and are reported.
+     */
+    async sync(set: ManifestSet, initial = false, onServing?: () => void): Promise<void> {
       reportProblems(set.problems, initial);
       const appsChanged = await syncApps(set.apps, initial);
-      await syncFunctions(set, appsChanged);
-      await options.onSynced(listing());
+      if (initial) traceStart('apps ready');
+      await syncFunctions(set, appsChanged, onServing);
+      await synced();
     },
   };
 }

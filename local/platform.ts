@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { LocalApp, LocalPlatformView } from '../management/local/local-backend.ts';
@@ -6,20 +5,18 @@ import { localManagementRoutes } from '../management/local/mount.ts';
 import { createLogPool } from '../runtime-image/src/db/pool.ts';
 import { runScheduled } from '../runtime-image/src/host/run-once.ts';
 import { startHostServer } from '../runtime-image/src/host-server.ts';
-import { sandboxThread, useSandboxWorkerEntry } from '../runtime-image/src/sandbox/sandbox-thread.ts';
-import { applyHeapFlags } from '../runtime-image/src/threads/heap-flags.ts';
-import { prewarmThreads } from '../runtime-image/src/threads/prewarmed-threads.ts';
+import { BootQueue } from '../runtime-image/src/threads/boot-queue.ts';
 import { createCronScheduler } from './cron/cron-scheduler.ts';
 import { formatCliError } from './format-error.ts';
 import { prepareLocalAppWithSecrets } from './local-app.ts';
 import { createManifestSync } from './manifest-sync.ts';
 import { loadManifests } from './manifests/load-manifests.ts';
 import { watchTree } from './manifests/watch-tree.ts';
-import { lockDataDir, writePlatformState } from './platform-state.ts';
-import { startEmbeddedPostgres } from './postgres/embedded-postgres.ts';
-import { stopStalePostgres } from './postgres/stale-server.ts';
-import { bundleSandboxWorker } from './sandbox-worker-bundle.ts';
+import { type BegunPlatform, beginLocalPlatform } from './platform-begin.ts';
+import { writePlatformState } from './platform-state.ts';
+import { loadEmbeddedPostgres } from './postgres/embedded-postgres.ts';
 import { ensureAppSecrets, type LocalAppSecrets } from './secrets.ts';
+import { traceStart } from './start-trace.ts';
 
 export interface LocalPlatformOptions {
   manifestsDir: string;
@@ -35,9 +32,18 @@ export interface LocalPlatformOptions {
   exit?: (code: number) => void;
   /** How long a deploy through the management API waits for the new revision to serve. */
   deployWaitMs?: number;
+  /** Its first steps, already taken (`bbfn start` takes them before it loads this module). */
+  begun?: BegunPlatform;
 }
 
 export { PLATFORM_STATE_FILE } from './platform-state.ts';
+
+/**
+ * Sandbox threads that boot at once: the two cores of the machines this runs on. All
+ * seven examples' at once starved the main thread while it built the HTTP server and
+ * prepared the Apps (README, "Benchmarks").
+ */
+const BOOTS_AT_ONCE = 2;
 
 /**
  * The whole platform on one machine: an embedded Postgres (data kept in `dataDir`),
@@ -45,57 +51,49 @@ export { PLATFORM_STATE_FILE } from './platform-state.ts';
  * cron triggers scheduled, and the directory watched so edits go live.
  */
 export async function startLocalPlatform(options: LocalPlatformOptions) {
-  // Before any sandbox thread exists: the same collector settings as a pod.
-  applyHeapFlags();
-  await mkdir(options.dataDir, { recursive: true });
-  // One platform per data directory; taken before anything else touches it.
-  const lock = await lockDataDir(options.dataDir);
+  traceStart('platform modules loaded');
+  const begun = options.begun ?? (await beginLocalPlatform(options));
   // What a start that fails half-way undoes, last first: no Postgres is left behind.
-  const undo: Array<() => Promise<void>> = [lock.release];
+  const undo: Array<() => Promise<void>> = [begun.abandon];
   try {
-    return await startOnLockedDataDir(options, lock, undo);
+    return await startOnBegun(options, begun, undo);
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => {});
     throw error;
   }
 }
 
-async function startOnLockedDataDir(
+async function startOnBegun(
   options: LocalPlatformOptions,
-  lock: { release: () => Promise<void> },
+  begun: BegunPlatform,
   undo: Array<() => Promise<void>>,
 ) {
   const { log, print } = options;
-  // In esbuild's process, while the manifests load and Postgres starts.
-  const workerBundle = bundleSandboxWorker(options.dataDir);
-  workerBundle.catch(() => {}); // Awaited below; a start that fails first must not leave it unheard.
-  // Read first: a missing directory fails before Postgres starts.
   const initial = await loadManifests(options.manifestsDir);
-  // Each function's sandbox thread boots while Postgres starts and the apps' databases are
-  // prepared, rather than after (its deploy takes the booted thread: prewarmed-threads.ts).
-  const sandboxesBooting = workerBundle.then((entry) => {
-    useSandboxWorkerEntry(entry);
-    for (const fn of initial.functions) prewarmThreads(sandboxThread(fn.resource.spec.limits.memoryMb), 1);
-  });
-  sandboxesBooting.catch(() => {});
-  const postgresDataDir = path.join(options.dataDir, 'postgres', 'data');
-  const stale = await stopStalePostgres(postgresDataDir);
-  if (stale !== null) print(`stopped the Postgres (pid ${stale}) that an earlier run left running`);
-  print('starting embedded Postgres…');
-  const postgres = await startEmbeddedPostgres({ dataDir: postgresDataDir, persistent: true });
-  undo.push(() => postgres.stop());
-  // The Apps' databases are prepared while the HTTP server is built (the sync below takes them).
-  // Their secrets are made first, in one write of the store: concurrent writes would race.
+  traceStart('manifests loaded');
+  // The thread booted ahead (platform-begin.ts) is kept for the first function a request
+  // waits for (bootQueue.keepPrewarmedForHurried); the functions' own threads boot in turns
+  // once their Apps are ready, so that the main thread keeps a core meanwhile.
+  const bootQueue = new BootQueue(BOOTS_AT_ONCE);
+  bootQueue.keepPrewarmedForHurried = true;
+  const sandboxesBooting = begun.workerBundle;
+  // The Apps' secrets are made first, in one write of the store (concurrent writes would
+  // race); their databases are prepared as soon as Postgres is up (the sync takes them),
+  // while the HTTP server is built.
   await ensureAppSecrets(options.dataDir, [
     ...new Set(initial.apps.map((loaded) => loaded.resource.spec.appId)),
   ]);
-  const preparing = new Map(
-    initial.apps.map((loaded) => {
-      const prepared = prepareLocalAppWithSecrets(options.dataDir, postgres.url, loaded);
-      prepared.catch(() => {}); // Reported by the sync, which awaits it.
-      return [JSON.stringify(loaded.resource.spec), prepared] as const;
-    }),
-  );
+  const preparingApps = begun.postgres.then((postgres) => {
+    traceStart('Postgres up');
+    return new Map(
+      initial.apps.map((loaded) => {
+        const prepared = prepareLocalAppWithSecrets(options.dataDir, postgres.url, loaded);
+        prepared.catch(() => {}); // Reported by the sync, which awaits it.
+        return [JSON.stringify(loaded.resource.spec), prepared] as const;
+      }),
+    );
+  });
+  preparingApps.catch(() => {}); // Awaited below, once the HTTP server is up.
   let stopWatching = () => {};
   /** What the management API serves: each App's keys and a pool on its database, as Apps are added. */
   const managedApps = new Map<string, LocalApp>();
@@ -109,6 +107,8 @@ async function startOnLockedDataDir(
       print(`cron ${fn.key}: ${result.status}${result.errorCode ? ` ${result.errorCode}` : ''}`);
     },
   });
+  // Its graceful shutdown listens for signals: not before embedded-postgres's hooks are dropped.
+  await loadEmbeddedPostgres();
   const server = await startHostServer({
     settings: {
       port: options.port,
@@ -126,6 +126,7 @@ async function startOnLockedDataDir(
     spoolDir: path.join(options.dataDir, 'spool'),
     // It listens before the first deploys finish: until then, say so rather than 404.
     starting: true,
+    bootQueue,
     registerRoutes: localManagementRoutes({
       manifestsDir: options.manifestsDir,
       apps: managedApps,
@@ -153,8 +154,7 @@ async function startOnLockedDataDir(
           await Promise.all([...managedApps.values()].map((app) => app.logPool.end()));
         },
       },
-      { name: 'stop Postgres', run: () => postgres.stop() },
-      { name: 'release the data directory', run: () => lock.release() },
+      { name: 'stop Postgres, release the data directory', run: () => begun.abandon() },
     ],
   }).catch((error: unknown) => {
     throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
@@ -164,10 +164,13 @@ async function startOnLockedDataDir(
         )
       : error;
   });
+  traceStart('HTTP server listening');
   undo.push(async () => {
     await server.app.close();
     await server.host.close();
   });
+  const postgres = await begun.postgres;
+  const preparing = await preparingApps;
 
   const secrets: Record<string, LocalAppSecrets> = {};
   const sync = createManifestSync({
@@ -187,12 +190,28 @@ async function startOnLockedDataDir(
       writePlatformState(options.dataDir, { url: server.url, postgresUrl: postgres.url, apps }),
   });
   await sandboxesBooting;
-  await sync.sync(initial, true);
+  // The platform serves once every App is ready and every function routed; requests to a
+  // function whose sandbox still boots wait for it. Each boot is reported as it ends
+  // (a handler that cannot load included), after the URLs are printed.
+  const serving = Promise.withResolvers<void>();
+  const firstSync = sync.sync(initial, true, serving.resolve);
+  firstSync.then(serving.resolve, serving.reject);
+  await serving.promise;
   server.host.starting = false;
+  traceStart('serving');
+  const deployed = firstSync
+    .then(
+      () => traceStart('every function booted'),
+      (error: unknown) => print(`✗ start failed: ${formatCliError(error)}`),
+    )
+    .finally(() => {
+      // A thread still kept goes to the next deploy (a reload) instead.
+      bootQueue.keepPrewarmedForHurried = false;
+    });
 
   let reloads = 0;
   // One reload at a time, for the watcher and for deploys through the management API alike.
-  let running = Promise.resolve();
+  let running = deployed;
   function reload(): Promise<void> {
     running = running
       .then(async () => sync.sync(await loadManifests(options.manifestsDir)))
@@ -204,6 +223,14 @@ async function startOnLockedDataDir(
     const watcher = await watchTree(options.manifestsDir, () => void reload(), { ignore: [options.dataDir] });
     stopWatching = () => watcher.close();
   }
-  /** How many reloads have finished: what a test waits on after changing a file. */
-  return { ...server, postgres, secrets, scheduler, reloads: () => reloads };
+  return {
+    ...server,
+    postgres,
+    secrets,
+    scheduler,
+    /** Every function of the start has booted or failed, and been reported. */
+    deployed,
+    /** How many reloads have finished: what a test waits on after changing a file. */
+    reloads: () => reloads,
+  };
 }

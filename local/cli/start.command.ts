@@ -1,10 +1,8 @@
 import path from 'node:path';
-import { describeManagementEndpoints } from '../../management/local/mount.ts';
-import { createLogger } from '../../runtime-image/src/logger.ts';
-import { startLocalPlatform } from '../platform.ts';
+import { beginLocalPlatform } from '../platform-begin.ts';
+import { loadEmbeddedPostgres } from '../postgres/embedded-postgres.ts';
 import type { LocalAppSecrets } from '../secrets.ts';
 import { DEFAULT_DATA_DIR, dataDirFlag, parseCommandArgs, resolveDataDir } from './args.ts';
-import { terminalLogStream } from './terminal-log.ts';
 
 const USAGE = `Usage: bbfn start [dir] [options]
 
@@ -57,12 +55,14 @@ export async function runStart(args: string[]): Promise<number> {
     throw new Error(`--deploy-wait must be seconds, got "${parsed.values['deploy-wait']}"`);
   const manifestsDir = path.resolve(parsed.positionals[0] ?? 'examples');
   const dataDir = resolveDataDir(parsed.values.data);
-  const readable = process.stderr.isTTY && !parsed.values.json;
-  // The log goes to stderr at warn and above; stdout is for the person at the terminal.
-  const log = createLogger({
-    name: 'bbfn-local',
-    level: process.env.LOG_LEVEL ?? 'warn',
-    destination: readable ? terminalLogStream(process.stderr, true) : 2,
+  const print = (line: string) => console.log(line);
+  // Postgres starts while the rest of the platform's modules load (platform-begin.ts).
+  const begun = await beginLocalPlatform({ manifestsDir, dataDir, print });
+  const { describeManagementEndpoints, log, startLocalPlatform } = await loadPlatformModules(
+    Boolean(process.stderr.isTTY && !parsed.values.json),
+  ).catch(async (error: unknown) => {
+    await begun.abandon();
+    throw error;
   });
   const data = dataDirFlag(dataDir);
   const printApp = (appId: string, secret: LocalAppSecrets) => {
@@ -75,14 +75,35 @@ export async function runStart(args: string[]): Promise<number> {
     port,
     address: String(parsed.values.address),
     log,
-    print: (line) => console.log(line),
+    print,
     watch: !parsed.values['no-watch'],
     onAppAdded: printApp,
     deployWaitMs: deployWaitSeconds * 1000,
+    begun,
   });
   console.log(`\nButterbase Functions is serving ${manifestsDir} at ${platform.url}`);
   for (const [appId, secret] of Object.entries(platform.secrets)) printApp(appId, secret);
   for (const line of describeManagementEndpoints(platform.url, data)) console.log(line);
   console.log(`  logs:        npx bbfn logs <appId>/<function>${data}\nPress Ctrl-C to stop.`);
   return 0;
+}
+
+/** The platform, what `start` prints with and its log: most of the start's modules. */
+async function loadPlatformModules(readable: boolean) {
+  const [{ describeManagementEndpoints }, { createLogger }, { startLocalPlatform }, { terminalLogStream }] =
+    await Promise.all([
+      import('../../management/local/mount.ts'),
+      import('../../runtime-image/src/logger.ts'),
+      import('../platform.ts'),
+      import('./terminal-log.ts'),
+      // The log may listen for the process's exit: not before embedded-postgres's hooks are dropped.
+      loadEmbeddedPostgres(),
+    ]);
+  // The log goes to stderr at warn and above; stdout is for the person at the terminal.
+  const log = createLogger({
+    name: 'bbfn-local',
+    level: process.env.LOG_LEVEL ?? 'warn',
+    destination: readable ? terminalLogStream(process.stderr, true) : 2,
+  });
+  return { describeManagementEndpoints, log, startLocalPlatform };
 }

@@ -1,7 +1,15 @@
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const MANIFEST_FILE = /\.ya?ml$/i;
+
+/** The manifests' directory or file, or why it cannot be read (before anything else starts). */
+export async function statManifests(dir: string): Promise<Stats> {
+  return await stat(dir).catch((error: unknown) => {
+    throw new Error(`Cannot read the manifests in ${dir}`, { cause: error });
+  });
+}
 
 /**
  * Every `*.yaml` / `*.yml` under `dir`, as paths relative to it, sorted so that "the

@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findManifestFiles } from './find-files.ts';
+import { findManifestFiles, statManifests } from './find-files.ts';
 import { parseManifestText } from './parse-documents.ts';
 import { resolveManifests } from './resolve.ts';
 import type { ManifestSet } from './types.ts';
@@ -16,9 +16,7 @@ export type { LoadedApp, LoadedFunction, ManifestProblem, ManifestSet } from './
  * Files are named relative to `dir` in the results.
  */
 export async function loadManifests(dir: string): Promise<ManifestSet> {
-  const info = await stat(dir).catch((error: unknown) => {
-    throw new Error(`Cannot read the manifests in ${dir}`, { cause: error });
-  });
+  const info = await statManifests(dir);
   if (info.isFile()) {
     return resolveManifests([await loadManifestFile(dir, { root: path.dirname(dir) })]);
   }

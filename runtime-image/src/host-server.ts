@@ -9,6 +9,7 @@ import { createInvocationStore } from './host/invocation-store.ts';
 import { buildHttpApp } from './http/app.ts';
 import { registerHealthAndMetrics } from './http/health-metrics.ts';
 import { listenWithGracefulShutdown, type ShutdownStep } from './http/server.ts';
+import type { BootQueue } from './threads/boot-queue.ts';
 
 export interface HostServerOptions {
   settings: Pick<HostSettings, 'port' | 'address' | 'workers' | 'poolMax' | 'bodyLimit' | 'trustProxy'>;
@@ -21,6 +22,8 @@ export interface HostServerOptions {
   functions?: FunctionDefinition[];
   /** Requests to functions not yet deployed answer HOST_STARTING until `host.starting` is cleared. */
   starting?: boolean;
+  /** Sandboxes boot their first thread in turns (threads/boot-queue.ts). */
+  bootQueue?: BootQueue;
   /** Per app, the database its invocation records go to; an app without one logs to stdout only. */
   logPools: Record<string, pg.Pool>;
   /** Where invocation records and console lines are spooled before Postgres has them (invocation-store.ts). */
@@ -63,6 +66,7 @@ export async function startHostServer(options: HostServerOptions) {
       log.error({ err: error, fn: deployment.name }, 'draining a revision failed'),
     onSandboxRestart: (reason) => metrics.sandboxRestarts.inc({ reason }),
     ...(options.starting ? { starting: true } : {}),
+    ...(options.bootQueue ? { bootQueue: options.bootQueue } : {}),
   });
   for (const app of options.apps) host.setApp(app);
   metrics.countInflightFrom(() =>

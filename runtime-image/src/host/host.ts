@@ -7,6 +7,7 @@ import { BbfnError } from '../errors.ts';
 import { FunctionSandbox } from '../sandbox/function-sandbox.ts';
 import type { SandboxDatabaseConfig } from '../sandbox/protocol.ts';
 import type { SandboxFactory, SandboxRestartReason } from '../sandbox/sandbox.ts';
+import type { BootQueue } from '../threads/boot-queue.ts';
 import { secretDigest, webhookGate } from '../webhook/gate.ts';
 import type { FunctionDeployment } from './deployment.ts';
 import { FunctionRegistry } from './function-registry.ts';
@@ -62,6 +63,19 @@ export interface HostOptions {
   starting?: boolean;
   /** A sandbox replaced one of its threads (bbfn_sandbox_restarts_total). */
   onSandboxRestart?: (reason: SandboxRestartReason) => void;
+  /** Sandboxes boot their first thread in turns (the local platform: threads/boot-queue.ts). */
+  bootQueue?: BootQueue;
+}
+
+export interface DeployOptions {
+  /**
+   * A function that serves no version yet is routed before its sandbox has booted, and
+   * its requests wait for the boot (the local platform's start). One that serves a
+   * version keeps serving it until the new one has booted, as always.
+   */
+  serveWhileBooting?: boolean;
+  /** The function is routed: its URL takes requests (they may wait for its boot). */
+  onRouted?: () => void;
 }
 
 /**
@@ -110,10 +124,10 @@ export class FunctionHost {
     return app.authenticator.authorize(mode, headers, query);
   }
 
-  deploy(definition: FunctionDefinition): Promise<FunctionDeployment> {
+  deploy(definition: FunctionDefinition, options: DeployOptions = {}): Promise<FunctionDeployment> {
     const chainKey = `${definition.appId}/${definition.name}`;
     const previous = this.deployChains.get(chainKey) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.deployNow(definition));
+    const next = previous.catch(() => {}).then(() => this.deployNow(definition, options));
     this.deployChains.set(chainKey, next);
     void next
       .finally(() => {
@@ -136,7 +150,10 @@ export class FunctionHost {
     await Promise.all([...all.map((d) => d.sandbox.drain(this.options.drainLimitMs)), ...this.draining]);
   }
 
-  private async deployNow(definition: FunctionDefinition): Promise<FunctionDeployment> {
+  private async deployNow(
+    definition: FunctionDefinition,
+    options: DeployOptions,
+  ): Promise<FunctionDeployment> {
     const app = this.apps.get(definition.appId);
     if (!app) throw new BbfnError('RESOURCE_NOT_FOUND', `App "${definition.appId}" doesn't exist`);
     const { trigger } = definition;
@@ -160,7 +177,10 @@ export class FunctionHost {
     const compile = this.options.compile ?? compileHandler;
     const compiled = await compile(definition.code, { filename: handlerFilename(definition.name) });
     const current = this.registry.get(definition.appId, definition.name);
-    if (current && current.revision === compiled.shortHash && sameConfig(current, definition)) return current;
+    if (current && current.revision === compiled.shortHash && sameConfig(current, definition)) {
+      options.onRouted?.();
+      return current;
+    }
 
     const database: SandboxDatabaseConfig | null = app.config.sandboxDatabaseUrl
       ? {
@@ -185,8 +205,8 @@ export class FunctionHost {
       timeoutMs: definition.limits.timeoutSeconds * 1000,
       onLines: (lines) => sink.appendLines(definition.appId, lines),
       ...(this.options.onSandboxRestart ? { onRestart: this.options.onSandboxRestart } : {}),
+      ...(this.options.bootQueue ? { bootQueue: this.options.bootQueue } : {}),
     });
-    await sandbox.start();
     const deployment: FunctionDeployment = {
       appId: definition.appId,
       name: definition.name,
@@ -199,7 +219,22 @@ export class FunctionHost {
       envVars: definition.envVars,
       ...(webhook ? { webhook } : {}),
     };
+    if (options.serveWhileBooting && !current) {
+      this.registry.put(deployment);
+      options.onRouted?.();
+      try {
+        await sandbox.start();
+      } catch (error) {
+        // It never served: its URL goes, unless a later deploy has taken it meanwhile.
+        if (this.registry.get(definition.appId, definition.name) === deployment)
+          this.registry.remove(definition.appId, definition.name);
+        throw error;
+      }
+      return deployment;
+    }
+    await sandbox.start();
     const replaced = this.registry.put(deployment);
+    options.onRouted?.();
     if (replaced) this.retire(replaced);
     return deployment;
   }

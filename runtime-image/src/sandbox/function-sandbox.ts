@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ErrorCode } from '../errors.ts';
+import { BbfnError, type ErrorCode } from '../errors.ts';
+import type { BootTurn } from '../threads/boot-queue.ts';
 import { memoryInUse } from '../threads/memory-in-use.ts';
 import { respawnDelayMs } from '../threads/respawn-backoff.ts';
 import type { InvocationInput, WorkerToMain } from './protocol.ts';
@@ -48,6 +49,14 @@ export class FunctionSandbox implements Sandbox {
   private pingSeq = 0;
   private memoryWatch: NodeJS.Timeout | null = null;
   private readonly pongWaiters = new Map<number, () => void>();
+  /** The first worker's start (start()), once asked for; `started` once it has loaded. */
+  private starting: Promise<void> | null = null;
+  private started = false;
+  /** Why the first worker could not load the handler, for the requests that waited for it. */
+  private loadFailure: InvocationResult | null = null;
+  private waitingForBoot = 0;
+  /** Its place in the boot queue, while it waits or boots. */
+  private turn: BootTurn | null = null;
 
   constructor(options: SandboxOptions) {
     this.options = options;
@@ -56,22 +65,38 @@ export class FunctionSandbox implements Sandbox {
   /**
    * Resolves when the first worker has loaded the handler; the others start then, so
    * they don't compete with it for the CPU on a small node, and join as they load.
-   * Rejects, and cleans up, when the handler cannot load.
+   * Rejects, and cleans up, when the handler cannot load. With a boot queue, the first
+   * worker waits for its turn (an invocation meanwhile hurries it along and waits).
    */
-  async start(): Promise<void> {
-    const first = this.spawn();
-    this.workers.push(first);
+  start(): Promise<void> {
+    this.starting ??= this.startInTurn();
+    return this.starting;
+  }
+
+  private async startInTurn(): Promise<void> {
+    this.turn = this.options.bootQueue?.turn() ?? null;
     try {
-      await first.ready;
-    } catch (error) {
-      await this.close();
-      throw error;
+      await this.turn?.granted;
+      if (this.closing) throw new BbfnError('HOST_SHUTTING_DOWN');
+      const first = this.spawn(this.turn ? !this.turn.mayTakePrewarmed() : false);
+      this.workers.push(first);
+      try {
+        await first.ready;
+      } catch (error) {
+        if (!this.closing) this.loadFailure = asFailure(error);
+        await this.close();
+        throw error;
+      }
+    } finally {
+      this.turn?.done();
     }
+    this.started = true;
     for (let i = 1; i < this.options.workers && !this.closing; i++) this.workers.push(this.spawn());
   }
 
+  /** Invocations sent to a worker and not yet answered, and those waiting for the first boot. */
   get inflight(): number {
-    return this.pending.size;
+    return this.pending.size + this.waitingForBoot;
   }
 
   get backgroundCount(): number {
@@ -79,10 +104,28 @@ export class FunctionSandbox implements Sandbox {
   }
 
   invoke(input: InvocationInput): Promise<InvocationResult> {
+    // Its handler could not load: say why, also once the failed start has closed it.
+    if (this.loadFailure) return Promise.resolve(this.loadFailure);
     if (this.closing) return Promise.resolve(failure('HOST_SHUTTING_DOWN'));
     // The usual case, a loaded worker free of checks, without a wait.
     const ready = this.chooseWorker();
     if (ready?.loaded) return this.send(ready, input);
+    // Served while its first thread boots (the local platform's start): wait for it, as a
+    // cold start would, and answer with why the handler could not load if it could not.
+    if (this.starting && !this.started) {
+      this.turn?.hurry();
+      this.waitingForBoot++;
+      return this.starting.then(
+        () => {
+          this.waitingForBoot--;
+          return this.invoke(input);
+        },
+        (error: unknown) => {
+          this.waitingForBoot--;
+          return this.loadFailure ?? asFailure(error);
+        },
+      );
+    }
     return this.pickWorker().then((worker) =>
       worker ? this.send(worker, input) : failure('FUNCTION_UNAVAILABLE'),
     );
@@ -128,6 +171,8 @@ export class FunctionSandbox implements Sandbox {
 
   async close(): Promise<void> {
     this.closing = true;
+    // A start still waiting for its turn goes now, to find it is closing and give up.
+    this.turn?.hurry();
     if (this.memoryWatch) clearInterval(this.memoryWatch);
     this.memoryWatch = null;
     await Promise.all(
@@ -135,10 +180,11 @@ export class FunctionSandbox implements Sandbox {
     );
   }
 
-  private spawn(): SandboxWorker {
+  private spawn(freshThread = false): SandboxWorker {
     const worker: SandboxWorker = new SandboxWorker({
       bootstrap: this.options.bootstrap,
       memoryMb: this.options.memoryMb,
+      freshThread,
       onMessage: (message) => this.onMessage(worker, message),
       onExit: (code, detail) => this.onWorkerExit(worker, code, detail),
     });
@@ -312,4 +358,9 @@ export class FunctionSandbox implements Sandbox {
       if (!this.closing && this.workers[index] === worker) this.workers[index] = this.spawn();
     }, delay).unref();
   }
+}
+
+/** What a start that failed (BbfnError: the load error, or a shutdown) gives an invocation. */
+function asFailure(error: unknown): InvocationResult {
+  return error instanceof BbfnError ? failure(error.code, error.message) : failure('FUNCTION_LOAD_FAILED');
 }

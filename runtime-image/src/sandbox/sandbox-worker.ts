@@ -12,6 +12,8 @@ export interface SandboxWorkerOptions {
   onMessage: (message: WorkerToMain) => void;
   /** The worker is gone; `code` says why, for the invocations it still had. */
   onExit: (code: ErrorCode, detail: string) => void;
+  /** Start a new thread rather than take a prewarmed one (threads/boot-queue.ts says when). */
+  freshThread?: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export class SandboxWorker {
   private readonly outbox: MessageBatcher<MainToWorker>;
 
   constructor(options: SandboxWorkerOptions) {
-    this.worker = takeThread(sandboxThread(options.memoryMb));
+    this.worker = takeThread(sandboxThread(options.memoryMb), { fresh: options.freshThread ?? false });
     this.outbox = new MessageBatcher((batch, transfer) => {
       if (!this.exited) this.worker.postMessage(batch, transfer);
     });

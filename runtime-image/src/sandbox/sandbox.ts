@@ -4,6 +4,7 @@
  * (InThreadSandbox).
  */
 import { BbfnError, type ErrorCode } from '../errors.ts';
+import type { BootQueue } from '../threads/boot-queue.ts';
 import type {
   CapturedLine,
   InvocationInput,
@@ -34,6 +35,8 @@ export interface SandboxOptions {
   onBackgroundDone?: (invocationId: string, error?: SerializedError) => void;
   /** A thread that had loaded the handler was replaced, and why (bbfn_sandbox_restarts_total). */
   onRestart?: (reason: SandboxRestartReason) => void;
+  /** Boot the first thread in turns with the other sandboxes (threads/boot-queue.ts). */
+  bootQueue?: BootQueue;
 }
 
 /**

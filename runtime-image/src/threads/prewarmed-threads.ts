@@ -75,10 +75,13 @@ export async function dropPrewarmedThreads(): Promise<void> {
   await Promise.all(dropped.map((entry) => entry.thread.terminate()));
 }
 
-/** A thread of this kind: a prewarmed one when one waits, else a new one. */
-export function takeThread(kind: ThreadKind): Worker {
+/**
+ * A thread of this kind: a prewarmed one when one waits, else a new one; always a new
+ * one when `fresh` (the prewarmed ones are kept for someone in more of a hurry).
+ */
+export function takeThread(kind: ThreadKind, options: { fresh?: boolean } = {}): Worker {
   const key = keyOf(kind);
-  const index = waiting.findIndex((entry) => entry.key === key);
+  const index = options.fresh ? -1 : waiting.findIndex((entry) => entry.key === key);
   if (index < 0) return spawnThread(kind);
   const [entry] = waiting.splice(index, 1);
   entry!.thread.off('error', entry!.ignoreError);
