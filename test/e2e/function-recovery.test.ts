@@ -109,7 +109,7 @@ describe('a revision that crash-loops on a real kubelet', () => {
     });
     const { Ready } = conditionsByType(fn.status!.conditions);
     expect(Ready).toMatchObject({ status: 'False', reason: RUNTIME_REASON.crashLoopBackOff });
-    expect(Ready!.message).toMatch(/is crash-looping \(\d+ restarts?\); last exit code 137 \(OOMKilled\)/);
+    expect(Ready!.message).toMatch(/is crash-looping; last exit code 137 \(OOMKilled\)/);
     await answersInARow(url, 1, 20);
   });
 

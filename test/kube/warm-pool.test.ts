@@ -238,8 +238,15 @@ describe('the warm pool', () => {
       JSON.stringify({ spec: { code: 'export async function handler() { return new Response("v3"); }' } }),
     ]);
     expect(patched.ok).toBe(true);
-    await helloReports('deployed', 'ServedByPoolPod');
+    // v2's pods still serve, so the Function stays RollingOut (readiness.ts), but the pool
+    // pod serves v3 already.
+    await waitFor(
+      'the pool pod to serve v3',
+      30_000,
+      async () => (await poolPods('specialized')).length === 1,
+    );
     expect(await (await fetch(`http://127.0.0.1:${httpPort}/v1/demo/fn/hello`)).text()).toBe('v3');
+    await helloReports('pending', 'RollingOut');
     // As a kubelet reports a container that exited and started again.
     const restarted = runningAndReady();
     restarted.containerStatuses[0]!.restartCount = 1;

@@ -33,6 +33,13 @@ const pullFailing = pod('r2', {
   state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "rt:1"' } },
 });
 const starting = pod('r2', { state: { waiting: { reason: 'ContainerCreating' } } });
+const servingOld: V1Pod = {
+  ...pod('r1', { ready: true, state: { running: {} } }, 'fn-hello-old'),
+  status: {
+    conditions: [{ type: 'Ready', status: 'True' }],
+    containerStatuses: [{ name: 'runtime', image: 'rt:1', imageID: '', ready: true, restartCount: 0 }],
+  },
+};
 /** A warm pool pod specialized for `revision` (pool/specializer.ts), Ready or not. */
 function specialized(revision: string, ready: boolean, deleting = false): V1Pod {
   return {
@@ -100,6 +107,12 @@ describe('deploymentOutcome', () => {
         reason: 'ServedByPoolPod',
         message: "Revision r2: served by pool pod bbfn-pool-xyz while its Deployment's pods start",
       },
+    ],
+    [
+      'a specialized pool pod serving the revision, a pod of the older one still serving: not yet',
+      deployment(2, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 }),
+      [starting, servingOld, specialized('r2', true)],
+      { phase: 'progressing', message: 'Revision r2: 1 pods of an older revision still running' },
     ],
     [
       'a specialized pool pod of an older revision, one not Ready, one going, one restarted: not counted',

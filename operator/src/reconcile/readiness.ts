@@ -32,7 +32,8 @@ const NODE_REFUSED = new Set(['SysctlForbidden']);
  * one is left, and every one is available. Until then, its pods say whether it is only
  * slow (progressing) or stuck (crash loop, image pull): those are failures with their
  * own reason, and a warm pool pod specialized for the revision (pool/specializer.ts)
- * that is Ready serves it already: ready, though the Deployment still rolls out.
+ * that is Ready serves it already when no older revision's pod does: ready, though the
+ * Deployment still rolls out.
  * `pods` are the Function's pods, of any revision.
  */
 export function deploymentOutcome(deployment: V1Deployment, pods: readonly V1Pod[]): Outcome {
@@ -61,15 +62,29 @@ export function deploymentOutcome(deployment: V1Deployment, pods: readonly V1Pod
   };
 }
 
-/** The revision served by a Ready pool pod made the Function's, while its Deployment's own pods start. */
+/**
+ * The revision served by a Ready pool pod made the Function's, while its Deployment's own
+ * pods start, and no pod of an older revision still serves: until the old ones go, the
+ * Service spreads requests over both, and `deployed` must mean that a request after it
+ * (the management API's invoke, a client through the ingress) runs the new code.
+ */
 function servedByPoolPod(pods: readonly V1Pod[], revision: string): Outcome | undefined {
   const pod = pods.find((p) => servesRevision(p, revision));
-  if (!pod) return undefined;
+  if (!pod || pods.some((p) => servesOlderRevision(p, revision))) return undefined;
   return {
     phase: 'ready',
     reason: PROGRESS_REASON.servedByPoolPod,
     message: `Revision ${revision}: served by pool pod ${pod.metadata?.name} while its Deployment's pods start`,
   };
+}
+
+/** A pod of another revision that is Ready and not going: still in the Function's Service. */
+function servesOlderRevision(pod: V1Pod, revision: string): boolean {
+  return (
+    pod.metadata?.annotations?.[REVISION_KEY] !== revision &&
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
 }
 
 /**
