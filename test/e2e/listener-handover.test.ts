@@ -90,17 +90,6 @@ async function retiredWorkers(podIp: string): Promise<number> {
   return count;
 }
 
-/**
- * A pod's one serving worker, blocked, answers no readiness probe until it is retired
- * (about 1.5 s). One such probe failing is harmless; two in a row (runtime-pod.ts: every
- * 2 s, failureThreshold 2) make the pod unready, and kube-proxy then rejects connections
- * to a Service with no ready endpoint (ECONNREFUSED): what back-to-back hand-overs did in
- * one run of 2026-12-05. So each hand-over waits out two probe periods before the next,
- * for a successful probe to come between their failures: the hand-overs are under test
- * here, not a pod blocked again and again.
- */
-const BETWEEN_HANDOVERS_MS = 5_000;
-
 /** The kubelet's probe failures on the pod since it was made (its start's included), from its Events. */
 async function probeFailures(pod: string): Promise<string[]> {
   const events = JSON.parse(
@@ -153,6 +142,9 @@ describe('a function pod with runtime.tcpMigrateReq', () => {
   // this run built. Hand-overs are counted by the pod's bbfn_serving_workers_retired_total:
   // counted from `kubectl logs`, one CI run of 2026-12-05 missed hand-over 1 for 30 s (the
   // kubelet rotates a container's log at 10 MiB, and the line can go with it under load).
+  // Back to back: a blocked worker (about 1.5 s to retire) fails at most one readiness
+  // probe (runtime-pod.ts: 3 s timeout, 3 failures), so the one pod stays ready; with a
+  // 1 s × 2 probe it went unready and kube-proxy refused connections to the Service.
   it(`fails no request on fresh or kept-alive connections through the Service across ${HANDOVERS} hand-overs`, async () => {
     const clusterIp = await kubectlOk([
       ...['-n', namespace, 'get', 'service', 'fn-handover', '-o', 'jsonpath={.spec.clusterIP}'],
@@ -168,7 +160,6 @@ describe('a function pod with runtime.tcpMigrateReq', () => {
       retired: () => retiredWorkers(podIp),
       handoverTimeoutMs: 30_000,
       pollMs: 200,
-      between: () => new Promise((resolve) => setTimeout(resolve, BETWEEN_HANDOVERS_MS)),
     });
     console.log(
       `e2e: ${HANDOVERS} hand-overs under load through the Service: ${fresh.requests} requests on fresh connections (${fresh.failures.length} failed), ${keptAlive.requests} on kept-alive ones (${keptAlive.failures.length} failed); the pod's failed probes since it started: ${JSON.stringify(await probeFailures(pod))}`,

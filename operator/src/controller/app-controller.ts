@@ -29,6 +29,7 @@ import {
   credentialsRevision,
   parseApiKeys,
 } from '../resources/app-secret.ts';
+import { keyOf } from './object-key.ts';
 import { WorkQueue } from './work-queue.ts';
 
 type Stored = KubernetesObject & { spec?: unknown; status?: AppStatus };
@@ -259,8 +260,4 @@ function namesSecret(app: Stored, secret: string): boolean {
   return [database.urlSecretRef, auth.apiKeys?.secretRef, auth.jwt.secretRef].some(
     (ref) => ref?.name === secret,
   );
-}
-
-function keyOf(object: KubernetesObject): string {
-  return `${object.metadata?.namespace}/${object.metadata?.name}`;
 }

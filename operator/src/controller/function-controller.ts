@@ -1,36 +1,29 @@
-import {
-  ApiException,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type V1ConfigMap,
-  type V1CronJob,
-  type V1Deployment,
-  type V1Job,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type AppResource, appSchema } from '../../../api/v1alpha1/app.types.ts';
 import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/function.types.ts';
-import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
 import type { Cluster } from '../kube/cluster.ts';
-import { describeError, restartingInformer } from '../kube/informers.ts';
+import { describeError } from '../kube/informers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { WarmPool } from '../pool/warm-pool.ts';
 import { type ConflictCondition, withClaims } from '../reconcile/claims.ts';
-import { PROGRESS_REASON, RETRIED_REASON, SPEC_REASON } from '../reconcile/condition-reasons.ts';
+import { SPEC_REASON } from '../reconcile/condition-reasons.ts';
 import { functionState, statusBase } from '../reconcile/function-state.ts';
-import { cronJobOutcome, deploymentOutcome, type Outcome } from '../reconcile/readiness.ts';
+import type { Outcome } from '../reconcile/readiness.ts';
 import { RetriedFailure } from '../reconcile/retried-failure.ts';
 import { staleRevisions } from '../reconcile/stale-revisions.ts';
 import type { OperatorSettings } from '../settings.ts';
 import { AppConflictReporter } from './app-conflicts.ts';
 import { AppliedObjects } from './applied-objects.ts';
+import { applyChildren } from './apply-children.ts';
 import { claimsOf, siblingsToRequeue } from './claims-view.ts';
 import { CompileCache } from './compile-cache.ts';
-import { type OwnedKind, OwnedWatches } from './owned-watches.ts';
+import { customInformer } from './custom-informer.ts';
+import { keyOf } from './object-key.ts';
+import { OwnedWatches } from './owned-watches.ts';
+import { servedFromPool } from './pool-serving.ts';
+import { revisionOutcome } from './revision-outcome.ts';
 import { SpecChanges } from './spec-changes.ts';
 import { StatusReporter } from './status-reporter.ts';
 import { WatchHealth } from './watch-health.ts';
@@ -90,26 +83,16 @@ export class FunctionController {
     this.log = log;
     this.options = options;
     this.status = new StatusReporter(cluster, log);
-    const custom = kc.makeApiClient(CustomObjectsApi);
     const watch = (plural: string) => {
-      const { informer, synced } = restartingInformer<Stored>({
+      const stopped = () => this.stopped;
+      const { informer, synced } = customInformer<Stored>({
         kc,
-        path: `/apis/${API_GROUP}/${API_VERSION}/${plural}`,
-        list: async () =>
-          (await custom.listClusterCustomObject({
-            group: API_GROUP,
-            version: API_VERSION,
-            plural,
-          })) as KubernetesListObject<Stored>,
-        what: plural,
+        plural,
+        watches: this.watches,
         log,
-        stopped: () => this.stopped,
+        stopped,
       });
       this.synced.push(synced);
-      informer.on('connect', () => this.watches.connected(plural));
-      informer.on('error', () => {
-        if (!this.stopped) this.watches.failed(plural);
-      });
       return informer;
     };
     this.functions = watch('functions');
@@ -261,16 +244,24 @@ export class FunctionController {
       const settled = claimed.state;
       if (settled.failure) outcome = settled.failure;
       else {
-        const live = await this.applyAll(key, settled.objects);
+        const { cluster, owned, applied } = this;
+        const live = await applyChildren({ cluster, owned, applied }, key, settled.objects);
         // Only a spec that changed since a reconcile wrote its status can have dropped
         // spec.scaling: a DELETE spared for every reconcile of an unchanged Function.
         const previous = stored.status?.observedGeneration;
         if (previous !== undefined && previous !== fn.metadata.generation && !fn.spec.scaling)
           await this.cluster.deleteAutoscaler(namespace, name);
         this.pruneRevisions(namespace, name, settled.revision);
-        outcome = this.outcomeOf(namespace, name, live);
+        outcome = revisionOutcome(this.owned, namespace, name, live);
         if (this.pool && live.has('Deployment'))
-          outcome = await this.servedFromPool(fn, apps, settled, live, outcome);
+          outcome = await servedFromPool(
+            { pool: this.pool, owned: this.owned, log: this.log, functions: this.functions.list(namespace) },
+            fn,
+            apps,
+            settled,
+            live,
+            outcome,
+          );
       }
     } catch (error) {
       if (!(error instanceof RetriedFailure)) throw error;
@@ -287,84 +278,6 @@ export class FunctionController {
     return outcome.phase;
   }
 
-  /**
-   * Applies what changed (AppliedObjects) and returns each child as it now stands: the
-   * revision's ConfigMap first (the pods mount it), then the rest side by side. A
-   * refusal by the API server (a full Service IP range, a quota, an admission webhook)
-   * is a RetriedFailure carrying the API server's own message.
-   */
-  private async applyAll(key: string, objects: KubernetesObject[]): Promise<Map<string, KubernetesObject>> {
-    const [namespace] = key.split('/') as [string];
-    const live = new Map<string, KubernetesObject>();
-    const applyOne = async (object: KubernetesObject) => {
-      const kind = object.kind as OwnedKind;
-      const cached = this.owned.get(kind, namespace, object.metadata!.name!);
-      if (this.applied.isCurrent(key, object, cached)) {
-        live.set(kind, cached!);
-        return;
-      }
-      try {
-        const result = await this.cluster.apply(object);
-        this.applied.remember(key, object, result);
-        live.set(kind, result);
-      } catch (error) {
-        if (!(error instanceof ApiException)) throw error;
-        const message = `${kind} ${object.metadata?.name}: ${describeError(error)}`;
-        throw new RetriedFailure(RETRIED_REASON.applyFailed, message, { cause: error });
-      }
-    };
-    const [first, ...rest] = objects;
-    if (first) await applyOne(first);
-    // Every apply is waited for before a failure is reported, so none is left in flight.
-    const results = await Promise.allSettled(rest.map(applyOne));
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-    return live;
-  }
-
-  /** Reads how far the revision just applied got, from the children and the cached pods and Jobs. */
-  private outcomeOf(namespace: string, name: string, live: Map<string, KubernetesObject>): Outcome {
-    const pods = this.owned.ofFunction<V1Pod>('Pod', namespace, name);
-    const deployment = live.get('Deployment') as V1Deployment | undefined;
-    if (deployment) return deploymentOutcome(deployment, pods);
-    const cronJob = live.get('CronJob') as V1CronJob;
-    return cronJobOutcome(cronJob, this.owned.ofFunction<V1Job>('Job', namespace, name), pods);
-  }
-
-  /**
-   * The namespace's warm pool made (owned by its serving Functions), and the revision
-   * handed to a pool pod when none of its pods serves it yet (pool/warm-pool.ts). The
-   * outcome again when a pod was just specialized: the pod cache learns of it later.
-   */
-  private async servedFromPool(
-    fn: FunctionResource,
-    apps: AppResource[],
-    desired: { revision: string; objects: KubernetesObject[] },
-    live: Map<string, KubernetesObject>,
-    outcome: Outcome,
-  ): Promise<Outcome> {
-    const namespace = fn.metadata.namespace!;
-    await this.pool!.ensurePool(namespace, this.functions.list(namespace));
-    const pods = this.owned.ofFunction<V1Pod>('Pod', namespace, fn.metadata.name);
-    const app = apps.find((a) => a.spec.appId === fn.spec.appId);
-    if (!app) return outcome;
-    const specialized = await this.pool!.serve({
-      fn,
-      app,
-      revision: desired.revision,
-      // As built, with its data: the cache keeps ConfigMaps without it (owned-watches.ts).
-      configMap: desired.objects.find((object) => object.kind === 'ConfigMap') as V1ConfigMap,
-      pods,
-      rolledOut: outcome.reason === PROGRESS_REASON.available,
-    }).catch((error: unknown) => {
-      // An optimisation that failed (a Secret unreadable, say): the Deployment serves.
-      this.log.warn({ function: keyOf(fn), error: describeError(error) }, 'the warm pool could not serve');
-      return undefined;
-    });
-    if (!specialized) return outcome;
-    return deploymentOutcome(live.get('Deployment') as V1Deployment, [...pods, specialized]);
-  }
-
   /** Deletes old revisions' ConfigMaps in the background; a failure waits for the next reconcile. */
   private pruneRevisions(namespace: string, name: string, current: string): void {
     for (const stale of staleRevisions(this.owned.revisions(namespace, name), current))
@@ -377,7 +290,3 @@ export class FunctionController {
 
 /** The metrics' names for how far a reconcile got. */
 const RESULT = { ready: 'deployed', progressing: 'pending', failed: 'failed' } as const;
-
-function keyOf(object: KubernetesObject): string {
-  return `${object.metadata?.namespace}/${object.metadata?.name}`;
-}

@@ -1,8 +1,9 @@
 /**
  * Whether each informer's watch is up, for /readyz: an informer reports `connect` when
  * it (re)starts its list and watch and `error` when its watch ends in a failure
- * (function-controller.ts restarts it), so a watch counts as down from a failure until
- * it connects again, and as down before it first connected.
+ * (kube/informers.ts restarts it; custom-informer.ts reports both here), so a watch
+ * counts as down from a failure until it connects again, and as down before it first
+ * connected.
  */
 export class WatchHealth {
   private readonly down: Set<string>;

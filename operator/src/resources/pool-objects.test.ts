@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { OperatorSettings } from '../settings.ts';
+import { OPERATOR_ENV } from '../settings.ts';
+import { testSettings } from '../test-fixtures.ts';
 import { poolDeployment, poolNetworkPolicy } from './pool-objects.ts';
 
-const settings: OperatorSettings = {
-  runtimeImage: 'rt:1',
-  imagePullPolicy: 'IfNotPresent',
-  publicBaseUrl: 'https://fn.example.com',
-  ingress: { className: 'nginx' },
-  runtimeResources: { cpuRequest: '100m', cpuLimit: '1' },
-  runtimePod: { nodeSelector: { pool: 'tenants' } },
-};
+const settings = testSettings({
+  [OPERATOR_ENV.runtimePod]: JSON.stringify({ nodeSelector: { pool: 'tenants' } }),
+});
 const pool = { size: 2, port: 8090 };
 const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'bbfn-pool', uid: 'd1' };
 
