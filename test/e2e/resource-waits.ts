@@ -3,6 +3,7 @@
  * the operator-contract suites share (operator-contract.test.ts, function-recovery.test.ts).
  */
 import type { AppStatus, Condition, FunctionStatus } from '../../api/v1alpha1/status.types.ts';
+import { POOL_LABEL } from '../../operator/src/resources/names.ts';
 import { waitFor } from '../support/wait.ts';
 import { type IngressResponse, kubectl, kubectlOk, viaIngress } from './client.ts';
 
@@ -87,19 +88,26 @@ export async function eventsOf(
   return (JSON.parse(out) as { items: { type: string; reason: string; message: string }[] }).items;
 }
 
-/** The names of the running pods of a Function (label butterbase.ai/function). */
+/**
+ * The names of the running pods of a Function's Deployment, waiting (bounded) for one: not
+ * a specialized warm pool pod (label butterbase.ai/pool), which serves the same revision
+ * but was handed its settings in a request, so its container environment holds none.
+ */
 export async function functionPods(namespace: string, name: string): Promise<string[]> {
-  const out = await kubectlOk([
-    '-n',
-    namespace,
-    'get',
-    'pods',
-    '-l',
-    `butterbase.ai/function=${name}`,
-    '--field-selector',
-    'status.phase=Running',
-    '-o',
-    'jsonpath={.items[*].metadata.name}',
-  ]);
-  return out.split(' ').filter(Boolean);
+  return await waitFor(`a running pod of ${name}'s Deployment`, 120_000, async () => {
+    const out = await kubectlOk([
+      '-n',
+      namespace,
+      'get',
+      'pods',
+      '-l',
+      `butterbase.ai/function=${name},!${POOL_LABEL}`,
+      '--field-selector',
+      'status.phase=Running',
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ]);
+    const names = out.split(' ').filter(Boolean);
+    return names.length > 0 ? names : undefined;
+  });
 }
