@@ -15,6 +15,7 @@ import { type AppResource, appSchema } from '../../../api/v1alpha1/app.types.ts'
 import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/function.types.ts';
 import { API_GROUP, API_VERSION } from '../../../api/v1alpha1/group.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
+import { functionPath } from '../../../api/v1alpha1/urls.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import { describeError, restartingInformer } from '../kube/informers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
@@ -30,6 +31,7 @@ import { AppConflictReporter } from './app-conflicts.ts';
 import { AppliedObjects } from './applied-objects.ts';
 import { claimsOf, siblingsToRequeue } from './claims-view.ts';
 import { CompileCache } from './compile-cache.ts';
+import { IngressProbes } from './ingress-probes.ts';
 import { type OwnedKind, OwnedWatches } from './owned-watches.ts';
 import { SpecChanges } from './spec-changes.ts';
 import { StatusReporter } from './status-reporter.ts';
@@ -44,6 +46,8 @@ export interface FunctionControllerOptions {
   resyncSeconds?: number;
   /** Reconciles at once; one Function never twice at once. */
   concurrency?: number;
+  /** A new revision the ingress does not route to for this long is reported (default 2 min). */
+  ingressProbeReportAfterMs?: number;
 }
 
 const DEFAULT_RESYNC_SECONDS = 600;
@@ -75,6 +79,8 @@ export class FunctionController {
   private readonly appConflicts: AppConflictReporter;
   /** Each namespace's warm pool, when the settings ask for one (pool/warm-pool.ts). */
   private readonly pool: WarmPool | undefined;
+  /** Set with settings.ingress.probeUrl: `deployed` waits for the ingress to route to the revision. */
+  private readonly probes: IngressProbes | undefined;
   /** Whether the Function and App watches are up, for /readyz. */
   readonly watches = new WatchHealth(['functions', 'apps']);
 
@@ -131,6 +137,7 @@ export class FunctionController {
         specChanges.forget(fn);
         this.applied.forget(keyOf(fn));
         this.pool?.forget(keyOf(fn));
+        this.probes?.forget(keyOf(fn));
         this.status.forget(keyOf(fn));
       } else if (!specChanges.changed(fn)) return;
       else this.enqueue(keyOf(fn));
@@ -153,6 +160,15 @@ export class FunctionController {
     };
     for (const verb of ['add', 'update', 'delete'] as const) this.apps.on(verb, appChanged);
     this.owned = new OwnedWatches(kc, log, (key) => this.enqueue(key));
+    const probeUrl = settings.ingress.probeUrl;
+    if (probeUrl)
+      this.probes = new IngressProbes({
+        probeUrl,
+        enqueue: (key) => this.enqueue(key),
+        ...(options.ingressProbeReportAfterMs !== undefined
+          ? { reportAfterMs: options.ingressProbeReportAfterMs }
+          : {}),
+      });
     if (settings.pool)
       this.pool = new WarmPool({
         kc,
@@ -199,6 +215,7 @@ export class FunctionController {
     this.stopped = true;
     clearInterval(this.resync);
     this.queue.stop();
+    this.probes?.stop();
     this.appConflicts.stop();
     await Promise.all([this.functions.stop(), this.apps.stop(), this.owned.stop(), this.pool?.stop()]);
   }
@@ -271,6 +288,8 @@ export class FunctionController {
         outcome = this.outcomeOf(namespace, name, live);
         if (this.pool && live.has('Deployment'))
           outcome = await this.servedFromPool(fn, apps, settled, live, outcome);
+        if (this.probes && live.has('Deployment'))
+          outcome = await this.probes.confirm(key, settled.revision, this.probeTarget(fn), outcome);
       }
     } catch (error) {
       if (!(error instanceof RetriedFailure)) throw error;
@@ -363,6 +382,12 @@ export class FunctionController {
     });
     if (!specialized) return outcome;
     return deploymentOutcome(live.get('Deployment') as V1Deployment, [...pods, specialized]);
+  }
+
+  /** Where a client reaches the Function through the ingress: its rules' host (else the public URL's) and path. */
+  private probeTarget(fn: FunctionResource): { path: string; host: string } {
+    const host = this.settings.ingress.host ?? new URL(this.settings.publicBaseUrl).host;
+    return { path: functionPath(fn.spec.appId, fn.metadata.name), host };
   }
 
   /** Deletes old revisions' ConfigMaps in the background; a failure waits for the next reconcile. */
