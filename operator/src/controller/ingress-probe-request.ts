@@ -27,7 +27,7 @@ export function probeIngress(
       headers: { host, [PROBE_HEADER]: '1' },
       // The certificate the ingress shows for the public host (SNI).
       servername: host.replace(/:\d+$/, ''),
-      timeout: timeoutMs,
+      // A connection of its own, closed after: a probe every few seconds at most.
       agent: false,
     });
     const timer = setTimeout(() => req.destroy(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
@@ -38,7 +38,6 @@ export function probeIngress(
       if (typeof revision === 'string' && revision !== '') resolve({ revision });
       else resolve({ status: response.statusCode ?? 0 });
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       resolve({ error: error.code ?? error.message });

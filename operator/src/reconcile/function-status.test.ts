@@ -109,6 +109,12 @@ describe('transitionEvent', () => {
       { type: 'Warning', reason: 'IngressProbeFailing', message: stuckProbe.message },
     ],
     ['still not routed: no new Event', [stuckProbe], { ...stuckProbe, message: 'later' }, undefined],
+    [
+      'the pods are up, the ingress is waited for: no new Event',
+      [rolling],
+      { phase: 'progressing', reason: 'IngressNotConfigured', message: 'waiting' },
+      undefined,
+    ],
   ];
   it.each(cases)('%s', (_, history, next, expected, generation = 2) => {
     const before = history.length > 0 ? conditionsAfter(...history) : undefined;

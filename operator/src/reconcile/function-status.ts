@@ -69,11 +69,13 @@ export function transitionEvent(
     return same ? undefined : { type: 'Warning', reason, message };
   }
   if (now.reconciling) {
-    const same = was.reconciling && was.ready?.reason === reason;
-    if (same) return undefined;
-    // A rollout that stays stuck on its way (the ingress never routes it) is said once, as a Warning.
-    if (WARNING_PROGRESS_REASONS.has(reason)) return { type: 'Warning', reason, message };
-    return { type: 'Normal', reason: EVENT_REASON.rollingOut, message };
+    // A rollout stuck on its way (the ingress never routes it) is said once, as a Warning.
+    if (WARNING_PROGRESS_REASONS.has(reason))
+      return was.reconciling && was.ready?.reason === reason
+        ? undefined
+        : { type: 'Warning', reason, message };
+    // Still on its way (pods counted, the ingress waited for): its start was the news.
+    return was.reconciling ? undefined : { type: 'Normal', reason: EVENT_REASON.rollingOut, message };
   }
   if (now.ready.status !== 'True') return undefined;
   if (was.ready?.status === 'True' && was.ready.reason === reason) return undefined;
