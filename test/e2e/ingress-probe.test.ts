@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { PROBE_HEADER, REVISION_HEADER } from '../../runtime-image/src/http/ingress-probe.ts';
 import { PUBLIC_HOST } from './chart-release.ts';
 import { kubectl, kubectlOk, viaIngress } from './client.ts';
 import { functionReports } from './resource-waits.ts';
@@ -49,8 +50,8 @@ it(`answers the first request after deployed from the new Function (${RUNS} Func
     const first = await viaIngress(deployed.status!.url!);
     expect({ status: first.status, body: first.body }, name).toEqual({ status: 200, body: name });
     // The probe's answer is the revision id alone, to anyone, through the ingress too.
-    const probe = await viaIngress(deployed.status!.url!, { headers: { 'x-bbfn-probe': '1' } });
+    const probe = await viaIngress(deployed.status!.url!, { headers: { [PROBE_HEADER]: '1' } });
     expect(probe.status).toBe(204);
-    expect(probe.headers['x-bbfn-revision']).toMatch(/^[0-9a-f]{12}$/);
+    expect(probe.headers[REVISION_HEADER]).toMatch(/^[0-9a-f]{12}$/);
   }
 });
