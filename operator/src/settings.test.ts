@@ -90,6 +90,15 @@ describe('loadOperatorSettings, the JSON settings', () => {
     );
   });
 
+  it('take an http(s) ingress probe URL, and refuse any other', () => {
+    const probeUrl = 'http://traefik.kube-system.svc';
+    const loaded = loadOperatorSettings({ ...base, BBFN_INGRESS_PROBE_URL: probeUrl });
+    expect(loaded.settings.ingress).toEqual({ className: 'nginx', probeUrl });
+    expect(() => loadOperatorSettings({ ...base, BBFN_INGRESS_PROBE_URL: 'ftp://traefik' })).toThrow(
+      /BBFN_INGRESS_PROBE_URL/,
+    );
+  });
+
   it('refuse what is not JSON, and keys they do not know', () => {
     expect(() => loadOperatorSettings({ ...base, BBFN_INGRESS_ANNOTATIONS: '{nope' })).toThrow(
       /BBFN_INGRESS_ANNOTATIONS: is not JSON/,

@@ -17,6 +17,7 @@ export const OPERATOR_ENV = {
   ingressHost: 'BBFN_INGRESS_HOST',
   ingressTlsSecret: 'BBFN_INGRESS_TLS_SECRET',
   ingressAnnotations: 'BBFN_INGRESS_ANNOTATIONS',
+  ingressProbeUrl: 'BBFN_INGRESS_PROBE_URL',
   cpuRequest: 'BBFN_RUNTIME_CPU_REQUEST',
   cpuLimit: 'BBFN_RUNTIME_CPU_LIMIT',
   runtimePod: 'BBFN_RUNTIME_POD',
@@ -44,6 +45,9 @@ const settingsSchema = z.object({
   ingressHost: z.string().min(1).optional(),
   ingressTlsSecret: z.string().min(1).optional(),
   ingressAnnotations: jsonOf(ingressAnnotationsSchema).optional(),
+  // The ingress controller as the operator reaches it (http://traefik.kube-system.svc):
+  // a Function is deployed once it answers for the new revision there.
+  ingressProbeUrl: z.url({ protocol: /^https?$/ }).optional(),
   cpuRequest: z.string().default('100m'),
   cpuLimit: z.string().default('1'),
   runtimePod: jsonOf(runtimePodOptionsSchema).optional(),
@@ -82,7 +86,18 @@ export interface OperatorSettings {
    * The shared ingress: its class, the host its rules match (unset: any host), the TLS
    * Secret each Function's Ingress names (in its own namespace), and annotations for them.
    */
-  ingress: { className: string; host?: string; tlsSecretName?: string; annotations?: Record<string, string> };
+  ingress: {
+    className: string;
+    host?: string;
+    tlsSecretName?: string;
+    annotations?: Record<string, string>;
+    /**
+     * The ingress controller's address as the operator reaches it; set, a Function is
+     * `deployed` only once a probe through it answers from the new revision
+     * (controller/ingress-probes.ts).
+     */
+    probeUrl?: string;
+  };
   /** What each runtime container asks for; its memory grows with the Function's heap cap. */
   runtimeResources: { cpuRequest: string; cpuLimit?: string };
   /** Where function pods run: scheduling, pull secrets, additions to their security context. */
@@ -161,6 +176,7 @@ export function loadOperatorSettings(env: NodeJS.ProcessEnv): OperatorProcessSet
         ...(s.ingressHost ? { host: s.ingressHost } : {}),
         ...(s.ingressTlsSecret ? { tlsSecretName: s.ingressTlsSecret } : {}),
         ...(s.ingressAnnotations ? { annotations: s.ingressAnnotations } : {}),
+        ...(s.ingressProbeUrl ? { probeUrl: s.ingressProbeUrl } : {}),
       },
       runtimeResources: { cpuRequest: s.cpuRequest, cpuLimit: s.cpuLimit },
       ...(s.runtimePod ? { runtimePod: s.runtimePod as RuntimePodOptions } : {}),

@@ -64,6 +64,7 @@ export const hostSettingsSchema = z.object({
   maxLogLines: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_LOG_LINES),
   // Node's permission model for the pod (permission.ts); read by the entry before this.
   permission: boolean.default(true),
+  revision: z.string().min(1).optional(),
   // A warm pool process: waits on this port for its function (pool/pool-host.ts).
   poolPort: z.coerce.number().int().min(0).max(65535).optional(),
   poolToken: z.string().min(16).optional(),

@@ -29,6 +29,8 @@ export const RUNTIME_ENV = {
   spoolDir: 'BBFN_SPOOL_DIR',
   maxLogLines: 'BBFN_MAX_LOG_LINES',
   permission: 'BBFN_PERMISSION',
+  // The revision the operator made the pod for: the ingress probe's answer (http/ingress-probe.ts).
+  revision: 'BBFN_REVISION',
   // A warm pool process (pool/pool-host.ts): the port it takes its function on, and the
   // token a specialize request must carry. Set instead of functionFile.
   poolPort: 'BBFN_POOL_PORT',

@@ -47,6 +47,7 @@ export async function servePod(options: {
         bodyLimit: settings.bodyLimit,
         responseLimit: settings.responseLimit,
         trustProxy: settings.trustProxy,
+        ...(settings.revision ? { revision: settings.revision } : {}),
       },
       poolMax: settings.poolMax,
       backgroundLimitMs: BACKGROUND_LIMIT_MS,

@@ -79,6 +79,15 @@ describe("the chart's values", () => {
     expect(ingress.metadata!.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
   });
 
+  it('for the ingress probe: none by default; a probe URL reaches the operator, an address that is no http(s) URL is refused', async () => {
+    expect(operatorEnv(await render([])).BBFN_INGRESS_PROBE_URL).toBeUndefined();
+    const probeUrl = 'http://traefik.kube-system.svc';
+    const env = operatorEnv(await render(['--set', `ingress.probeUrl=${probeUrl}`]));
+    expect(env.BBFN_INGRESS_PROBE_URL).toBe(probeUrl);
+    expect(loadOperatorSettings(env).settings.ingress.probeUrl).toBe(probeUrl);
+    expect((await template(['--set', 'ingress.probeUrl=traefik.kube-system.svc'])).ok).toBe(false);
+  });
+
   it('for scheduling: the operator pods get theirs, and function pods theirs through the operator', async () => {
     const scheduling = `
 imagePullSecrets: [{ name: ops-regcred }]

@@ -50,7 +50,9 @@ export default async function setup(project: TestProject) {
   try {
     const tools = await e2eTools();
     const began = performance.now();
-    await installRelease({ kubeconfig: node.kubeconfig, ...tools }, releaseValues(INGRESS_CLASS_NAME));
+    // `deployed` waits for Traefik to route to the new revision (the operator's ingress probe).
+    const values = [...releaseValues(INGRESS_CLASS_NAME), '--set', `ingress.probeUrl=${node.podIngressUrl}`];
+    await installRelease({ kubeconfig: node.kubeconfig, ...tools }, values);
     console.error(
       `e2e: chart installed, operator ready in ${((performance.now() - began) / 1000).toFixed(1)} s`,
     );

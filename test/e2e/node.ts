@@ -37,6 +37,8 @@ export interface E2eNode {
   kubectl: string;
   /** Traefik's web entrypoint on loopback: send requests here with the Host header. */
   ingressUrl: string;
+  /** The same entrypoint as pods reach it, by the bridge address: the chart's ingress.probeUrl. */
+  podIngressUrl: string;
   /** Superuser URL of the Postgres pods reach, by the bridge address. */
   podPostgresUrl: string;
   /** The same server, from the host. */
@@ -237,7 +239,7 @@ export async function startNode(): Promise<E2eNode> {
     });
 
     const ingressUrl = await phase('traefik', async () => {
-      const [web, api] = await freeLoopbackPorts(2);
+      const [web, api, podsWeb] = await freeLoopbackPorts(3);
       await apply(TRAEFIK_RBAC);
       const traefik = start(
         'traefik',
@@ -245,6 +247,8 @@ export async function startNode(): Promise<E2eNode> {
         [
           `--entrypoints.web.address=127.0.0.1:${web}`,
           `--entrypoints.traefik.address=127.0.0.1:${api}`,
+          // The operator's ingress probe (a pod) comes by the bridge; rules serve every entrypoint.
+          `--entrypoints.pods.address=${NODE_NETWORK.nodeIp}:${podsWeb}`,
           '--ping=true',
           '--providers.kubernetesingress=true',
           '--providers.kubernetesingress.throttleduration=0s',
@@ -256,7 +260,7 @@ export async function startNode(): Promise<E2eNode> {
       );
       await apply(INGRESS_CLASS);
       await waitForHealthy(traefik, `http://127.0.0.1:${api}/ping`, 60_000, {}, started);
-      return `http://127.0.0.1:${web}`;
+      return { host: `http://127.0.0.1:${web}`, pods: `http://${NODE_NETWORK.nodeIp}:${podsWeb}` };
     });
 
     const podUrl = new URL(postgres.url);
@@ -264,7 +268,8 @@ export async function startNode(): Promise<E2eNode> {
     return {
       kubeconfig: plane.kubeconfig,
       kubectl: kubeBins.kubectl,
-      ingressUrl,
+      ingressUrl: ingressUrl.host,
+      podIngressUrl: ingressUrl.pods,
       podPostgresUrl: podUrl.toString(),
       postgresUrl: postgres.url,
       dir,

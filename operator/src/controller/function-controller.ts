@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type AppResource, appSchema } from '../../../api/v1alpha1/app.types.ts';
 import { type FunctionResource, functionSchema } from '../../../api/v1alpha1/function.types.ts';
 import type { FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
+import { functionPath } from '../../../api/v1alpha1/urls.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import { describeError } from '../kube/informers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
@@ -20,6 +21,7 @@ import { applyChildren } from './apply-children.ts';
 import { claimsOf, siblingsToRequeue } from './claims-view.ts';
 import { CompileCache } from './compile-cache.ts';
 import { customInformer } from './custom-informer.ts';
+import { IngressProbes } from './ingress-probes.ts';
 import { keyOf } from './object-key.ts';
 import { OwnedWatches } from './owned-watches.ts';
 import { servedFromPool } from './pool-serving.ts';
@@ -37,6 +39,8 @@ export interface FunctionControllerOptions {
   resyncSeconds?: number;
   /** Reconciles at once; one Function never twice at once. */
   concurrency?: number;
+  /** A new revision the ingress does not route to for this long is reported (default 2 min). */
+  ingressProbeReportAfterMs?: number;
 }
 
 const DEFAULT_RESYNC_SECONDS = 600;
@@ -68,6 +72,8 @@ export class FunctionController {
   private readonly appConflicts: AppConflictReporter;
   /** Each namespace's warm pool, when the settings ask for one (pool/warm-pool.ts). */
   private readonly pool: WarmPool | undefined;
+  /** Set with settings.ingress.probeUrl: `deployed` waits for the ingress to route to the revision. */
+  private readonly probes: IngressProbes | undefined;
   /** Whether the Function and App watches are up, for /readyz. */
   readonly watches = new WatchHealth(['functions', 'apps']);
 
@@ -114,6 +120,7 @@ export class FunctionController {
         specChanges.forget(fn);
         this.applied.forget(keyOf(fn));
         this.pool?.forget(keyOf(fn));
+        this.probes?.forget(keyOf(fn));
         this.status.forget(keyOf(fn));
       } else if (!specChanges.changed(fn)) return;
       else this.enqueue(keyOf(fn));
@@ -136,6 +143,15 @@ export class FunctionController {
     };
     for (const verb of ['add', 'update', 'delete'] as const) this.apps.on(verb, appChanged);
     this.owned = new OwnedWatches(kc, log, (key) => this.enqueue(key));
+    const probeUrl = settings.ingress.probeUrl;
+    if (probeUrl)
+      this.probes = new IngressProbes({
+        probeUrl,
+        enqueue: (key) => this.enqueue(key),
+        ...(options.ingressProbeReportAfterMs !== undefined
+          ? { reportAfterMs: options.ingressProbeReportAfterMs }
+          : {}),
+      });
     if (settings.pool)
       this.pool = new WarmPool({
         kc,
@@ -182,6 +198,7 @@ export class FunctionController {
     this.stopped = true;
     clearInterval(this.resync);
     this.queue.stop();
+    this.probes?.stop();
     this.appConflicts.stop();
     await Promise.all([this.functions.stop(), this.apps.stop(), this.owned.stop(), this.pool?.stop()]);
   }
@@ -262,6 +279,8 @@ export class FunctionController {
             live,
             outcome,
           );
+        if (this.probes && live.has('Deployment'))
+          outcome = await this.probes.confirm(key, settled.revision, this.probeTarget(fn), outcome);
       }
     } catch (error) {
       if (!(error instanceof RetriedFailure)) throw error;
@@ -276,6 +295,12 @@ export class FunctionController {
     }
     await this.status.report(stored, base, outcome, conflict);
     return outcome.phase;
+  }
+
+  /** Where a client reaches the Function through the ingress: its rules' host (else the public URL's) and path. */
+  private probeTarget(fn: FunctionResource): { path: string; host: string } {
+    const host = this.settings.ingress.host ?? new URL(this.settings.publicBaseUrl).host;
+    return { path: functionPath(fn.spec.appId, fn.metadata.name), host };
   }
 
   /** Deletes old revisions' ConfigMaps in the background; a failure waits for the next reconcile. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppResource } from '../../../api/v1alpha1/app.types.ts';
 import type { FunctionResource } from '../../../api/v1alpha1/function.types.ts';
 import { DEFAULT_FUNCTION_LIMITS } from '../../../api/v1alpha1/function-limits.ts';
+import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import { describeError } from '../kube/informers.ts';
 import type { OperatorMetrics } from '../metrics.ts';
@@ -187,7 +188,12 @@ export class WarmPool {
         this.pools,
         pod,
         token,
-        { function: JSON.parse(data[FUNCTION_FILE]!), bundle: data[BUNDLE_FILE]!, env },
+        {
+          function: JSON.parse(data[FUNCTION_FILE]!),
+          bundle: data[BUNDLE_FILE]!,
+          // As the Deployment's pods have it: the revision the ingress probe is answered with.
+          env: { ...env, [RUNTIME_ENV.revision]: revision },
+        },
         { name: fn.metadata.name, revision, owner: controllerReference(fn) },
       );
       this.metrics?.poolSpecializations.inc({ outcome: 'specialized' });

@@ -22,7 +22,14 @@ export const PROGRESS_REASON = {
   rollingOut: 'RollingOut',
   /** A warm pool pod made the Function's serves the current revision while its own pods start. */
   servedByPoolPod: 'ServedByPoolPod',
+  /** The revision's pods serve; the ingress controller does not route its URL to them yet (controller/ingress-probes.ts). */
+  ingressNotConfigured: 'IngressNotConfigured',
+  /** As ingressNotConfigured, for long: a Warning, as a misconfigured ingress or probe URL is likely. */
+  ingressProbeFailing: 'IngressProbeFailing',
 } as const;
+
+/** Progress reasons worth a Warning Event when a rollout reaches them (function-status.ts). */
+export const WARNING_PROGRESS_REASONS: ReadonlySet<string> = new Set([PROGRESS_REASON.ingressProbeFailing]);
 
 /** Failures that stay until the Function's spec (or its App) changes: nothing retries them. */
 export const SPEC_REASON = {

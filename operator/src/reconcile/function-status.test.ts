@@ -68,6 +68,7 @@ describe('functionStatus', () => {
 describe('transitionEvent', () => {
   const progressingAgain: Outcome = { ...rolling, message: 'Revision r2: 1 of 2 pods available' };
   const otherCrash: Outcome = { ...crashing, message: 'Pod q is crash-looping' };
+  const stuckProbe: Outcome = { phase: 'progressing', reason: 'IngressProbeFailing', message: 'not routed' };
   const cases: [string, Outcome[], Outcome, FunctionEvent | undefined, number?][] = [
     ['a rollout starts', [], rolling, { type: 'Normal', reason: 'RollingOut', message: rolling.message }],
     [
@@ -101,6 +102,19 @@ describe('transitionEvent', () => {
       3,
     ],
     ['recovered', [crashing], ready, { type: 'Normal', reason: 'RolledOut', message: ready.message }],
+    [
+      'the ingress has not routed the revision for long: a Warning, once',
+      [rolling, { phase: 'progressing', reason: 'IngressNotConfigured', message: 'waiting' }],
+      stuckProbe,
+      { type: 'Warning', reason: 'IngressProbeFailing', message: stuckProbe.message },
+    ],
+    ['still not routed: no new Event', [stuckProbe], { ...stuckProbe, message: 'later' }, undefined],
+    [
+      'the pods are up, the ingress is waited for: no new Event',
+      [rolling],
+      { phase: 'progressing', reason: 'IngressNotConfigured', message: 'waiting' },
+      undefined,
+    ],
   ];
   it.each(cases)('%s', (_, history, next, expected, generation = 2) => {
     const before = history.length > 0 ? conditionsAfter(...history) : undefined;

@@ -1,5 +1,5 @@
 import type { Condition, FunctionStatus } from '../../../api/v1alpha1/status.types.ts';
-import { CONDITION, EVENT_REASON, PROGRESS_REASON } from './condition-reasons.ts';
+import { CONDITION, EVENT_REASON, PROGRESS_REASON, WARNING_PROGRESS_REASONS } from './condition-reasons.ts';
 import { removeCondition, setCondition } from './conditions.ts';
 import type { Outcome } from './readiness.ts';
 
@@ -69,8 +69,13 @@ export function transitionEvent(
     return same ? undefined : { type: 'Warning', reason, message };
   }
   if (now.reconciling) {
-    const same = was.reconciling && was.ready?.reason === reason;
-    return same ? undefined : { type: 'Normal', reason: EVENT_REASON.rollingOut, message };
+    // A rollout stuck on its way (the ingress never routes it) is said once, as a Warning.
+    if (WARNING_PROGRESS_REASONS.has(reason))
+      return was.reconciling && was.ready?.reason === reason
+        ? undefined
+        : { type: 'Warning', reason, message };
+    // Still on its way (pods counted, the ingress waited for): its start was the news.
+    return was.reconciling ? undefined : { type: 'Normal', reason: EVENT_REASON.rollingOut, message };
   }
   if (now.ready.status !== 'True') return undefined;
   if (was.ready?.status === 'True' && was.ready.reason === reason) return undefined;

@@ -112,6 +112,8 @@ describe('functionObjects', () => {
       [RUNTIME_ENV.jwtSecret]: { secretKeyRef: { name: 'bbfn-app-demo', key: 'jwt-secret', optional: true } },
       [RUNTIME_ENV.jwtAudience]: 'web,mobile',
       [RUNTIME_ENV.spoolDir]: '/var/spool/bbfn',
+      // What the pod answers the ingress probe with.
+      [RUNTIME_ENV.revision]: revision,
     });
     expect(JSON.stringify(pod)).not.toContain('demo-db');
     expect(container.env!.map((e) => e.name)).not.toContain(RUNTIME_ENV.databaseUrl);

@@ -88,7 +88,13 @@ export function runtimePodTemplate(
     command: runtimeCommand(role),
     env: [
       ...functionPodEnv(fn, app),
-      ...(role === 'serve' ? [{ name: RUNTIME_ENV.spoolDir, value: SPOOL_DIR }] : []),
+      ...(role === 'serve'
+        ? [
+            { name: RUNTIME_ENV.spoolDir, value: SPOOL_DIR },
+            // What the pod answers the ingress probe with (controller/ingress-probes.ts).
+            { name: RUNTIME_ENV.revision, value: revision.id },
+          ]
+        : []),
     ],
     volumeMounts: [
       { name: 'revision', mountPath: MOUNT_DIR, readOnly: true },

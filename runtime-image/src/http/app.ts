@@ -18,6 +18,11 @@ export interface HttpAppOptions {
    * plugin out: its hooks run on every request and cost ~5% of a small one.
    */
   websocket?: boolean;
+  /**
+   * The revision this pod serves as the operator named it (BBFN_REVISION), which the
+   * ingress probe answers with; unset (a host run by hand), each function's bundle hash.
+   */
+  revision?: string;
   /** Extra plugins (health, metrics) registered before the catch-all route. */
   register?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -68,7 +73,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   await options.register?.(app);
-  const functionRoute = createFunctionRoute(options.host);
+  const functionRoute = createFunctionRoute(options.host, options.revision);
   if (options.websocket ?? true) {
     // Loaded only here: the plugin and the ws library take ~20 ms to load, on the
     // critical path of a pod's start.

@@ -6,6 +6,7 @@ import type { FunctionHost } from '../host/host.ts';
 import { INVOCATION_ID_HEADER, type InvokeResponse, invokeFunction } from '../host/invoker.ts';
 import { atEndOfTurn } from './end-of-turn.ts';
 import { sendError } from './http-errors.ts';
+import { answerProbe, isProbe } from './ingress-probe.ts';
 import { splitUrl } from './split-url.ts';
 import { serveWebhook } from './webhook-route.ts';
 
@@ -16,12 +17,12 @@ const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection',
  * Serves every function URL: finds the revision, enforces the trigger's method and
  * auth, runs the handler in its sandbox and writes back what it returned.
  */
-export function createFunctionRoute(host: FunctionHost) {
+export function createFunctionRoute(host: FunctionHost, podRevision?: string) {
   // Not an async route: Fastify waits for a returned reply by listening for the end of
   // its response stream (Reply.then), which cost ~1.6 KB and several listeners a request.
   // This one sends the reply itself and hands Fastify only what failed.
   return function functionRoute(request: FastifyRequest, reply: FastifyReply): void {
-    serve(host, request, reply).catch((error: unknown) => reply.send(error));
+    serve(host, podRevision, request, reply).catch((error: unknown) => reply.send(error));
   };
 }
 
@@ -46,10 +47,17 @@ function sendNoFunction(host: FunctionHost, reply: FastifyReply, path: string): 
   else sendError(reply, new BbfnError('RESOURCE_NOT_FOUND', `No function is deployed at ${path}`));
 }
 
-async function serve(host: FunctionHost, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function serve(
+  host: FunctionHost,
+  podRevision: string | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   const { rawUrl, path } = splitUrl(request.raw.url);
   const deployment = host.registry.route(path);
   if (!deployment) return void sendNoFunction(host, reply, path);
+  // Whatever the trigger, method or auth: the ingress probe asks only which revision serves.
+  if (isProbe(request)) return answerProbe(reply, podRevision ?? deployment.revision);
   const trigger = deployment.trigger;
   if (trigger.type === 'websocket') {
     const error = new BbfnError(

@@ -16,7 +16,15 @@ export interface ServingInit {
   compiled: CompiledHandler;
   /** The sandbox login only (AppRuntimeConfig.sandboxDatabaseUrl): the admin URL stays in main. */
   app: AppRuntimeConfig;
-  http: { port: number; address: string; bodyLimit: number; responseLimit: number; trustProxy: boolean };
+  http: {
+    port: number;
+    address: string;
+    bodyLimit: number;
+    responseLimit: number;
+    trustProxy: boolean;
+    /** The revision the ingress probe answers with (BBFN_REVISION). */
+    revision?: string;
+  };
   poolMax: number;
   backgroundLimitMs: number;
   /** Console lines stored per invocation (BBFN_MAX_LOG_LINES). */

@@ -87,6 +87,7 @@ const app = await buildHttpApp({
   logger: log,
   bodyLimit: init.http.bodyLimit,
   trustProxy: init.http.trustProxy,
+  ...(init.http.revision ? { revision: init.http.revision } : {}),
   websocket: init.fn.trigger.type === 'websocket',
   register: (fastify) =>
     registerHealthAndMetrics(fastify, { metrics, isReady: () => !closing && sandbox !== undefined }),
