@@ -6,18 +6,19 @@
  * through their /status subresource (function-pods.ts): no kubelet runs here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Condition } from '../../api/v1alpha1/status.types.ts';
 import { functionId } from '../../api/v1alpha1/urls.ts';
 import { createOperatorMetrics } from '../../operator/src/metrics.ts';
 import { KEPT_REVISIONS } from '../../operator/src/reconcile/stale-revisions.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import {
+  conditionsByType,
   crashLooping,
   eventsSeen,
   functionStatus,
   runningAndReady,
   servedRevision,
+  setFunctionCode,
   setRevisionPods,
 } from './function-pods.ts';
 import { applyExamples, getJson, kubectl } from './kubectl.ts';
@@ -29,20 +30,8 @@ let operator: TestOperator | undefined;
 
 const hello = () => functionStatus(namespace, 'hello');
 const served = () => servedRevision(namespace, 'hello');
-const setCode = (code: string) =>
-  kubectl([
-    'patch',
-    'fn',
-    'hello',
-    '-n',
-    namespace,
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({ spec: { code } }),
-  ]);
-const byType = (conditions: Condition[] | undefined) =>
-  Object.fromEntries((conditions ?? []).map((c) => [c.type, c]));
+const setCode = (code: string) => setFunctionCode(namespace, 'hello', code);
+const byType = conditionsByType;
 
 /** Waits for hello's status of its current generation to say `status`. */
 const helloReports = (status: string) =>

@@ -6,11 +6,10 @@
  * its last Job did not fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Condition } from '../../api/v1alpha1/status.types.ts';
 import { createOperatorMetrics } from '../../operator/src/metrics.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
-import { eventsOf, eventsSeen, functionStatus } from './function-pods.ts';
+import { conditionsByType, eventsOf, eventsSeen, functionStatus } from './function-pods.ts';
 import { applyExamples, getJson, kubectl } from './kubectl.ts';
 import { startTestOperator, type TestOperator } from './operator-fixture.ts';
 
@@ -18,8 +17,7 @@ const namespace = butterbaseNamespace('fn-failures');
 const metrics = createOperatorMetrics();
 let operator: TestOperator | undefined;
 
-const byType = (conditions: Condition[] | undefined) =>
-  Object.fromEntries((conditions ?? []).map((c) => [c.type, c]));
+const byType = conditionsByType;
 const errors = async () =>
   (await metrics.reconciles.get()).values.find((v) => v.labels.result === 'error')?.value ?? 0;
 const apply = (file: string) => applyExamples(namespace, file);

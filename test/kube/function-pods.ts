@@ -5,7 +5,7 @@
  * ReplicaSet and Deployment controllers then count them as they would running ones.
  * On a node (the e2e harness) the kubelet writes the same fields itself.
  */
-import type { FunctionStatus } from '../../api/v1alpha1/status.types.ts';
+import type { Condition, FunctionStatus } from '../../api/v1alpha1/status.types.ts';
 import { TEST_RUNTIME_IMAGE } from '../../operator/src/test-fixtures.ts';
 import { waitFor } from '../support/wait.ts';
 import { getJson, kubectl } from './kubectl.ts';
@@ -23,6 +23,14 @@ export async function podsOf(namespace: string, fn: string, revision: string): P
       pod.metadata.annotations?.['butterbase.ai/revision'] === revision && !pod.metadata.deletionTimestamp,
   );
 }
+
+/** A Function's conditions by type. */
+export const conditionsByType = (conditions: Condition[] | undefined): Record<string, Condition> =>
+  Object.fromEntries((conditions ?? []).map((c) => [c.type, c]));
+
+/** Gives a Function new code (a merge patch of spec.code, as a user's kubectl patch). */
+export const setFunctionCode = (namespace: string, fn: string, code: string) =>
+  kubectl(['patch', 'fn', fn, '-n', namespace, '--type', 'merge', '-p', JSON.stringify({ spec: { code } })]);
 
 /** The revision a Function's Deployment runs now. */
 export async function servedRevision(namespace: string, fn: string): Promise<string> {

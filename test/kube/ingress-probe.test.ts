@@ -10,17 +10,18 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Condition } from '../../api/v1alpha1/status.types.ts';
 import { PROBE_HEADER, REVISION_HEADER } from '../../runtime-image/src/http/ingress-probe.ts';
 import { RUNTIME_ENV } from '../../runtime-image/src/runtime-env.ts';
 import { waitFor } from '../support/wait.ts';
 import { butterbaseNamespace } from './butterbase-crds.ts';
 import {
+  conditionsByType,
   eventsOf,
   eventsSeen,
   functionStatus,
   runningAndReady,
   servedRevision,
+  setFunctionCode,
   setRevisionPods,
 } from './function-pods.ts';
 import { applyExamples, getJson, kubectl } from './kubectl.ts';
@@ -35,20 +36,8 @@ let ingress: Server;
 let operator: TestOperator | undefined;
 
 const hello = () => functionStatus(namespace, 'hello');
-const byType = (conditions: Condition[] | undefined) =>
-  Object.fromEntries((conditions ?? []).map((c) => [c.type, c]));
-const setCode = (code: string) =>
-  kubectl([
-    'patch',
-    'fn',
-    'hello',
-    '-n',
-    namespace,
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({ spec: { code } }),
-  ]);
+const byType = conditionsByType;
+const setCode = (code: string) => setFunctionCode(namespace, 'hello', code);
 
 /** Waits for hello's status of its current generation to have Ready with `reason`. */
 const helloReady = (reason: string) =>
