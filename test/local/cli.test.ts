@@ -107,6 +107,10 @@ describe('bbfn start, its hints and the commands beside it', () => {
 
   afterAll(async () => {
     for (const cli of [first, second]) if (cli && cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    // Under the machine's node, bin/bbfn.js runs the platform as a child under the project's
+    // node, which a SIGKILL of the launcher leaves running: after a failed test it would too.
+    const platform = await lockedPid().catch(() => 0);
+    if (isProcessAlive(platform)) process.kill(platform, 'SIGKILL');
     const pid = await postmasterPid().catch(() => 0);
     if (isProcessAlive(pid)) process.kill(pid, 'SIGINT');
     await waitFor('Postgres to stop', 30_000, async () => !isProcessAlive(pid));
