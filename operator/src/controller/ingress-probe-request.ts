@@ -10,7 +10,8 @@ export type ProbeAnswer =
 
 /**
  * One probe: GET `probeUrl` + `path` with `Host: host` and the probe header, as a client
- * of the public URL would reach the ingress controller. Never rejects; bounded by
+ * of the public URL would reach the ingress controller (node:http: the Host header
+ * and the TLS server name go out as given here). Never rejects; bounded by
  * `timeoutMs` from start to the response's headers.
  */
 export function probeIngress(

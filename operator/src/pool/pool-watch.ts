@@ -8,6 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type Cached, restartingInformer } from '../kube/informers.ts';
+import { createdAt, isServing } from '../kube/pod-facts.ts';
 import { POOL_LABEL, POOL_STATE } from '../resources/names.ts';
 import { POOL_DEPLOYMENT_SELECTOR } from '../resources/pool-objects.ts';
 
@@ -81,7 +82,7 @@ export class PoolWatch {
     return this.pods
       .list(namespace)
       .filter(isReadyWarm)
-      .sort((a, b) => time(a.metadata?.creationTimestamp) - time(b.metadata?.creationTimestamp));
+      .sort((a, b) => createdAt(a) - createdAt(b));
   }
 
   /** Whether the namespace's pool Deployment is known to exist. */
@@ -92,13 +93,6 @@ export class PoolWatch {
 
 function isReadyWarm(pod: V1Pod): boolean {
   return (
-    pod.metadata?.labels?.[POOL_LABEL] === POOL_STATE.warm &&
-    !pod.metadata.deletionTimestamp &&
-    Boolean(pod.status?.podIP) &&
-    (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+    pod.metadata?.labels?.[POOL_LABEL] === POOL_STATE.warm && Boolean(pod.status?.podIP) && isServing(pod)
   );
-}
-
-function time(value: Date | string | undefined): number {
-  return value ? new Date(value).getTime() : 0;
 }

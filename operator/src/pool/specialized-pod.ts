@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { POOL_LABEL, POOL_STATE, REVISION_KEY } from '../resources/names.ts';
+import { isServing, revisionOf } from '../kube/pod-facts.ts';
+import { POOL_LABEL, POOL_STATE } from '../resources/names.ts';
 
 /**
  * The pod's container restarts when it was specialized (an annotation). A container that
@@ -24,10 +25,5 @@ export function isSpecialized(pod: V1Pod): boolean {
 
 /** A specialized pod that serves `revision` now: not going, Ready. */
 export function servesRevision(pod: V1Pod, revision: string): boolean {
-  return (
-    isSpecialized(pod) &&
-    pod.metadata?.annotations?.[REVISION_KEY] === revision &&
-    !pod.metadata.deletionTimestamp &&
-    (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
-  );
+  return isSpecialized(pod) && revisionOf(pod) === revision && isServing(pod);
 }

@@ -6,9 +6,10 @@ import { DEFAULT_FUNCTION_LIMITS } from '../../../api/v1alpha1/function-limits.t
 import { RUNTIME_ENV } from '../../../runtime-image/src/runtime-env.ts';
 import type { Cluster } from '../kube/cluster.ts';
 import { describeError } from '../kube/informers.ts';
+import { createdAt, isServing, revisionOf } from '../kube/pod-facts.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { EVENT_REASON, POOL_WARNING_REASON } from '../reconcile/condition-reasons.ts';
-import { POOL_LABEL, POOL_STATE, REVISION_KEY } from '../resources/names.ts';
+import { POOL_LABEL, POOL_STATE } from '../resources/names.ts';
 import { controllerReference } from '../resources/owner.ts';
 import { BUNDLE_FILE, FUNCTION_FILE } from '../resources/revision.ts';
 import { functionPodEnv } from '../resources/runtime-pod.ts';
@@ -118,7 +119,7 @@ export class WarmPool {
         (stored) => (stored as { spec?: { trigger?: { type?: string } } }).spec?.trigger?.type !== 'cron',
       )
       .filter((stored) => stored.metadata?.uid && !stored.metadata.deletionTimestamp)
-      .sort((a, b) => time(a.metadata?.creationTimestamp) - time(b.metadata?.creationTimestamp))
+      .sort((a, b) => createdAt(a) - createdAt(b))
       .slice(0, POOL_OWNERS)
       .map((stored) =>
         controllerReference({ kind: 'Function', metadata: stored.metadata as { name: string; uid: string } }),
@@ -146,8 +147,7 @@ export class WarmPool {
     if (fn.spec.limits.memoryMb > DEFAULT_FUNCTION_LIMITS.memoryMb) return undefined;
     const key = `${namespace}/${fn.metadata.name}`;
     if (this.tried.get(key) === revision) return undefined;
-    if (pods.some((pod) => revisionOf(pod) === revision && !pod.metadata?.deletionTimestamp && isReady(pod)))
-      return undefined;
+    if (pods.some((pod) => revisionOf(pod) === revision && isServing(pod))) return undefined;
     const token = this.objects.token(namespace);
     const pod = this.watch.readyPods(namespace).find((p) => !this.taking.has(p.metadata!.uid!));
     if (!token || !pod) {
@@ -246,16 +246,4 @@ export class WarmPool {
       this.log.warn({ reason, error: describeError(error) }, 'could not record an Event');
     });
   }
-}
-
-function revisionOf(pod: V1Pod): string | undefined {
-  return pod.metadata?.annotations?.[REVISION_KEY];
-}
-
-function time(value: Date | string | undefined): number {
-  return value ? new Date(value).getTime() : 0;
-}
-
-function isReady(pod: V1Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }

@@ -1,4 +1,5 @@
 import type { V1ContainerStatus, V1CronJob, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import { createdAt, isServing, revisionOf } from '../kube/pod-facts.ts';
 import { servesRevision } from '../pool/specialized-pod.ts';
 import { REVISION_KEY } from '../resources/names.ts';
 import { PROGRESS_REASON, RUNTIME_REASON } from './condition-reasons.ts';
@@ -80,11 +81,7 @@ function servedByPoolPod(pods: readonly V1Pod[], revision: string): Outcome | un
 
 /** A pod of another revision that is Ready and not going: still in the Function's Service. */
 function servesOlderRevision(pod: V1Pod, revision: string): boolean {
-  return (
-    pod.metadata?.annotations?.[REVISION_KEY] !== revision &&
-    !pod.metadata?.deletionTimestamp &&
-    (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
-  );
+  return revisionOf(pod) !== revision && isServing(pod);
 }
 
 /**
@@ -97,7 +94,7 @@ export function cronJobOutcome(cronJob: V1CronJob, jobs: readonly V1Job[], pods:
     cronJob.spec?.jobTemplate.spec?.template.metadata?.annotations?.[REVISION_KEY] ?? 'unknown';
   const current = jobs
     .filter((job) => job.spec?.template.metadata?.annotations?.[REVISION_KEY] === revision)
-    .sort((a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp));
+    .sort((a, b) => createdAt(b) - createdAt(a));
   const newest = current[0];
   const failed = newest?.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
   if (newest && failed) {
@@ -134,7 +131,7 @@ export function cronJobOutcome(cronJob: V1CronJob, jobs: readonly V1Job[], pods:
  */
 export function podFailure(pods: readonly V1Pod[], revision: string): Outcome | undefined {
   for (const pod of pods) {
-    if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.[REVISION_KEY] !== revision) continue;
+    if (pod.metadata?.deletionTimestamp || revisionOf(pod) !== revision) continue;
     const refused = pod.status?.phase === 'Failed' ? pod.status.reason : undefined;
     if (refused && NODE_REFUSED.has(refused))
       return failure(
@@ -209,8 +206,4 @@ function isFinished(job: V1Job): boolean {
 function jobNameOf(pod: V1Pod): string | undefined {
   const labels = pod.metadata?.labels ?? {};
   return labels['batch.kubernetes.io/job-name'] ?? labels['job-name'];
-}
-
-function time(value: Date | string | undefined): number {
-  return value ? new Date(value).getTime() : 0;
 }
